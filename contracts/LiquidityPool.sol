@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
+import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {ILiquidityPool} from "./interfaces/ILiquidityPool.sol";
+import {IClearinghouse} from "./interfaces/IClearinghouse.sol";
+import {IVault} from "./interfaces/IVault.sol";
+import {FixedPointMath} from "./libraries/FixedPointMath.sol";
+import {Roles} from "./libraries/Roles.sol";
+
+/// @title LiquidityPool
+/// @notice ERC-4626 shares over the pool's ledger in the Vault; the assets never sit in this contract.
+contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, Pausable, ReentrancyGuardTransient {
+    using FixedPointMath for int256;
+    using FixedPointMath for uint256;
+    using SafeCast for uint256;
+
+    /// @dev Shares carry 6 more decimals than the asset: OpenZeppelin's virtual-share defence against the
+    /// first-depositor inflation attack.
+    uint8 private constant DECIMALS_OFFSET = 6;
+    uint64 private constant MAX_WITHDRAWAL_DELAY = 30 days;
+
+    IVault public immutable vault;
+    IClearinghouse public immutable clearinghouse;
+    uint256 private immutable _toWad;
+
+    /// @inheritdoc ILiquidityPool
+    uint64 public withdrawalDelay;
+    mapping(address owner => WithdrawalRequest) private _requests;
+
+    constructor(address admin, IVault vault_, IClearinghouse clearinghouse_, uint64 withdrawalDelay_)
+        ERC20("Keel Liquidity Pool", "keelLP")
+        ERC4626(IERC20(vault_.settlementToken()))
+    {
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _grantRole(Roles.RISK_ADMIN, admin);
+        _grantRole(Roles.GUARDIAN, admin);
+        vault = vault_;
+        clearinghouse = clearinghouse_;
+        _toWad = 10 ** (18 - vault_.settlementDecimals());
+        _setWithdrawalDelay(withdrawalDelay_);
+    }
+
+    /* ERC-4626 */
+
+    /// @notice Net asset value: pool ledger + funding owed to the pool - traders' unrealized PnL, floored at 0.
+    /// @dev Rounds down: the pool is never valued above what it holds.
+    function totalAssets() public view override(ERC4626, IERC4626) returns (uint256) {
+        (int256 unrealizedValue,) = clearinghouse.poolExposure();
+        int256 value = (vault.poolBalance() * _toWad).toInt256() + unrealizedValue;
+        return value <= 0 ? 0 : uint256(value) / _toWad;
+    }
+
+    /// @dev Zero while paused, as ERC-4626 requires of a deposit limit.
+    function maxDeposit(address receiver) public view override(ERC4626, IERC4626) returns (uint256) {
+        return paused() ? 0 : super.maxDeposit(receiver);
+    }
+
+    /// @dev Zero while paused.
+    function maxMint(address receiver) public view override(ERC4626, IERC4626) returns (uint256) {
+        return paused() ? 0 : super.maxMint(receiver);
+    }
+
+    /// @dev The matured request, limited by the pool's available liquidity.
+    function maxWithdraw(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
+        uint256 assets = _convertToAssets(_maturedShares(owner), Math.Rounding.Floor);
+        return Math.min(assets, availableLiquidity());
+    }
+
+    /// @dev The matured request, limited by the pool's available liquidity.
+    function maxRedeem(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
+        uint256 liquidShares = _convertToShares(availableLiquidity(), Math.Rounding.Floor);
+        return Math.min(_maturedShares(owner), liquidShares);
+    }
+
+    function deposit(uint256 assets, address receiver)
+        public
+        override(ERC4626, IERC4626)
+        nonReentrant
+        whenNotPaused
+        returns (uint256)
+    {
+        return super.deposit(assets, receiver);
+    }
+
+    function mint(uint256 shares, address receiver)
+        public
+        override(ERC4626, IERC4626)
+        nonReentrant
+        whenNotPaused
+        returns (uint256)
+    {
+        return super.mint(shares, receiver);
+    }
+
+    /// @dev Only escrowed, matured shares; reverts with the specific reason rather than a bare limit.
+    function withdraw(uint256 assets, address receiver, address owner)
+        public
+        override(ERC4626, IERC4626)
+        nonReentrant
+        returns (uint256 shares)
+    {
+        shares = previewWithdraw(assets);
+        _checkExit(owner, shares, assets);
+        _withdraw(_msgSender(), receiver, owner, assets, shares);
+    }
+
+    /// @dev Only escrowed, matured shares; reverts with the specific reason rather than a bare limit.
+    function redeem(uint256 shares, address receiver, address owner)
+        public
+        override(ERC4626, IERC4626)
+        nonReentrant
+        returns (uint256 assets)
+    {
+        assets = previewRedeem(shares);
+        _checkExit(owner, shares, assets);
+        _withdraw(_msgSender(), receiver, owner, assets, shares);
+    }
+
+    /* WITHDRAWAL REQUESTS */
+
+    /// @inheritdoc ILiquidityPool
+    function requestWithdraw(uint256 shares) external nonReentrant {
+        if (shares == 0) revert PoolZeroAmount();
+        _transfer(msg.sender, address(this), shares);
+        WithdrawalRequest storage request = _requests[msg.sender];
+        uint256 total = request.shares + shares;
+        uint256 unlockTime = block.timestamp + withdrawalDelay;
+        request.shares = total.toUint128();
+        request.unlockTime = uint64(unlockTime);
+        emit WithdrawalRequested(msg.sender, shares, total, unlockTime);
+    }
+
+    /// @inheritdoc ILiquidityPool
+    function cancelWithdraw() external nonReentrant {
+        uint256 shares = _requests[msg.sender].shares;
+        if (shares == 0) revert PoolZeroAmount();
+        delete _requests[msg.sender];
+        _transfer(address(this), msg.sender, shares);
+        emit WithdrawalCancelled(msg.sender, shares);
+    }
+
+    /// @inheritdoc ILiquidityPool
+    function withdrawalRequest(address owner) external view returns (WithdrawalRequest memory) {
+        return _requests[owner];
+    }
+
+    /// @inheritdoc ILiquidityPool
+    function availableLiquidity() public view returns (uint256) {
+        (, uint256 claims) = clearinghouse.poolExposure();
+        // Claims round up in settlement units: the reserve is never understated.
+        return vault.poolBalance().zeroFloorSub(claims.mulDivUp(1, _toWad));
+    }
+
+    /* ADMINISTRATION */
+
+    /// @inheritdoc ILiquidityPool
+    function setWithdrawalDelay(uint64 delay) external onlyRole(Roles.RISK_ADMIN) {
+        _setWithdrawalDelay(delay);
+    }
+
+    /// @inheritdoc ILiquidityPool
+    function pause() external onlyRole(Roles.GUARDIAN) {
+        _pause();
+    }
+
+    /// @inheritdoc ILiquidityPool
+    function unpause() external onlyRole(Roles.GUARDIAN) {
+        _unpause();
+    }
+
+    /* INTERNAL */
+
+    /// @dev Tokens go straight from the LP to the Vault; only what arrived is credited.
+    function _deposit(address caller, address receiver, uint256 assets, uint256 shares) internal override {
+        if (assets == 0 || shares == 0) revert PoolZeroAmount();
+        IERC20 token = IERC20(asset());
+        uint256 before = token.balanceOf(address(vault));
+        SafeERC20.safeTransferFrom(token, caller, address(vault), assets);
+        uint256 received = token.balanceOf(address(vault)) - before;
+        if (received != assets) revert PoolTransferAmountMismatch(assets, received);
+        vault.fundPool(caller, assets);
+        _mint(receiver, shares);
+        emit Deposit(caller, receiver, assets, shares);
+    }
+
+    /// @dev Burns escrowed shares and pays from the pool ledger.
+    function _withdraw(address caller, address receiver, address owner, uint256 assets, uint256 shares)
+        internal
+        override
+    {
+        if (caller != owner) _spendAllowance(owner, caller, shares);
+        _requests[owner].shares -= shares.toUint128();
+        _burn(address(this), shares);
+        vault.defundPool(receiver, assets);
+        emit Withdraw(caller, receiver, owner, assets, shares);
+    }
+
+    function _checkExit(address owner, uint256 shares, uint256 assets) private view {
+        if (shares == 0 || assets == 0) revert PoolZeroAmount();
+        WithdrawalRequest memory request = _requests[owner];
+        if (shares > request.shares) revert PoolWithdrawalExceedsRequest(owner, shares, request.shares);
+        if (block.timestamp < request.unlockTime) {
+            revert PoolWithdrawalNotReady(owner, request.unlockTime, block.timestamp);
+        }
+        uint256 available = availableLiquidity();
+        if (assets > available) revert PoolInsufficientLiquidity(assets, available);
+    }
+
+    function _maturedShares(address owner) private view returns (uint256) {
+        WithdrawalRequest memory request = _requests[owner];
+        return block.timestamp < request.unlockTime ? 0 : request.shares;
+    }
+
+    function _setWithdrawalDelay(uint64 delay) private {
+        if (delay > MAX_WITHDRAWAL_DELAY) revert PoolInvalidParameter("withdrawalDelay", delay);
+        withdrawalDelay = delay;
+        emit WithdrawalDelaySet(delay);
+    }
+
+    function _decimalsOffset() internal pure override returns (uint8) {
+        return DECIMALS_OFFSET;
+    }
+
+    function supportsInterface(bytes4 interfaceId) public view override returns (bool) {
+        return super.supportsInterface(interfaceId);
+    }
+}

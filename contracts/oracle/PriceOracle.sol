@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
+import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
+import {Roles} from "../libraries/Roles.sol";
+
+/// @title PriceOracle
+/// @notice Chainlink adapter: one feed per asset with its own heartbeat and bounds, and an optional L2 sequencer
+/// uptime feed. `answeredInRound` is deprecated by Chainlink and deliberately not read.
+contract PriceOracle is IPriceOracle, AccessControl {
+    uint256 private constant MAX_FEED_DECIMALS = 36;
+
+    mapping(bytes32 asset => FeedConfig) private _feeds;
+    address private _sequencerFeed;
+    uint32 private _gracePeriod;
+
+    constructor(address admin) {
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _grantRole(Roles.RISK_ADMIN, admin);
+    }
+
+    /// @inheritdoc IPriceOracle
+    function price(bytes32 asset) external view returns (uint256 priceWad) {
+        FeedConfig memory config = _feeds[asset];
+        if (config.feed == address(0)) revert OracleUnknownAsset(asset);
+        if (_sequencerFeed != address(0)) _checkSequencer();
+
+        (, int256 answer,, uint256 updatedAt,) = AggregatorV3Interface(config.feed).latestRoundData();
+        if (answer <= 0) revert OracleNonPositivePrice(asset, config.feed, answer);
+        if (updatedAt == 0 || updatedAt > block.timestamp) {
+            revert OracleInvalidTimestamp(asset, config.feed, updatedAt, block.timestamp);
+        }
+        if (block.timestamp - updatedAt > config.heartbeat) {
+            revert OracleStalePrice(asset, config.feed, updatedAt, config.heartbeat, block.timestamp);
+        }
+        // Exact for decimals <= 18; for more decimals the division truncates below 1 wei of a WAD price.
+        priceWad = config.decimals <= 18
+            ? uint256(answer) * 10 ** (18 - config.decimals)
+            : uint256(answer) / 10 ** (config.decimals - 18);
+        if (priceWad < config.minPrice || priceWad > config.maxPrice) {
+            revert OraclePriceOutOfBounds(asset, config.feed, priceWad, config.minPrice, config.maxPrice);
+        }
+    }
+
+    /// @inheritdoc IPriceOracle
+    function hasFeed(bytes32 asset) external view returns (bool) {
+        return _feeds[asset].feed != address(0);
+    }
+
+    /// @inheritdoc IPriceOracle
+    function feedConfig(bytes32 asset) external view returns (FeedConfig memory) {
+        return _feeds[asset];
+    }
+
+    /// @inheritdoc IPriceOracle
+    function sequencerUptimeFeed() external view returns (address feed, uint32 gracePeriod) {
+        return (_sequencerFeed, _gracePeriod);
+    }
+
+    /// @inheritdoc IPriceOracle
+    function setFeed(bytes32 asset, address feed, uint32 heartbeat, uint128 minPrice, uint128 maxPrice)
+        external
+        onlyRole(Roles.RISK_ADMIN)
+    {
+        if (feed == address(0)) revert OracleInvalidConfig(asset, "feed", 0);
+        if (heartbeat == 0) revert OracleInvalidConfig(asset, "heartbeat", 0);
+        if (minPrice == 0) revert OracleInvalidConfig(asset, "minPrice", 0);
+        if (minPrice > maxPrice) revert OracleInvalidConfig(asset, "maxPrice", maxPrice);
+        uint8 decimals = AggregatorV3Interface(feed).decimals();
+        if (decimals > MAX_FEED_DECIMALS) revert OracleInvalidConfig(asset, "decimals", decimals);
+        _feeds[asset] = FeedConfig(feed, heartbeat, decimals, minPrice, maxPrice);
+        emit FeedSet(asset, feed, heartbeat, decimals, minPrice, maxPrice);
+    }
+
+    /// @inheritdoc IPriceOracle
+    function setSequencerUptimeFeed(address feed, uint32 gracePeriod) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _sequencerFeed = feed;
+        _gracePeriod = gracePeriod;
+        emit SequencerUptimeFeedSet(feed, gracePeriod);
+    }
+
+    /// @dev Chainlink L2 sequencer uptime feed: `answer == 0` up, `1` down; `startedAt` is when the status last
+    /// changed. Prices are refused while down and until more than `gracePeriod` seconds have passed since it came back up.
+    function _checkSequencer() private view {
+        (, int256 answer, uint256 startedAt,,) = AggregatorV3Interface(_sequencerFeed).latestRoundData();
+        if (answer != 0) revert OracleSequencerDown(_sequencerFeed, answer);
+        if (startedAt == 0) revert OracleSequencerInvalidRound(_sequencerFeed);
+        if (block.timestamp <= startedAt + _gracePeriod) {
+            revert OracleSequencerGracePeriod(_sequencerFeed, startedAt, _gracePeriod, block.timestamp);
+        }
+    }
+}

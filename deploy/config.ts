@@ -1,0 +1,82 @@
+import { ethers } from "ethers";
+
+/** An oracle key: the asset's symbol as bytes32 (`"ETH"` → 0x455448…). */
+export const assetKey = (symbol: string): string => ethers.encodeBytes32String(symbol);
+
+/** Fixed-point helpers for configuration literals. */
+export const wad = (value: string | number): bigint => ethers.parseUnits(String(value), 18);
+
+export interface MarketConfig {
+  symbol: string;
+  imf: bigint;
+  mmf: bigint;
+  liquidationFee: bigint;
+  takerFee: bigint;
+  makerFee: bigint;
+  maxFundingRatePerDay: bigint;
+  skewScale: bigint;
+  maxOpenInterest: bigint;
+  minPositionNotional: bigint;
+}
+
+export interface RiskConfig {
+  maxPositionsPerAccount: number;
+  insuranceFeeShare: bigint;
+  maxOpenInterestToPool: bigint;
+}
+
+/** Default markets of the local stack: 10x initial leverage, 20x maintenance, 1% liquidation penalty. */
+export const DEFAULT_MARKETS: MarketConfig[] = [
+  {
+    symbol: "ETH",
+    imf: wad("0.1"),
+    mmf: wad("0.05"),
+    liquidationFee: wad("0.01"),
+    takerFee: wad("0.0005"),
+    makerFee: wad("0.0002"),
+    maxFundingRatePerDay: wad("0.1"),
+    skewScale: wad(100_000),
+    maxOpenInterest: wad(10_000),
+    minPositionNotional: wad(10),
+  },
+  {
+    symbol: "BTC",
+    imf: wad("0.1"),
+    mmf: wad("0.05"),
+    liquidationFee: wad("0.01"),
+    takerFee: wad("0.0005"),
+    makerFee: wad("0.0002"),
+    maxFundingRatePerDay: wad("0.1"),
+    skewScale: wad(5_000),
+    maxOpenInterest: wad(500),
+    minPositionNotional: wad(10),
+  },
+];
+
+export const DEFAULT_RISK: RiskConfig = {
+  maxPositionsPerAccount: 32,
+  insuranceFeeShare: wad("0.2"),
+  maxOpenInterestToPool: wad(1),
+};
+
+/** Local mock feeds: 8 decimals like Chainlink's USD feeds, a 24 h heartbeat, wide sanity bounds. */
+export const LOCAL_FEEDS = [
+  { symbol: "ETH", decimals: 8, initialAnswer: 3_000n * 10n ** 8n, heartbeat: 86_400, minPrice: wad(1), maxPrice: wad(1_000_000) },
+  { symbol: "BTC", decimals: 8, initialAnswer: 60_000n * 10n ** 8n, heartbeat: 86_400, minPrice: wad(1), maxPrice: wad(10_000_000) },
+];
+
+/** LP withdrawal delay of the local stack (seconds). */
+export const LOCAL_WITHDRAWAL_DELAY = 86_400;
+
+export const toMarketParams = (m: MarketConfig) => ({
+  asset: assetKey(m.symbol),
+  imf: m.imf,
+  mmf: m.mmf,
+  liquidationFee: m.liquidationFee,
+  takerFee: m.takerFee,
+  makerFee: m.makerFee,
+  maxFundingRatePerDay: m.maxFundingRatePerDay,
+  skewScale: m.skewScale,
+  maxOpenInterest: m.maxOpenInterest,
+  minPositionNotional: m.minPositionNotional,
+});

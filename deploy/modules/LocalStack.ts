@@ -1,0 +1,49 @@
+import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+import {
+  DEFAULT_MARKETS,
+  DEFAULT_RISK,
+  LOCAL_FEEDS,
+  LOCAL_WITHDRAWAL_DELAY,
+  assetKey,
+  toMarketParams,
+} from "../config";
+
+/**
+ * The whole protocol on a local chain: a 6-decimal mock USDC, Chainlink `MockV3Aggregator` feeds for ETH and BTC,
+ * PriceOracle, Vault, Clearinghouse, LiquidityPool, wired together, with the default markets listed.
+ * The deployer (account 0) holds every role.
+ */
+export default buildModule("LocalStack", (m) => {
+  const admin = m.getAccount(0);
+
+  const usdc = m.contract("MockERC20", ["USD Coin (mock)", "USDC", 6], { id: "USDC" });
+  const oracle = m.contract("PriceOracle", [admin]);
+
+  const feeds: Record<string, ReturnType<typeof m.contract>> = {};
+  const feedSet = [];
+  for (const f of LOCAL_FEEDS) {
+    const feed = m.contract("MockV3Aggregator", [f.decimals, f.initialAnswer], { id: `${f.symbol}UsdFeed` });
+    feeds[f.symbol] = feed;
+    feedSet.push(
+      m.call(oracle, "setFeed", [assetKey(f.symbol), feed, f.heartbeat, f.minPrice, f.maxPrice], {
+        id: `setFeed${f.symbol}`,
+      }),
+    );
+  }
+
+  const vault = m.contract("Vault", [admin, usdc]);
+  const clearinghouse = m.contract("Clearinghouse", [admin, vault, oracle, DEFAULT_RISK]);
+  const pool = m.contract("LiquidityPool", [admin, vault, clearinghouse, LOCAL_WITHDRAWAL_DELAY]);
+  m.call(vault, "initialize", [clearinghouse, pool]);
+
+  let previous = feedSet;
+  for (const market of DEFAULT_MARKETS) {
+    const added = m.call(clearinghouse, "addMarket", [toMarketParams(market)], {
+      id: `addMarket${market.symbol}`,
+      after: previous,
+    });
+    previous = [added];
+  }
+
+  return { usdc, oracle, vault, clearinghouse, pool, ethFeed: feeds.ETH, btcFeed: feeds.BTC };
+});
