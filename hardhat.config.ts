@@ -21,6 +21,7 @@ const config: HardhatUserConfig = {
     settings: {
       evmVersion: "cancun",
       optimizer: { enabled: true, runs: 200 },
+      viaIR: true,
       metadata: { bytecodeHash: "none" },
     },
   },

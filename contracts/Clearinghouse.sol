@@ -73,6 +73,41 @@ contract Clearinghouse is IClearinghouse, AccessControl, Pausable, ReentrancyGua
         int256 balanceBefore;
     }
 
+    /// @dev One position in a liquidation plan.
+    struct Leg {
+        uint256 marketId;
+        MarketParams params;
+        uint256 price;
+        int256 index;
+        Position position;
+        Position next;
+        int256 sizeClosed;
+        uint256 notionalClosed;
+        int256 realizedPnl;
+        int256 fundingOwed;
+    }
+
+    /// @dev Everything a liquidation computes before anything is written.
+    struct LiquidationPlan {
+        AccountState before;
+        Leg[] legs;
+        uint256 fraction;
+        uint256 notionalClosed;
+        uint256 penalty;
+        uint256 keeperReward;
+        uint256 badDebt;
+        uint256 insuranceDraw;
+        uint256 poolWriteOff;
+        int256 accountDelta;
+        int256 poolDelta;
+        int256 insuranceDelta;
+        bool capAllows;
+        uint256 capMarket;
+        uint256 capUsed;
+        uint256 capNotional;
+        uint256 cap;
+    }
+
     constructor(address admin, IVault vault_, IPriceOracle oracle_, RiskParams memory risk) {
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(Roles.RISK_ADMIN, admin);
@@ -151,7 +186,75 @@ contract Clearinghouse is IClearinghouse, AccessControl, Pausable, ReentrancyGua
         );
     }
 
+    /* LIQUIDATION */
+
+    /// @inheritdoc IClearinghouse
+    function liquidate(uint256 accountId) external nonReentrant returns (uint256 keeperReward) {
+        LiquidationPlan memory plan = _planLiquidation(accountId);
+        if (!plan.before.liquidatable) {
+            revert ClearinghouseNotLiquidatable(accountId, plan.before.equity, plan.before.maintenanceMargin);
+        }
+        if (!plan.capAllows) {
+            revert ClearinghouseLiquidationCapExceeded(plan.capMarket, plan.capUsed, plan.capNotional, plan.cap);
+        }
+        for (uint256 i; i < plan.legs.length; ++i) {
+            _applyLeg(accountId, plan.legs[i]);
+        }
+        keeperReward = plan.keeperReward;
+        vault.settleLiquidation(
+            accountId,
+            plan.accountDelta,
+            AccountId.from(msg.sender, 0),
+            keeperReward,
+            plan.poolDelta,
+            plan.insuranceDelta
+        );
+        emit Liquidated(
+            accountId,
+            msg.sender,
+            plan.fraction,
+            plan.before.equity,
+            plan.before.maintenanceMargin,
+            plan.notionalClosed,
+            plan.penalty,
+            keeperReward
+        );
+        if (plan.badDebt != 0) {
+            emit BadDebtSettled(
+                accountId,
+                plan.badDebt,
+                plan.insuranceDraw,
+                plan.poolWriteOff,
+                plan.badDebt - plan.insuranceDraw - plan.poolWriteOff
+            );
+        }
+    }
+
     /* VIEWS */
+
+    /// @inheritdoc IClearinghouse
+    function previewLiquidation(uint256 accountId) external view returns (LiquidationPreview memory p) {
+        LiquidationPlan memory plan = _planLiquidation(accountId);
+        uint256 n = plan.legs.length;
+        p.liquidatable = plan.before.liquidatable;
+        p.equity = plan.before.equity;
+        p.maintenanceMargin = plan.before.maintenanceMargin;
+        p.fraction = plan.fraction;
+        p.marketIds = new uint256[](n);
+        p.sizesClosed = new int256[](n);
+        p.notionalsClosed = new uint256[](n);
+        for (uint256 i; i < n; ++i) {
+            p.marketIds[i] = plan.legs[i].marketId;
+            p.sizesClosed[i] = plan.legs[i].sizeClosed;
+            p.notionalsClosed[i] = plan.legs[i].notionalClosed;
+        }
+        p.penalty = plan.penalty;
+        p.keeperReward = plan.keeperReward;
+        p.badDebt = plan.badDebt;
+        p.insuranceDraw = plan.insuranceDraw;
+        p.poolWriteOff = plan.poolWriteOff;
+        p.capAllows = plan.capAllows;
+    }
 
     /// @inheritdoc IClearinghouse
     function isLiquidatable(uint256 accountId) public view returns (bool) {
@@ -233,21 +336,14 @@ contract Clearinghouse is IClearinghouse, AccessControl, Pausable, ReentrancyGua
     }
 
     /// @inheritdoc IClearinghouse
-    function poolExposure() external view returns (int256 unrealizedValue, uint256 traderClaims) {
-        for (uint256 marketId; marketId < _markets.length; ++marketId) {
-            MarketState memory state = _marketStates[marketId];
-            if (state.longOpenInterest == 0 && state.shortOpenInterest == 0 && state.sizeTimesLastIndexSum == 0) {
-                continue;
-            }
-            (uint256 price, int256 index) = _priceAndIndex(marketId);
-            int256 signedPrice = price.toInt256();
-            // Traders' PnL rounds up here: the pool's value and free liquidity are never overstated.
-            int256 longPnl = int256(uint256(state.longOpenInterest)).wMulCeil(signedPrice) - state.longOpenNotional;
-            int256 shortPnl = -int256(uint256(state.shortOpenInterest)).wMulFloor(signedPrice) - state.shortOpenNotional;
-            unrealizedValue += state.poolFundingClaim(index) - longPnl - shortPnl;
-            if (longPnl > 0) traderClaims += uint256(longPnl);
-            if (shortPnl > 0) traderClaims += uint256(shortPnl);
-        }
+    function marketParams(uint256 marketId) external view returns (MarketParams memory) {
+        return _marketParams(marketId);
+    }
+
+    /// @inheritdoc IClearinghouse
+    function marketState(uint256 marketId) external view returns (MarketState memory) {
+        _marketParams(marketId);
+        return _marketStates[marketId];
     }
 
     /// @inheritdoc IClearinghouse
@@ -391,6 +487,159 @@ contract Clearinghouse is IClearinghouse, AccessControl, Pausable, ReentrancyGua
         }
     }
 
+    /* LIQUIDATION COMPUTATION */
+
+    /// @dev DESIGN §10 computed in memory, so `liquidate` and `previewLiquidation` agree. Returns early (with
+    /// `before.liquidatable == false`) for a healthy account.
+    function _planLiquidation(uint256 accountId) private view returns (LiquidationPlan memory plan) {
+        uint256 map = _openMarkets[accountId];
+        plan.legs = new Leg[](_popCount(map));
+        Totals memory t;
+        uint256 fullPenalty;
+        for (uint256 i; map != 0; ++i) {
+            Leg memory leg = plan.legs[i];
+            leg.marketId = _lowestBit(map);
+            map &= map - 1;
+            leg.params = _markets[leg.marketId];
+            (leg.price, leg.index) = _priceAndIndex(leg.marketId);
+            leg.position = _positions[accountId][leg.marketId];
+            _addPosition(t, leg.position, leg.price, leg.index, leg.params);
+            fullPenalty += PositionLib.marginRequirement(leg.position.size, leg.price, leg.params.liquidationFee);
+        }
+        int256 balance = _settlementBalance(accountId);
+        plan.before = _finalize(balance, t);
+        plan.capAllows = true;
+        if (!plan.before.liquidatable) return plan;
+
+        plan.fraction = _liquidationFraction(plan.before, fullPenalty);
+        if (plan.fraction < WAD && _leavesDust(plan)) plan.fraction = WAD;
+
+        int256 pnl;
+        for (uint256 i; i < plan.legs.length; ++i) {
+            Leg memory leg = plan.legs[i];
+            int256 size = leg.position.size;
+            // Rounds the closed size away from zero (closes more), never past the whole position.
+            uint256 closedAbs = plan.fraction == WAD ? size.abs() : size.abs().mulDivUp(plan.fraction, WAD);
+            leg.sizeClosed = size > 0 ? closedAbs.toInt256() : -closedAbs.toInt256();
+            leg.notionalClosed = closedAbs.wMulDown(leg.price);
+            plan.notionalClosed += leg.notionalClosed;
+            (int256 newSize, int256 newOpenNotional, int256 realized) =
+                PositionLib.applyFill(size, leg.position.openNotional, -leg.sizeClosed, leg.price);
+            leg.next = Position(newSize.toInt128(), newOpenNotional.toInt128(), leg.index);
+            leg.realizedPnl = realized;
+            leg.fundingOwed = PositionLib.fundingOwed(size, leg.index, leg.position.lastFundingIndex);
+            pnl += realized - leg.fundingOwed;
+            if (plan.capAllows && plan.before.equity > 0) _checkLiquidationCap(plan, leg);
+        }
+        uint256 penaltyWad = plan.fraction == WAD ? fullPenalty : fullPenalty.wMulUp(plan.fraction);
+        _settleAmounts(plan, balance, pnl, penaltyWad);
+    }
+
+    /// @dev `f = min(1, (M' - E) / (M' - L))`, rounded up (closes more).
+    function _liquidationFraction(AccountState memory s, uint256 fullPenalty) private view returns (uint256) {
+        int256 penalty = fullPenalty.toInt256();
+        if (s.equity <= penalty) return WAD;
+        // E < M <= M' and E > L, so M' - L > M' - E > 0.
+        uint256 target = s.maintenanceMargin.wMulUp(WAD + _risk.liquidationBuffer);
+        uint256 f = uint256(target.toInt256() - s.equity).mulDivUp(WAD, uint256(target.toInt256() - penalty));
+        return f > WAD ? WAD : f;
+    }
+
+    /// @dev Whether closing `plan.fraction` would leave any position under its market's minimum notional.
+    function _leavesDust(LiquidationPlan memory plan) private pure returns (bool) {
+        for (uint256 i; i < plan.legs.length; ++i) {
+            Leg memory leg = plan.legs[i];
+            uint256 sizeAbs = int256(leg.position.size).abs();
+            uint256 remaining = sizeAbs - sizeAbs.mulDivUp(plan.fraction, WAD);
+            if (remaining.wMulDown(leg.price) < leg.params.minPositionNotional) return true;
+        }
+        return false;
+    }
+
+    function _checkLiquidationCap(LiquidationPlan memory plan, Leg memory leg) private view {
+        MarketState storage state = _marketStates[leg.marketId];
+        bool windowOpen = block.timestamp < uint256(state.liquidationWindowStart) + leg.params.liquidationWindow;
+        uint256 used = windowOpen ? state.liquidatedInWindow : 0;
+        if (used + leg.notionalClosed > leg.params.maxLiquidationNotionalPerWindow) {
+            plan.capAllows = false;
+            plan.capMarket = leg.marketId;
+            plan.capUsed = used;
+            plan.capNotional = leg.notionalClosed;
+            plan.cap = leg.params.maxLiquidationNotionalPerWindow;
+        }
+    }
+
+    /// @dev Penalty, keeper reward and the loss waterfall, in settlement-token units.
+    function _settleAmounts(LiquidationPlan memory plan, int256 balance, int256 pnl, uint256 penaltyWad)
+        private
+        view
+    {
+        // Against the account: PnL net of funding rounds toward -infinity, the penalty rounds up.
+        int256 pnlUnits = pnl.divFloor(_toWad);
+        uint256 penalty = penaltyWad.mulDivUp(1, _toWad);
+        bool fullClose = plan.fraction == WAD;
+        if (fullClose) {
+            // A closed-out account pays the penalty only from what it still has: penalties never create bad debt.
+            int256 left = balance + pnlUnits;
+            if (left <= 0) penalty = 0;
+            else if (uint256(left) < penalty) penalty = uint256(left);
+        }
+        // The reward never exceeds the penalty, so liquidating one's own account never pays.
+        uint256 reward = penalty.wMulDown(_risk.keeperShare);
+        if (reward < _risk.minKeeperReward) reward = _risk.minKeeperReward;
+        if (reward > _risk.maxKeeperReward) reward = _risk.maxKeeperReward;
+        if (reward > penalty) reward = penalty;
+
+        plan.penalty = penalty;
+        plan.keeperReward = reward;
+        plan.accountDelta = pnlUnits - penalty.toInt256();
+        plan.poolDelta = -pnlUnits;
+        plan.insuranceDelta = (penalty - reward).toInt256();
+
+        int256 finalBalance = balance + plan.accountDelta;
+        if (!fullClose || finalBalance >= 0) return;
+        // Loss waterfall: the insurance fund, then the pool (its NAV drops); what neither can pay stays as debt.
+        plan.badDebt = uint256(-finalBalance);
+        uint256 insuranceAvailable = uint256(vault.insuranceBalance().toInt256() + plan.insuranceDelta);
+        plan.insuranceDraw = Math.min(plan.badDebt, insuranceAvailable);
+        int256 poolAvailable = vault.poolBalance().toInt256() + plan.poolDelta;
+        uint256 rest = plan.badDebt - plan.insuranceDraw;
+        plan.poolWriteOff = poolAvailable <= 0 ? 0 : Math.min(rest, uint256(poolAvailable));
+        plan.accountDelta += (plan.insuranceDraw + plan.poolWriteOff).toInt256();
+        plan.insuranceDelta -= plan.insuranceDraw.toInt256();
+        plan.poolDelta -= plan.poolWriteOff.toInt256();
+    }
+
+    /// @dev Writes one liquidated position: accrues its market, updates aggregates and the cascade window.
+    function _applyLeg(uint256 accountId, Leg memory leg) private {
+        MarketState memory state = _marketStates[leg.marketId];
+        state.fundingIndex = leg.index.toInt128();
+        state.lastFundingTime = uint64(block.timestamp);
+        state.replacePosition(
+            leg.position.size,
+            leg.position.openNotional,
+            leg.position.lastFundingIndex,
+            leg.next.size,
+            leg.next.openNotional,
+            leg.index
+        );
+        if (block.timestamp >= uint256(state.liquidationWindowStart) + leg.params.liquidationWindow) {
+            state.liquidationWindowStart = uint64(block.timestamp);
+            state.liquidatedInWindow = 0;
+        }
+        state.liquidatedInWindow += leg.notionalClosed.toUint128();
+        _marketStates[leg.marketId] = state;
+        if (leg.next.size == 0) {
+            delete _positions[accountId][leg.marketId];
+            _openMarkets[accountId] &= ~(uint256(1) << leg.marketId);
+        } else {
+            _positions[accountId][leg.marketId] = leg.next;
+        }
+        emit PositionLiquidated(
+            accountId, leg.marketId, leg.sizeClosed, leg.price, leg.realizedPnl, leg.fundingOwed
+        );
+    }
+
     /* MARGIN */
 
     /// @dev Σ of the margin terms of the account's positions, skipping `excludedMarket`; each market's price is read
@@ -441,15 +690,7 @@ contract Clearinghouse is IClearinghouse, AccessControl, Pausable, ReentrancyGua
     function _priceAndIndex(uint256 marketId) private view returns (uint256 price, int256 index) {
         MarketParams storage params = _markets[marketId];
         price = oracle.price(params.asset);
-        MarketState storage state = _marketStates[marketId];
-        index = state.fundingIndex
-            + MarketLib.fundingIndexDelta(
-                int256(uint256(state.longOpenInterest)) - int256(uint256(state.shortOpenInterest)),
-                params.skewScale,
-                params.maxFundingRatePerDay,
-                block.timestamp - state.lastFundingTime,
-                price
-            );
+        index = MarketLib.fundingIndexAt(_marketStates[marketId], params.skewScale, params.maxFundingRatePerDay, price);
     }
 
     function _accrue(MarketParams memory params, MarketState memory state, uint256 price) private view {
@@ -482,6 +723,10 @@ contract Clearinghouse is IClearinghouse, AccessControl, Pausable, ReentrancyGua
         }
         if (p.skewScale == 0) revert ClearinghouseInvalidParameter("skewScale", 0);
         if (p.maxOpenInterest == 0) revert ClearinghouseInvalidParameter("maxOpenInterest", 0);
+        if (p.maxLiquidationNotionalPerWindow == 0) {
+            revert ClearinghouseInvalidParameter("maxLiquidationNotionalPerWindow", 0);
+        }
+        if (p.liquidationWindow == 0) revert ClearinghouseInvalidParameter("liquidationWindow", 0);
     }
 
     function _setRiskParams(RiskParams memory p) private {
@@ -491,6 +736,11 @@ contract Clearinghouse is IClearinghouse, AccessControl, Pausable, ReentrancyGua
         if (p.insuranceFeeShare > WAD) revert ClearinghouseInvalidParameter("insuranceFeeShare", p.insuranceFeeShare);
         if (p.maxOpenInterestToPool == 0 || p.maxOpenInterestToPool > MAX_OI_TO_POOL) {
             revert ClearinghouseInvalidParameter("maxOpenInterestToPool", p.maxOpenInterestToPool);
+        }
+        if (p.liquidationBuffer > WAD) revert ClearinghouseInvalidParameter("liquidationBuffer", p.liquidationBuffer);
+        if (p.keeperShare > WAD) revert ClearinghouseInvalidParameter("keeperShare", p.keeperShare);
+        if (p.minKeeperReward > p.maxKeeperReward) {
+            revert ClearinghouseInvalidParameter("minKeeperReward", p.minKeeperReward);
         }
         _risk = p;
         emit RiskParamsUpdated(p);

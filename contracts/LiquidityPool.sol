@@ -15,7 +15,9 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ILiquidityPool} from "./interfaces/ILiquidityPool.sol";
 import {IClearinghouse} from "./interfaces/IClearinghouse.sol";
 import {IVault} from "./interfaces/IVault.sol";
+import {IPriceOracle} from "./interfaces/IPriceOracle.sol";
 import {FixedPointMath} from "./libraries/FixedPointMath.sol";
+import {MarketLib, MarketState} from "./libraries/MarketLib.sol";
 import {Roles} from "./libraries/Roles.sol";
 
 /// @title LiquidityPool
@@ -29,6 +31,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, Pausable, Reen
     /// first-depositor inflation attack.
     uint8 private constant DECIMALS_OFFSET = 6;
     uint64 private constant MAX_WITHDRAWAL_DELAY = 30 days;
+    uint64 private constant MIN_WITHDRAWAL_WINDOW = 1 hours;
 
     IVault public immutable vault;
     IClearinghouse public immutable clearinghouse;
@@ -36,9 +39,17 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, Pausable, Reen
 
     /// @inheritdoc ILiquidityPool
     uint64 public withdrawalDelay;
+    /// @inheritdoc ILiquidityPool
+    uint64 public withdrawalWindow;
     mapping(address owner => WithdrawalRequest) private _requests;
 
-    constructor(address admin, IVault vault_, IClearinghouse clearinghouse_, uint64 withdrawalDelay_)
+    constructor(
+        address admin,
+        IVault vault_,
+        IClearinghouse clearinghouse_,
+        uint64 withdrawalDelay_,
+        uint64 withdrawalWindow_
+    )
         ERC20("Keel Liquidity Pool", "keelLP")
         ERC4626(IERC20(vault_.settlementToken()))
     {
@@ -48,7 +59,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, Pausable, Reen
         vault = vault_;
         clearinghouse = clearinghouse_;
         _toWad = 10 ** (18 - vault_.settlementDecimals());
-        _setWithdrawalDelay(withdrawalDelay_);
+        _setWithdrawalDelay(withdrawalDelay_, withdrawalWindow_);
     }
 
     /* ERC-4626 */
@@ -56,7 +67,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, Pausable, Reen
     /// @notice Net asset value: pool ledger + funding owed to the pool - traders' unrealized PnL, floored at 0.
     /// @dev Rounds down: the pool is never valued above what it holds.
     function totalAssets() public view override(ERC4626, IERC4626) returns (uint256) {
-        (int256 unrealizedValue,) = clearinghouse.poolExposure();
+        (int256 unrealizedValue,) = poolExposure();
         int256 value = (vault.poolBalance() * _toWad).toInt256() + unrealizedValue;
         return value <= 0 ? 0 : uint256(value) / _toWad;
     }
@@ -138,6 +149,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, Pausable, Reen
         uint256 unlockTime = block.timestamp + withdrawalDelay;
         request.shares = total.toUint128();
         request.unlockTime = uint64(unlockTime);
+        request.expiry = uint64(unlockTime + withdrawalWindow);
         emit WithdrawalRequested(msg.sender, shares, total, unlockTime);
     }
 
@@ -157,16 +169,35 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, Pausable, Reen
 
     /// @inheritdoc ILiquidityPool
     function availableLiquidity() public view returns (uint256) {
-        (, uint256 claims) = clearinghouse.poolExposure();
+        (, uint256 claims) = poolExposure();
         // Claims round up in settlement units: the reserve is never understated.
         return vault.poolBalance().zeroFloorSub(claims.mulDivUp(1, _toWad));
+    }
+
+    /// @inheritdoc ILiquidityPool
+    function poolExposure() public view returns (int256 unrealizedValue, uint256 traderClaims) {
+        IPriceOracle oracle = clearinghouse.oracle();
+        uint256 count = clearinghouse.marketCount();
+        for (uint256 marketId; marketId < count; ++marketId) {
+            MarketState memory state = clearinghouse.marketState(marketId);
+            // A market nobody holds (and that owes no funding) needs no price.
+            if (state.longOpenInterest == 0 && state.shortOpenInterest == 0 && state.sizeTimesLastIndexSum == 0) {
+                continue;
+            }
+            IClearinghouse.MarketParams memory params = clearinghouse.marketParams(marketId);
+            uint256 price = oracle.price(params.asset);
+            int256 index = MarketLib.fundingIndexAt(state, params.skewScale, params.maxFundingRatePerDay, price);
+            (int256 value, uint256 claims) = MarketLib.poolValue(state, index, price);
+            unrealizedValue += value;
+            traderClaims += claims;
+        }
     }
 
     /* ADMINISTRATION */
 
     /// @inheritdoc ILiquidityPool
-    function setWithdrawalDelay(uint64 delay) external onlyRole(Roles.RISK_ADMIN) {
-        _setWithdrawalDelay(delay);
+    function setWithdrawalDelay(uint64 delay, uint64 window) external onlyRole(Roles.RISK_ADMIN) {
+        _setWithdrawalDelay(delay, window);
     }
 
     /// @inheritdoc ILiquidityPool
@@ -213,19 +244,24 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, Pausable, Reen
         if (block.timestamp < request.unlockTime) {
             revert PoolWithdrawalNotReady(owner, request.unlockTime, block.timestamp);
         }
+        if (block.timestamp >= request.expiry) revert PoolWithdrawalExpired(owner, request.expiry, block.timestamp);
         uint256 available = availableLiquidity();
         if (assets > available) revert PoolInsufficientLiquidity(assets, available);
     }
 
     function _maturedShares(address owner) private view returns (uint256) {
         WithdrawalRequest memory request = _requests[owner];
-        return block.timestamp < request.unlockTime ? 0 : request.shares;
+        return block.timestamp < request.unlockTime || block.timestamp >= request.expiry ? 0 : request.shares;
     }
 
-    function _setWithdrawalDelay(uint64 delay) private {
+    function _setWithdrawalDelay(uint64 delay, uint64 window) private {
         if (delay > MAX_WITHDRAWAL_DELAY) revert PoolInvalidParameter("withdrawalDelay", delay);
+        if (window < MIN_WITHDRAWAL_WINDOW || window > MAX_WITHDRAWAL_DELAY) {
+            revert PoolInvalidParameter("withdrawalWindow", window);
+        }
         withdrawalDelay = delay;
-        emit WithdrawalDelaySet(delay);
+        withdrawalWindow = window;
+        emit WithdrawalDelaySet(delay, window);
     }
 
     function _decimalsOffset() internal pure override returns (uint8) {

@@ -93,6 +93,7 @@ contract Vault is IVault, AccessControl, ReentrancyGuardTransient {
     /// @inheritdoc IVault
     function transferSettlement(uint256 accountId, int256 accountDelta, int256 poolDelta, int256 insuranceDelta)
         external
+        nonReentrant
     {
         if (msg.sender != clearinghouse) revert VaultUnauthorizedCaller(msg.sender);
         if (accountDelta + poolDelta + insuranceDelta != 0) {
@@ -107,7 +108,28 @@ contract Vault is IVault, AccessControl, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IVault
-    function fundPool(address from, uint256 amount) external {
+    function settleLiquidation(
+        uint256 accountId,
+        int256 accountDelta,
+        uint256 keeperAccountId,
+        uint256 keeperReward,
+        int256 poolDelta,
+        int256 insuranceDelta
+    ) external nonReentrant {
+        if (msg.sender != clearinghouse) revert VaultUnauthorizedCaller(msg.sender);
+        int256 reward = keeperReward.toInt256();
+        if (accountDelta + reward + poolDelta + insuranceDelta != 0) {
+            revert VaultUnbalancedLiquidation(accountDelta, keeperReward, poolDelta, insuranceDelta);
+        }
+        _balances[accountId][settlementToken] += accountDelta;
+        if (reward != 0) _balances[keeperAccountId][settlementToken] += reward;
+        totalAccountBalance[settlementToken] += accountDelta + reward;
+        if (poolDelta != 0) poolBalance = _applyDelta(poolBalance, poolDelta, false);
+        if (insuranceDelta != 0) insuranceBalance = _applyDelta(insuranceBalance, insuranceDelta, true);
+    }
+
+    /// @inheritdoc IVault
+    function fundPool(address from, uint256 amount) external nonReentrant {
         if (msg.sender != liquidityPool) revert VaultUnauthorizedCaller(msg.sender);
         poolBalance += amount;
         emit PoolFunded(from, amount);

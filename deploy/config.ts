@@ -17,12 +17,19 @@ export interface MarketConfig {
   skewScale: bigint;
   maxOpenInterest: bigint;
   minPositionNotional: bigint;
+  maxLiquidationNotionalPerWindow: bigint;
+  liquidationWindow: number;
 }
 
 export interface RiskConfig {
   maxPositionsPerAccount: number;
   insuranceFeeShare: bigint;
   maxOpenInterestToPool: bigint;
+  liquidationBuffer: bigint;
+  keeperShare: bigint;
+  /** Settlement-token units (6 decimals for USDC). */
+  minKeeperReward: bigint;
+  maxKeeperReward: bigint;
 }
 
 /** Default markets of the local stack: 10x initial leverage, 20x maintenance, 1% liquidation penalty. */
@@ -38,6 +45,8 @@ export const DEFAULT_MARKETS: MarketConfig[] = [
     skewScale: wad(100_000),
     maxOpenInterest: wad(10_000),
     minPositionNotional: wad(10),
+    maxLiquidationNotionalPerWindow: wad(5_000_000),
+    liquidationWindow: 300,
   },
   {
     symbol: "BTC",
@@ -50,6 +59,8 @@ export const DEFAULT_MARKETS: MarketConfig[] = [
     skewScale: wad(5_000),
     maxOpenInterest: wad(500),
     minPositionNotional: wad(10),
+    maxLiquidationNotionalPerWindow: wad(5_000_000),
+    liquidationWindow: 300,
   },
 ];
 
@@ -57,6 +68,10 @@ export const DEFAULT_RISK: RiskConfig = {
   maxPositionsPerAccount: 32,
   insuranceFeeShare: wad("0.2"),
   maxOpenInterestToPool: wad(1),
+  liquidationBuffer: wad("0.25"),
+  keeperShare: wad("0.3"),
+  minKeeperReward: 1_000_000n, // 1 USDC
+  maxKeeperReward: 1_000_000_000n, // 1,000 USDC
 };
 
 /** Local mock feeds: 8 decimals like Chainlink's USD feeds, a 24 h heartbeat, wide sanity bounds. */
@@ -65,8 +80,9 @@ export const LOCAL_FEEDS = [
   { symbol: "BTC", decimals: 8, initialAnswer: 60_000n * 10n ** 8n, heartbeat: 86_400, minPrice: wad(1), maxPrice: wad(10_000_000) },
 ];
 
-/** LP withdrawal delay of the local stack (seconds). */
+/** LP withdrawal delay of the local stack, and how long a matured request stays usable (seconds). */
 export const LOCAL_WITHDRAWAL_DELAY = 86_400;
+export const LOCAL_WITHDRAWAL_WINDOW = 2 * 86_400;
 
 export const toMarketParams = (m: MarketConfig) => ({
   asset: assetKey(m.symbol),
@@ -79,4 +95,6 @@ export const toMarketParams = (m: MarketConfig) => ({
   skewScale: m.skewScale,
   maxOpenInterest: m.maxOpenInterest,
   minPositionNotional: m.minPositionNotional,
+  maxLiquidationNotionalPerWindow: m.maxLiquidationNotionalPerWindow,
+  liquidationWindow: m.liquidationWindow,
 });

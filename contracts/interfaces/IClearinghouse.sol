@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {MarketState} from "../libraries/MarketLib.sol";
+import {IPriceOracle} from "./IPriceOracle.sol";
+import {IVault} from "./IVault.sol";
+
 /// @title IClearinghouse
 /// @notice Markets, positions, trade execution, funding and cross-margin math (DESIGN §6–§9).
 /// @dev All prices and USD values are 18-decimal fixed point (WAD); sizes are signed WAD base units, long > 0.
@@ -19,6 +23,9 @@ interface IClearinghouse {
     /// @param skewScale Skew (base units) at which the premium is 100% and funding is at its maximum.
     /// @param maxOpenInterest Cap on each side's open interest (base units).
     /// @param minPositionNotional A position is either 0 or at least this notional (USD).
+    /// @param maxLiquidationNotionalPerWindow Cascade damping: notional (USD) that may be liquidated on this market
+    /// per `liquidationWindow`; accounts whose equity is already <= 0 are exempt.
+    /// @param liquidationWindow Length of a liquidation window in seconds (fixed windows).
     struct MarketParams {
         bytes32 asset;
         uint64 imf;
@@ -30,6 +37,8 @@ interface IClearinghouse {
         uint128 skewScale;
         uint128 maxOpenInterest;
         uint128 minPositionNotional;
+        uint128 maxLiquidationNotionalPerWindow;
+        uint32 liquidationWindow;
     }
 
     /// @notice Protocol-wide risk parameters.
@@ -37,10 +46,49 @@ interface IClearinghouse {
     /// @param insuranceFeeShare Share of trading fees sent to the insurance fund (WAD).
     /// @param maxOpenInterestToPool Each side's open-interest notional on a market is capped at this fraction of
     /// the pool's settlement balance (WAD).
+    /// @param liquidationBuffer A liquidation restores equity to `maintenanceMargin * (1 + liquidationBuffer)` on
+    /// what remains (WAD).
+    /// @param keeperShare Share of the liquidation penalty paid to the keeper (WAD).
+    /// @param minKeeperReward Floor of the keeper reward (settlement-token units), never above the penalty.
+    /// @param maxKeeperReward Ceiling of the keeper reward (settlement-token units).
     struct RiskParams {
         uint8 maxPositionsPerAccount;
         uint64 insuranceFeeShare;
         uint64 maxOpenInterestToPool;
+        uint64 liquidationBuffer;
+        uint64 keeperShare;
+        uint128 minKeeperReward;
+        uint128 maxKeeperReward;
+    }
+
+    /// @notice What `liquidate` would do now (DESIGN §10). Amounts in settlement-token units unless noted.
+    /// @param liquidatable Whether equity < maintenance margin.
+    /// @param equity Equity before (USD, WAD).
+    /// @param maintenanceMargin Maintenance margin before (USD, WAD).
+    /// @param fraction Fraction of every position closed (WAD).
+    /// @param marketIds The account's markets, in id order.
+    /// @param sizesClosed Size closed per market (signed like the position).
+    /// @param notionalsClosed Notional closed per market at the oracle price (USD, WAD).
+    /// @param penalty Penalty charged to the account.
+    /// @param keeperReward Reward credited to the keeper's subaccount 0.
+    /// @param badDebt Negative balance left after a full close.
+    /// @param insuranceDraw Part of the bad debt the insurance fund pays.
+    /// @param poolWriteOff Part of the bad debt written off against the pool.
+    /// @param capAllows Whether every market's liquidation window has room (or the account is exempt).
+    struct LiquidationPreview {
+        bool liquidatable;
+        int256 equity;
+        uint256 maintenanceMargin;
+        uint256 fraction;
+        uint256[] marketIds;
+        int256[] sizesClosed;
+        uint256[] notionalsClosed;
+        uint256 penalty;
+        uint256 keeperReward;
+        uint256 badDebt;
+        uint256 insuranceDraw;
+        uint256 poolWriteOff;
+        bool capAllows;
     }
 
     /// @notice An account's margin picture at current prices and funding (DESIGN §9). USD, WAD.
@@ -102,6 +150,42 @@ interface IClearinghouse {
         int256 newOpenNotional
     );
 
+    /// @notice Emitted for every liquidation, with the numbers behind it.
+    /// @param fraction Fraction of every position closed (WAD).
+    /// @param equityBefore Equity before the liquidation (USD, WAD).
+    /// @param maintenanceMarginBefore Maintenance margin before (USD, WAD).
+    /// @param notionalClosed Σ notional closed at oracle prices (USD, WAD).
+    /// @param penalty Penalty charged to the account (settlement-token units).
+    /// @param keeperReward Credited to the keeper's subaccount 0 (settlement-token units).
+    event Liquidated(
+        uint256 indexed accountId,
+        address indexed keeper,
+        uint256 fraction,
+        int256 equityBefore,
+        uint256 maintenanceMarginBefore,
+        uint256 notionalClosed,
+        uint256 penalty,
+        uint256 keeperReward
+    );
+    /// @notice Emitted for each position a liquidation reduces or closes, at the oracle price.
+    event PositionLiquidated(
+        uint256 indexed accountId,
+        uint256 indexed marketId,
+        int256 sizeClosed,
+        uint256 price,
+        int256 realizedPnl,
+        int256 fundingPaid
+    );
+    /// @notice Emitted when a closed-out account's negative balance goes through the loss waterfall
+    /// (settlement-token units): the insurance fund first, then the pool; `unrecovered` stays as the account's debt.
+    event BadDebtSettled(
+        uint256 indexed accountId,
+        uint256 badDebt,
+        uint256 insuranceDraw,
+        uint256 poolWriteOff,
+        uint256 unrecovered
+    );
+
     /* ERRORS */
 
     /// @notice A parameter is outside its hard bounds; `name` is the parameter.
@@ -128,6 +212,10 @@ interface IClearinghouse {
     error ClearinghouseInsufficientMargin(uint256 accountId, int256 equity, uint256 initialMargin);
     /// @notice The account is liquidatable: it can only be liquidated.
     error ClearinghouseAccountLiquidatable(uint256 accountId, int256 equity, uint256 maintenanceMargin);
+    /// @notice `liquidate` on an account whose equity is at least its maintenance margin.
+    error ClearinghouseNotLiquidatable(uint256 accountId, int256 equity, uint256 maintenanceMargin);
+    /// @notice The market's liquidation window is full: `used + notional > cap` (USD, WAD).
+    error ClearinghouseLiquidationCapExceeded(uint256 marketId, uint256 used, uint256 notional, uint256 cap);
     /// @notice The pool's settlement balance cannot pay the profit this trade realizes.
     error ClearinghouseInsufficientPoolLiquidity(uint256 needed, uint256 available);
 
@@ -144,7 +232,20 @@ interface IClearinghouse {
         external
         returns (uint256 fillPrice);
 
+    /// @notice Liquidates an account whose equity is below its maintenance margin (DESIGN §10). Anyone may call.
+    /// @dev Closes the same fraction `f = min(1, (M' - E) / (M' - L))` of every position at the oracle price, with
+    /// `M' = M * (1 + liquidationBuffer)` and `L` the full liquidation penalty; `f = 1` when a remainder would fall
+    /// under its market's minimum notional. Charges `f * L` (a full close charges at most what the account still
+    /// has), pays the keeper `clamp(penalty * keeperShare, minKeeperReward, maxKeeperReward)` capped at the penalty,
+    /// into the caller's subaccount 0, and sends the rest to the insurance fund. A negative balance left by a full
+    /// close is paid by the insurance fund, then written off against the pool. Never blocked by pause.
+    /// @return keeperReward Settlement-token units credited to the caller's subaccount 0.
+    function liquidate(uint256 accountId) external returns (uint256 keeperReward);
+
     /* VIEWS */
+
+    /// @notice What `liquidate(accountId)` would do now. Never reverts for a valid account with valid prices.
+    function previewLiquidation(uint256 accountId) external view returns (LiquidationPreview memory);
 
     /// @notice Whether `equity < maintenanceMargin` (equality is healthy).
     function isLiquidatable(uint256 accountId) external view returns (bool);
@@ -174,12 +275,18 @@ interface IClearinghouse {
     /// @notice The protocol-wide risk parameters.
     function riskParams() external view returns (RiskParams memory);
 
-    /// @notice What the pool's open positions are worth to it (USD, WAD), O(markets):
-    /// `Σ funding owed to the pool - Σ traders' unrealized PnL` (DESIGN §11). Negative when traders are winning.
-    /// @return unrealizedValue The pool's unrealized value, rounded down.
-    /// @return traderClaims Σ over markets and sides of positive unrealized trader PnL, rounded up: what open
-    /// positions could claim from the pool's cash.
-    function poolExposure() external view returns (int256 unrealizedValue, uint256 traderClaims);
+    /// @notice The Vault holding every account's collateral.
+    function vault() external view returns (IVault);
+
+    /// @notice The price oracle.
+    function oracle() external view returns (IPriceOracle);
+
+    /// @notice A market's risk parameters.
+    function marketParams(uint256 marketId) external view returns (MarketParams memory);
+
+    /// @notice A market's stored state: open interest, funding index as of its last accrual, and the aggregates
+    /// behind the pool's NAV (`MarketLib.poolValue`).
+    function marketState(uint256 marketId) external view returns (MarketState memory);
 
     /// @notice Reverts with `ClearinghouseInsufficientMargin` unless the account has no positions or its equity is
     /// at least its initial margin. Called by the Vault after debiting a withdrawal.

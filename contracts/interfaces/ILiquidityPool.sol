@@ -7,21 +7,23 @@ import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 /// @notice ERC-4626 pool over the settlement token; the counterparty to traders' net skew (DESIGN §11).
 /// @dev `totalAssets()` is the pool's net asset value: its settlement ledger in the Vault plus the funding traders
 /// owe it minus the traders' unrealized PnL, floored at zero. Withdrawals are two-step: `requestWithdraw` escrows
-/// shares, and after `withdrawalDelay` they can be redeemed at the NAV of that moment, so an LP cannot exit ahead
-/// of a known price move or bad debt. Redemptions never take the pool's cash below what open positions could claim.
+/// shares, and after `withdrawalDelay` they can be redeemed at the NAV of that moment, for `withdrawalWindow` seconds;
+/// an expired request must be renewed (`requestWithdraw` restarts the delay). So an LP can neither exit ahead of a
+/// known price move or bad debt nor hold a matured request as a free option to exit instantly later. Redemptions never take the pool's cash below what open positions could claim.
 interface ILiquidityPool is IERC4626 {
-    /// @notice A pending withdrawal: escrowed shares and when they can be redeemed.
+    /// @notice A pending withdrawal: escrowed shares, redeemable from `unlockTime` until before `expiry`.
     struct WithdrawalRequest {
         uint128 shares;
         uint64 unlockTime;
+        uint64 expiry;
     }
 
     /// @notice Emitted when `owner` escrows `shares` for withdrawal; the whole request unlocks at `unlockTime`.
     event WithdrawalRequested(address indexed owner, uint256 shares, uint256 totalShares, uint256 unlockTime);
     /// @notice Emitted when `owner` takes back the escrowed shares.
     event WithdrawalCancelled(address indexed owner, uint256 shares);
-    /// @notice Emitted when the withdrawal delay changes.
-    event WithdrawalDelaySet(uint256 delay);
+    /// @notice Emitted when the withdrawal delay or the window to use a matured request changes.
+    event WithdrawalDelaySet(uint256 delay, uint256 window);
 
     /// @notice A zero amount of shares or assets.
     error PoolZeroAmount();
@@ -29,6 +31,8 @@ interface ILiquidityPool is IERC4626 {
     error PoolWithdrawalExceedsRequest(address owner, uint256 shares, uint256 requestedShares);
     /// @notice The request of `owner` unlocks at `unlockTime`.
     error PoolWithdrawalNotReady(address owner, uint256 unlockTime, uint256 blockTimestamp);
+    /// @notice The request of `owner` expired at `expiry`: renew it with `requestWithdraw`.
+    error PoolWithdrawalExpired(address owner, uint256 expiry, uint256 blockTimestamp);
     /// @notice The withdrawal would take the pool's cash below what open positions could claim.
     error PoolInsufficientLiquidity(uint256 assets, uint256 available);
     /// @notice The token delivered a different amount than requested.
@@ -48,11 +52,22 @@ interface ILiquidityPool is IERC4626 {
     /// @notice Seconds between a request and its redemption.
     function withdrawalDelay() external view returns (uint64);
 
+    /// @notice Seconds a matured request stays redeemable.
+    function withdrawalWindow() external view returns (uint64);
+
     /// @notice Settlement tokens the pool can pay out now: its cash minus what open positions could claim.
     function availableLiquidity() external view returns (uint256);
 
-    /// @notice Sets the withdrawal delay (at most 30 days). Risk admin only.
-    function setWithdrawalDelay(uint64 delay) external;
+    /// @notice What the open positions are worth to the pool (USD, WAD), O(markets) from per-market aggregates:
+    /// `Σ funding owed to the pool - Σ traders' unrealized PnL` (DESIGN §11). Negative when traders are winning.
+    /// @return unrealizedValue The pool's unrealized value, rounded down.
+    /// @return traderClaims Σ over markets and sides of positive unrealized trader PnL, rounded up: what open
+    /// positions could claim from the pool's cash.
+    function poolExposure() external view returns (int256 unrealizedValue, uint256 traderClaims);
+
+    /// @notice Sets the withdrawal delay (at most 30 days) and the window to use a matured request (1 hour to
+    /// 30 days). Risk admin only. Applies to requests made afterwards.
+    function setWithdrawalDelay(uint64 delay, uint64 window) external;
 
     /// @notice Stops LP deposits. Guardian only.
     function pause() external;

@@ -33,6 +33,8 @@ interface IVault {
     error VaultInsufficientInsuranceBalance(uint256 balance, uint256 needed);
     /// @notice A ledger transfer whose deltas do not sum to zero.
     error VaultUnbalancedTransfer(int256 accountDelta, int256 poolDelta, int256 insuranceDelta);
+    /// @notice A liquidation settlement whose deltas do not sum to zero.
+    error VaultUnbalancedLiquidation(int256 accountDelta, uint256 keeperReward, int256 poolDelta, int256 insuranceDelta);
     /// @notice Only the Clearinghouse or the LiquidityPool may call this.
     error VaultUnauthorizedCaller(address caller);
     /// @notice The Clearinghouse and pool are already wired, or a zero address was given.
@@ -79,6 +81,17 @@ interface IVault {
     /// @dev The three deltas must sum to zero; the pool and the insurance fund can never go negative.
     function transferSettlement(uint256 accountId, int256 accountDelta, int256 poolDelta, int256 insuranceDelta)
         external;
+
+    /// @notice Settles a liquidation: the account, the keeper's account, the pool and the insurance fund.
+    /// Clearinghouse only. The deltas must sum to zero.
+    function settleLiquidation(
+        uint256 accountId,
+        int256 accountDelta,
+        uint256 keeperAccountId,
+        uint256 keeperReward,
+        int256 poolDelta,
+        int256 insuranceDelta
+    ) external;
 
     /// @notice Credits the pool ledger with `amount` settlement tokens the pool has just sent here. Pool only.
     function fundPool(address from, uint256 amount) external;

@@ -4,23 +4,27 @@ pragma solidity 0.8.28;
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {FixedPointMath} from "./FixedPointMath.sol";
 
-/// @notice The mutable state of one market. Four storage slots.
+/// @notice The mutable state of one market. Five storage slots.
 /// @param longOpenInterest Σ size of long positions (base units, WAD).
 /// @param shortOpenInterest Σ |size| of short positions (base units, WAD).
 /// @param fundingIndex Cumulative funding per unit of size (USD, WAD), signed; grows while the skew is long.
 /// @param lastFundingTime When `fundingIndex` was last accrued.
 /// @param longOpenNotional Σ openNotional of long positions (USD, WAD).
 /// @param shortOpenNotional Σ openNotional of short positions (USD, WAD, <= 0).
+/// @param liquidationWindowStart Start of the current cascade-damping window.
 /// @param sizeTimesLastIndexSum Σ size_i * lastFundingIndex_i, unscaled (WAD²), so the pool's funding claim is
 /// O(1) per market (DESIGN §11).
+/// @param liquidatedInWindow Notional liquidated since `liquidationWindowStart` (USD, WAD).
 struct MarketState {
     uint128 longOpenInterest;
     uint128 shortOpenInterest;
     int128 fundingIndex;
     uint64 lastFundingTime;
+    uint64 liquidationWindowStart;
     int128 longOpenNotional;
     int128 shortOpenNotional;
     int256 sizeTimesLastIndexSum;
+    uint128 liquidatedInWindow;
 }
 
 /// @title MarketLib
@@ -119,6 +123,33 @@ library MarketLib {
             state.shortOpenInterest = add ? state.shortOpenInterest + s : state.shortOpenInterest - s;
             state.shortOpenNotional = add ? state.shortOpenNotional + n : state.shortOpenNotional - n;
         }
+    }
+
+    /// @notice The funding index accrued to the current block, in memory.
+    function fundingIndexAt(MarketState memory state, uint256 skewScale, uint256 maxFundingRatePerDay, uint256 price)
+        internal
+        view
+        returns (int256)
+    {
+        return state.fundingIndex
+            + fundingIndexDelta(skew(state), skewScale, maxFundingRatePerDay, block.timestamp - state.lastFundingTime, price);
+    }
+
+    /// @notice What the market's open positions are worth to the pool (DESIGN §11) and what they could claim from it.
+    /// @dev Traders' PnL rounds up here, so the pool's value and free liquidity are never overstated.
+    /// @return value Funding owed to the pool minus traders' unrealized PnL (USD, WAD).
+    /// @return claims Σ over both sides of positive unrealized trader PnL (USD, WAD).
+    function poolValue(MarketState memory state, int256 fundingIndex, uint256 price)
+        internal
+        pure
+        returns (int256 value, uint256 claims)
+    {
+        int256 signedPrice = price.toInt256();
+        int256 longPnl = int256(uint256(state.longOpenInterest)).wMulCeil(signedPrice) - state.longOpenNotional;
+        int256 shortPnl = -int256(uint256(state.shortOpenInterest)).wMulFloor(signedPrice) - state.shortOpenNotional;
+        value = poolFundingClaim(state, fundingIndex) - longPnl - shortPnl;
+        if (longPnl > 0) claims += uint256(longPnl);
+        if (shortPnl > 0) claims += uint256(shortPnl);
     }
 
     /// @notice Funding the pool is owed by the market's traders, `(skew * index - Σ size_i * lastIndex_i) / WAD`,

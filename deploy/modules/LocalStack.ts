@@ -1,9 +1,11 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+import type { Future, NamedArtifactContractDeploymentFuture } from "@nomicfoundation/ignition-core";
 import {
   DEFAULT_MARKETS,
   DEFAULT_RISK,
   LOCAL_FEEDS,
   LOCAL_WITHDRAWAL_DELAY,
+  LOCAL_WITHDRAWAL_WINDOW,
   assetKey,
   toMarketParams,
 } from "../config";
@@ -19,8 +21,8 @@ export default buildModule("LocalStack", (m) => {
   const usdc = m.contract("MockERC20", ["USD Coin (mock)", "USDC", 6], { id: "USDC" });
   const oracle = m.contract("PriceOracle", [admin]);
 
-  const feeds: Record<string, ReturnType<typeof m.contract>> = {};
-  const feedSet = [];
+  const feeds: Record<string, NamedArtifactContractDeploymentFuture<"MockV3Aggregator">> = {};
+  const feedSet: Future[] = [];
   for (const f of LOCAL_FEEDS) {
     const feed = m.contract("MockV3Aggregator", [f.decimals, f.initialAnswer], { id: `${f.symbol}UsdFeed` });
     feeds[f.symbol] = feed;
@@ -32,11 +34,11 @@ export default buildModule("LocalStack", (m) => {
   }
 
   const vault = m.contract("Vault", [admin, usdc]);
-  const clearinghouse = m.contract("Clearinghouse", [admin, vault, oracle, DEFAULT_RISK]);
-  const pool = m.contract("LiquidityPool", [admin, vault, clearinghouse, LOCAL_WITHDRAWAL_DELAY]);
+  const clearinghouse = m.contract("Clearinghouse", [admin, vault, oracle, { ...DEFAULT_RISK }]);
+  const pool = m.contract("LiquidityPool", [admin, vault, clearinghouse, LOCAL_WITHDRAWAL_DELAY, LOCAL_WITHDRAWAL_WINDOW]);
   m.call(vault, "initialize", [clearinghouse, pool]);
 
-  let previous = feedSet;
+  let previous: Future[] = feedSet;
   for (const market of DEFAULT_MARKETS) {
     const added = m.call(clearinghouse, "addMarket", [toMarketParams(market)], {
       id: `addMarket${market.symbol}`,

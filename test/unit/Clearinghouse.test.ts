@@ -43,7 +43,7 @@ async function trade(sys: Sys, model: KeelModel, who: HardhatEthersSigner, marke
   return { tx, ref };
 }
 
-function expectState(actual: { [k: string]: unknown }, expected: math.AccountStateRef) {
+function expectState(actual: math.AccountStateRef, expected: math.AccountStateRef) {
   expect({
     equity: actual.equity,
     collateralValue: actual.collateralValue,

@@ -1,0 +1,377 @@
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import type { ContractTransactionResponse } from "ethers";
+import {
+  ETH,
+  POOL_LIQUIDITY,
+  TRADER_DEPOSIT,
+  USDC,
+  WAD,
+  deployFixture,
+  fundedFixture,
+  setPrice,
+} from "../shared/fixtures";
+import * as math from "../shared/math";
+import { LedgerBook, TO_WAD, accountIdOf } from "../shared/poolHelpers";
+
+/** Acceptable price that never binds for a buy. */
+const ANY_BUY_PRICE = ethers.MaxUint256;
+/** Acceptable price that never binds for a sell. */
+const ANY_SELL_PRICE = 0n;
+/** Alice's long in the position fixture: 10 ETH. */
+const ALICE_LONG = WAD(10);
+
+async function blockTime(tx: ContractTransactionResponse): Promise<bigint> {
+  const receipt = await tx.wait();
+  const block = await ethers.provider.getBlock(receipt!.blockNumber);
+  return BigInt(block!.timestamp);
+}
+
+/** The funded stack with Alice long 10 ETH from subaccount 0; returns the trade's block time. */
+async function alicePositionFixture() {
+  const sys = await fundedFixture();
+  const tx = await sys.clearinghouse.connect(sys.alice).trade(0, ETH, ALICE_LONG, ANY_BUY_PRICE);
+  return { ...sys, tradeTime: await blockTime(tx) };
+}
+
+/** Alice's book after the position fixture, rebuilt per test from the reference math. */
+function aliceBook(alice: string, tradeTime: bigint): LedgerBook {
+  const book = new LedgerBook(POOL_LIQUIDITY);
+  book.deposit(accountIdOf(alice), TRADER_DEPOSIT);
+  book.trade(accountIdOf(alice), Number(ETH), ALICE_LONG, tradeTime);
+  return book;
+}
+
+describe("Vault", function () {
+  describe("#deposit", function () {
+    it("credits the caller's subaccount (owner << 96 | subaccount) and emits Deposited", async function () {
+      const { vault, usdc, alice } = await loadFixture(fundedFixture);
+      const token = await usdc.getAddress();
+      const accountId = (BigInt(alice.address) << 96n) | 7n;
+      const amount = USDC("1234.567891");
+
+      const tx = vault.connect(alice).deposit(7, token, amount);
+      await expect(tx).to.emit(vault, "Deposited").withArgs(accountId, token, alice.address, amount);
+      await expect(tx).to.changeTokenBalances(usdc, [alice, vault], [-amount, amount]);
+      expect(await vault.balanceOf(accountId, token)).to.equal(amount);
+      // Subaccount 0 keeps only the fixture's deposit: subaccounts are separate accounts.
+      expect(await vault.balanceOf(accountIdOf(alice.address, 0n), token)).to.equal(TRADER_DEPOSIT);
+    });
+
+    it("reverts with VaultZeroAmount for a zero amount", async function () {
+      const { vault, usdc, alice } = await loadFixture(fundedFixture);
+      await expect(
+        vault.connect(alice).deposit(0, await usdc.getAddress(), 0n),
+      ).to.be.revertedWithCustomError(vault, "VaultZeroAmount");
+    });
+
+    it("reverts with VaultUnsupportedToken for a token other than the settlement token", async function () {
+      const { vault, alice } = await loadFixture(fundedFixture);
+      const other = await ethers.deployContract("MockERC20", ["Other", "OTH", 18]);
+      await other.mint(alice.address, WAD(1));
+      await other.connect(alice).approve(await vault.getAddress(), WAD(1));
+
+      await expect(vault.connect(alice).deposit(0, await other.getAddress(), WAD(1)))
+        .to.be.revertedWithCustomError(vault, "VaultUnsupportedToken")
+        .withArgs(await other.getAddress());
+    });
+
+    it("refuses a fee-on-transfer settlement token with VaultTransferAmountMismatch(expected, received)", async function () {
+      const { admin, signers } = await loadFixture(deployFixture);
+      const alice = signers[2];
+      const feeToken = await ethers.deployContract("MockFeeOnTransferToken");
+      const feeVault = await ethers.deployContract("Vault", [admin.address, await feeToken.getAddress()]);
+      const amount = USDC(1_000);
+      await feeToken.mint(alice.address, amount);
+      await feeToken.connect(alice).approve(await feeVault.getAddress(), amount);
+      // The mock burns 1% of every transfer.
+      const received = amount - amount / 100n;
+
+      await expect(feeVault.connect(alice).deposit(0, await feeToken.getAddress(), amount))
+        .to.be.revertedWithCustomError(feeVault, "VaultTransferAmountMismatch")
+        .withArgs(await feeToken.getAddress(), amount, received);
+    });
+  });
+
+  describe("#depositFor", function () {
+    it("credits any account id and emits Deposited with the payer as sender", async function () {
+      const { vault, usdc, alice, bob } = await loadFixture(fundedFixture);
+      const token = await usdc.getAddress();
+      const accountId = accountIdOf(alice.address, 3n);
+      const amount = USDC(250);
+
+      const tx = vault.connect(bob).depositFor(accountId, token, amount);
+      await expect(tx).to.emit(vault, "Deposited").withArgs(accountId, token, bob.address, amount);
+      await expect(tx).to.changeTokenBalances(usdc, [bob, vault], [-amount, amount]);
+      expect(await vault.balanceOf(accountId, token)).to.equal(amount);
+      expect(await vault.balanceOf(accountIdOf(bob.address, 3n), token)).to.equal(0n);
+    });
+
+    it("reverts with VaultInvalidAccount for an account id whose owner is the zero address", async function () {
+      const { vault, usdc, bob } = await loadFixture(fundedFixture);
+      // Subaccount 5 of owner address(0).
+      const ownerless = 5n;
+      await expect(vault.connect(bob).depositFor(ownerless, await usdc.getAddress(), USDC(1)))
+        .to.be.revertedWithCustomError(vault, "VaultInvalidAccount")
+        .withArgs(ownerless);
+    });
+
+    it("reverts with VaultZeroAmount for a zero amount", async function () {
+      const { vault, usdc, alice, bob } = await loadFixture(fundedFixture);
+      await expect(
+        vault.connect(bob).depositFor(accountIdOf(alice.address), await usdc.getAddress(), 0n),
+      ).to.be.revertedWithCustomError(vault, "VaultZeroAmount");
+    });
+  });
+
+  describe("#withdraw", function () {
+    it("returns the whole balance of an account without positions and emits Withdrawn", async function () {
+      const { vault, usdc, alice } = await loadFixture(fundedFixture);
+      const token = await usdc.getAddress();
+      const accountId = accountIdOf(alice.address);
+
+      const tx = vault.connect(alice).withdraw(0, token, TRADER_DEPOSIT);
+      await expect(tx).to.emit(vault, "Withdrawn").withArgs(accountId, token, alice.address, TRADER_DEPOSIT);
+      await expect(tx).to.changeTokenBalances(usdc, [vault, alice], [-TRADER_DEPOSIT, TRADER_DEPOSIT]);
+      expect(await vault.balanceOf(accountId, token)).to.equal(0n);
+    });
+
+    it("reverts with VaultInsufficientBalance(accountId, token, balance, needed) above the balance", async function () {
+      const { vault, usdc, alice } = await loadFixture(fundedFixture);
+      const token = await usdc.getAddress();
+      await expect(vault.connect(alice).withdraw(0, token, TRADER_DEPOSIT + 1n))
+        .to.be.revertedWithCustomError(vault, "VaultInsufficientBalance")
+        .withArgs(accountIdOf(alice.address), token, TRADER_DEPOSIT, TRADER_DEPOSIT + 1n);
+    });
+
+    it("reverts with VaultInsufficientBalance from a subaccount that holds nothing", async function () {
+      const { vault, usdc, alice } = await loadFixture(fundedFixture);
+      const token = await usdc.getAddress();
+      await expect(vault.connect(alice).withdraw(9, token, 1n))
+        .to.be.revertedWithCustomError(vault, "VaultInsufficientBalance")
+        .withArgs(accountIdOf(alice.address, 9n), token, 0n, 1n);
+    });
+
+    it("reverts with VaultZeroAmount for a zero amount", async function () {
+      const { vault, usdc, alice } = await loadFixture(fundedFixture);
+      await expect(
+        vault.connect(alice).withdraw(0, await usdc.getAddress(), 0n),
+      ).to.be.revertedWithCustomError(vault, "VaultZeroAmount");
+    });
+
+    it("reverts with VaultUnsupportedToken for a token other than the settlement token", async function () {
+      const { vault, alice, clearinghouse } = await loadFixture(fundedFixture);
+      const other = await clearinghouse.getAddress();
+      await expect(vault.connect(alice).withdraw(0, other, 1n))
+        .to.be.revertedWithCustomError(vault, "VaultUnsupportedToken")
+        .withArgs(other);
+    });
+
+    it("accepts a withdrawal of exactly the free collateral of an account with an open position", async function () {
+      const { vault, usdc, clearinghouse, alice, tradeTime } = await loadFixture(alicePositionFixture);
+      const token = await usdc.getAddress();
+      const accountId = accountIdOf(alice.address);
+      const book = aliceBook(alice.address, tradeTime);
+      expect(await vault.balanceOf(accountId, token)).to.equal(book.balance(accountId));
+
+      // Funding keeps accruing on Alice's long: pin the withdrawal's block time and value the account then.
+      const now = tradeTime + 10n;
+      const state = book.accountState(accountId, now);
+      expect(state.pendingFunding).to.be.greaterThan(0n);
+      // Equity >= IM is checked in WAD; the balance moves in 6-decimal units, so round the free collateral down.
+      const free = math.divFloor(state.equity - state.initialMargin, TO_WAD);
+      expect(free).to.be.greaterThan(0n);
+
+      await time.setNextBlockTimestamp(now);
+      await expect(vault.connect(alice).withdraw(0, token, free))
+        .to.emit(vault, "Withdrawn")
+        .withArgs(accountId, token, alice.address, free);
+      book.withdraw(accountId, free);
+
+      const expected = book.accountState(accountId, now);
+      const after = await clearinghouse.accountState(accountId);
+      expect(after.equity).to.equal(expected.equity);
+      expect(after.initialMargin).to.equal(expected.initialMargin);
+      expect(after.freeCollateral).to.equal(expected.freeCollateral);
+      expect(expected.freeCollateral).to.be.at.least(0n);
+      expect(expected.freeCollateral).to.be.lessThan(TO_WAD);
+    });
+
+    it("reverts with ClearinghouseInsufficientMargin one unit (1e-6 USDC) above the free collateral", async function () {
+      const { vault, usdc, clearinghouse, alice, tradeTime } = await loadFixture(alicePositionFixture);
+      const token = await usdc.getAddress();
+      const accountId = accountIdOf(alice.address);
+      const book = aliceBook(alice.address, tradeTime);
+
+      const now = tradeTime + 10n;
+      const state = book.accountState(accountId, now);
+      const free = math.divFloor(state.equity - state.initialMargin, TO_WAD);
+      const equityAfter = state.equity - (free + 1n) * TO_WAD;
+      expect(equityAfter).to.be.lessThan(state.initialMargin);
+
+      await time.setNextBlockTimestamp(now);
+      await expect(vault.connect(alice).withdraw(0, token, free + 1n))
+        .to.be.revertedWithCustomError(clearinghouse, "ClearinghouseInsufficientMargin")
+        .withArgs(accountId, equityAfter, state.initialMargin);
+    });
+
+    it("keeps working while the Clearinghouse is paused", async function () {
+      const { vault, usdc, clearinghouse, admin, alice, bob } = await loadFixture(alicePositionFixture);
+      const token = await usdc.getAddress();
+      await clearinghouse.connect(admin).pause();
+      expect(await clearinghouse.paused()).to.equal(true);
+
+      // Bob has no position: everything.
+      await expect(vault.connect(bob).withdraw(0, token, TRADER_DEPOSIT))
+        .to.emit(vault, "Withdrawn")
+        .withArgs(accountIdOf(bob.address), token, bob.address, TRADER_DEPOSIT);
+      // Alice has a 10 ETH long (IM 3,000 USD against ~9,985 USD of equity): well within her free collateral.
+      await expect(vault.connect(alice).withdraw(0, token, USDC(1_000)))
+        .to.emit(vault, "Withdrawn")
+        .withArgs(accountIdOf(alice.address), token, alice.address, USDC(1_000));
+    });
+  });
+
+  describe("ledger moves", function () {
+    it("reverts transferSettlement from anyone but the Clearinghouse with VaultUnauthorizedCaller", async function () {
+      const { vault, admin, alice } = await loadFixture(fundedFixture);
+      const id = accountIdOf(alice.address);
+      for (const caller of [alice, admin]) {
+        await expect(vault.connect(caller).transferSettlement(id, 1n, -1n, 0n))
+          .to.be.revertedWithCustomError(vault, "VaultUnauthorizedCaller")
+          .withArgs(caller.address);
+      }
+    });
+
+    it("reverts fundPool from anyone but the LiquidityPool with VaultUnauthorizedCaller", async function () {
+      const { vault, admin, alice } = await loadFixture(fundedFixture);
+      for (const caller of [alice, admin]) {
+        await expect(vault.connect(caller).fundPool(caller.address, USDC(1)))
+          .to.be.revertedWithCustomError(vault, "VaultUnauthorizedCaller")
+          .withArgs(caller.address);
+      }
+    });
+
+    it("reverts defundPool from anyone but the LiquidityPool with VaultUnauthorizedCaller", async function () {
+      const { vault, admin, alice } = await loadFixture(fundedFixture);
+      for (const caller of [alice, admin]) {
+        await expect(vault.connect(caller).defundPool(caller.address, USDC(1)))
+          .to.be.revertedWithCustomError(vault, "VaultUnauthorizedCaller")
+          .withArgs(caller.address);
+      }
+    });
+  });
+
+  describe("#initialize", function () {
+    it("reverts with VaultInvalidInitialization when called a second time", async function () {
+      const { vault, clearinghouse, pool, admin } = await loadFixture(deployFixture);
+      await expect(
+        vault.connect(admin).initialize(await clearinghouse.getAddress(), await pool.getAddress()),
+      ).to.be.revertedWithCustomError(vault, "VaultInvalidInitialization");
+    });
+
+    it("wires a fresh Vault once, emits Initialized and refuses zero addresses", async function () {
+      const { usdc, admin, signers } = await loadFixture(deployFixture);
+      const fresh = await ethers.deployContract("Vault", [admin.address, await usdc.getAddress()]);
+      const [ch, lp] = [signers[8].address, signers[9].address];
+      await expect(fresh.initialize(ethers.ZeroAddress, lp)).to.be.revertedWithCustomError(
+        fresh,
+        "VaultInvalidInitialization",
+      );
+      await expect(fresh.initialize(ch, ethers.ZeroAddress)).to.be.revertedWithCustomError(
+        fresh,
+        "VaultInvalidInitialization",
+      );
+      await expect(fresh.initialize(ch, lp)).to.emit(fresh, "Initialized").withArgs(ch, lp);
+      expect(await fresh.clearinghouse()).to.equal(ch);
+      expect(await fresh.liquidityPool()).to.equal(lp);
+    });
+
+    it("reverts with AccessControlUnauthorizedAccount for a caller without the admin role", async function () {
+      const { usdc, admin, signers } = await loadFixture(deployFixture);
+      const fresh = await ethers.deployContract("Vault", [admin.address, await usdc.getAddress()]);
+      const stranger = signers[5];
+      await expect(fresh.connect(stranger).initialize(signers[8].address, signers[9].address))
+        .to.be.revertedWithCustomError(fresh, "AccessControlUnauthorizedAccount")
+        .withArgs(stranger.address, ethers.ZeroHash);
+    });
+  });
+
+  describe("accounting", function () {
+    it("keeps totalAccountBalance equal to the sum of account balances through deposits and withdrawals", async function () {
+      const { vault, usdc, alice, bob, carol } = await loadFixture(fundedFixture);
+      const token = await usdc.getAddress();
+      expect(await vault.totalAccountBalance(token)).to.equal(3n * TRADER_DEPOSIT);
+
+      await vault.connect(alice).deposit(1, token, USDC(500));
+      await vault.connect(bob).depositFor(accountIdOf(carol.address, 2n), token, USDC("0.000001"));
+      await vault.connect(carol).withdraw(0, token, USDC(4_000));
+      expect(await vault.totalAccountBalance(token)).to.equal(
+        3n * TRADER_DEPOSIT + USDC(500) + USDC("0.000001") - USDC(4_000),
+      );
+    });
+
+    it("holds exactly Σ account balances + pool + insurance after deposits, trades and withdrawals", async function () {
+      const { vault, usdc, clearinghouse, ethFeed, btcFeed, alice, bob, carol } =
+        await loadFixture(fundedFixture);
+      const token = await usdc.getAddress();
+      const [a0, a1, b0, c0] = [
+        accountIdOf(alice.address),
+        accountIdOf(alice.address, 1n),
+        accountIdOf(bob.address),
+        accountIdOf(carol.address),
+      ];
+      const accounts = [a0, a1, b0, c0];
+      const book = new LedgerBook(POOL_LIQUIDITY);
+      for (const id of [a0, b0, c0]) book.deposit(id, TRADER_DEPOSIT);
+      let tokensIn = POOL_LIQUIDITY + 3n * TRADER_DEPOSIT;
+
+      const check = async () => {
+        const balances = await Promise.all(accounts.map((id) => vault.balanceOf(id, token)));
+        for (const [i, id] of accounts.entries()) expect(balances[i]).to.equal(book.balance(id));
+        const sum = balances.reduce((s, b) => s + b, 0n);
+        expect(await vault.totalAccountBalance(token)).to.equal(sum);
+        expect(await vault.poolBalance()).to.equal(book.pool);
+        expect(await vault.insuranceBalance()).to.equal(book.insurance);
+        expect(await usdc.balanceOf(await vault.getAddress())).to.equal(tokensIn);
+        expect(tokensIn).to.equal(sum + book.pool + book.insurance);
+      };
+      const trade = async (who: typeof alice, sub: number, market: bigint, delta: bigint) => {
+        const tx = await clearinghouse
+          .connect(who)
+          .trade(sub, market, delta, delta > 0n ? ANY_BUY_PRICE : ANY_SELL_PRICE);
+        book.trade(accountIdOf(who.address, BigInt(sub)), Number(market), delta, await blockTime(tx));
+      };
+
+      await vault.connect(alice).deposit(1, token, USDC(3_000));
+      book.deposit(a1, USDC(3_000));
+      tokensIn += USDC(3_000);
+      await check();
+
+      await trade(alice, 0, 0n, WAD(5));
+      await trade(bob, 0, 1n, -WAD("0.3"));
+      await trade(alice, 1, 1n, WAD("0.1"));
+      await check();
+
+      // Prices move: the ETH long loses, the BTC short wins.
+      await setPrice(ethFeed, 2_950);
+      book.setPrice(0, WAD(2_950));
+      await setPrice(btcFeed, 59_000);
+      book.setPrice(1, WAD(59_000));
+
+      await trade(alice, 0, 0n, -WAD(2)); // partial close at a loss
+      await trade(bob, 0, 1n, WAD("0.3")); // full close at a profit
+      await trade(carol, 0, 0n, -WAD(1));
+      await check();
+
+      await vault.connect(bob).withdraw(0, token, book.balance(b0));
+      tokensIn -= book.balance(b0);
+      book.withdraw(b0, book.balance(b0));
+      await vault.connect(carol).withdraw(0, token, USDC(2_500));
+      tokensIn -= USDC(2_500);
+      book.withdraw(c0, USDC(2_500));
+      await check();
+    });
+  });
+});
