@@ -84,6 +84,13 @@ contract Vault is IVault, AccessControl, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IVault
+    function fundInsurance(uint256 amount) external nonReentrant {
+        _pull(settlementToken, amount);
+        insuranceBalance += amount;
+        emit InsuranceFunded(msg.sender, amount);
+    }
+
+    /// @inheritdoc IVault
     function balanceOf(uint256 accountId, address token) external view returns (int256) {
         return _balances[accountId][token];
     }
@@ -148,17 +155,21 @@ contract Vault is IVault, AccessControl, ReentrancyGuardTransient {
 
     /// @dev Credits only what arrived: a token that delivers less than `amount` (fee-on-transfer) is refused.
     function _deposit(uint256 accountId, address token, uint256 amount) private {
-        if (amount == 0) revert VaultZeroAmount();
         if (token != settlementToken) revert VaultUnsupportedToken(token);
-        uint256 balanceBefore = IERC20(token).balanceOf(address(this));
-        IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
-        uint256 received = IERC20(token).balanceOf(address(this)) - balanceBefore;
-        if (received != amount) revert VaultTransferAmountMismatch(token, amount, received);
-
+        _pull(token, amount);
         int256 signedAmount = amount.toInt256();
         _balances[accountId][token] += signedAmount;
         totalAccountBalance[token] += signedAmount;
         emit Deposited(accountId, token, msg.sender, amount);
+    }
+
+    /// @dev Takes `amount` of `token` from the caller, refusing tokens that deliver anything else.
+    function _pull(address token, uint256 amount) private {
+        if (amount == 0) revert VaultZeroAmount();
+        uint256 balanceBefore = IERC20(token).balanceOf(address(this));
+        IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
+        uint256 received = IERC20(token).balanceOf(address(this)) - balanceBefore;
+        if (received != amount) revert VaultTransferAmountMismatch(token, amount, received);
     }
 
     /// @dev Applies a signed delta to an unsigned ledger that can never go negative (v3-core `addDelta`).

@@ -16,6 +16,8 @@ interface IVault {
     event PoolFunded(address indexed from, uint256 amount);
     /// @notice Emitted when settlement tokens leave the pool ledger for an LP.
     event PoolDefunded(address indexed to, uint256 amount);
+    /// @notice Emitted when `from` adds settlement tokens to the insurance fund.
+    event InsuranceFunded(address indexed from, uint256 amount);
     /// @notice Emitted once, when the Clearinghouse and the LiquidityPool are wired in.
     event Initialized(address clearinghouse, address liquidityPool);
 
@@ -52,6 +54,10 @@ interface IVault {
     /// @dev Accepted only if the balance covers it (no withdrawing into debt) and, afterwards, the account's equity
     /// is at least its initial margin (DESIGN §9). Works while paused.
     function withdraw(uint96 subaccount, address token, uint256 amount) external;
+
+    /// @notice Adds `amount` settlement tokens from the caller to the insurance fund (a donation: it cannot be
+    /// withdrawn; it only ever pays bad debt).
+    function fundInsurance(uint256 amount) external;
 
     /// @notice The ledger balance of `accountId` in `token` (own decimals; negative settlement balance is debt).
     function balanceOf(uint256 accountId, address token) external view returns (int256);

@@ -231,3 +231,109 @@ export function poolValue(
   }
   return value <= 0n ? 0n : value / toWad;
 }
+
+export interface LiquidationRisk {
+  liquidationBuffer: bigint;
+  keeperShare: bigint;
+  minKeeperReward: bigint;
+  maxKeeperReward: bigint;
+}
+
+export interface LiquidationLegRef {
+  marketId: number;
+  position: RefPosition;
+  market: MarketRef;
+}
+
+export interface LiquidationRef {
+  before: AccountStateRef;
+  fraction: bigint;
+  legs: (LiquidationLegRef & Fill & { sizeClosed: bigint; notionalClosed: bigint; fundingOwed: bigint })[];
+  notionalClosed: bigint;
+  penalty: bigint;
+  keeperReward: bigint;
+  accountDelta: bigint;
+  poolDelta: bigint;
+  insuranceDelta: bigint;
+  badDebt: bigint;
+  insuranceDraw: bigint;
+  poolWriteOff: bigint;
+}
+
+/**
+ * DESIGN §10. Closes f = min(1, (M' - E) / (M' - L)) of every position at the oracle price (f rounds up, each closed
+ * size rounds away from zero), f = 1 when a remainder would fall under its minimum notional. The penalty f * L rounds
+ * up and, on a full close, is limited to what the account still has; the keeper gets
+ * min(clamp(penalty * keeperShare, min, max), penalty); a negative balance after a full close is paid by the
+ * insurance fund, then the pool.
+ */
+export function liquidation(
+  balance: bigint,
+  toWad: bigint,
+  legs: LiquidationLegRef[],
+  risk: LiquidationRisk,
+  insuranceBalance: bigint,
+  poolBalance: bigint,
+): LiquidationRef {
+  const before = accountState(balance, toWad, legs);
+  const fullPenalty = legs.reduce(
+    (sum, l) => sum + marginRequirement(l.position.size, l.market.price, l.market.params.liquidationFee),
+    0n,
+  );
+  let fraction = WAD;
+  if (before.equity > fullPenalty) {
+    const target = divCeil(before.maintenanceMargin * (WAD + risk.liquidationBuffer), WAD);
+    fraction = min(WAD, divCeil((target - before.equity) * WAD, target - fullPenalty));
+  }
+  const closedAbs = (size: bigint, f: bigint) => (f === WAD ? abs(size) : divCeil(abs(size) * f, WAD));
+  if (fraction < WAD) {
+    const dust = legs.some(
+      (l) => ((abs(l.position.size) - closedAbs(l.position.size, fraction)) * l.market.price) / WAD < l.market.params.minPositionNotional,
+    );
+    if (dust) fraction = WAD;
+  }
+  let pnl = 0n;
+  let notionalClosed = 0n;
+  const outLegs = legs.map((l) => {
+    const c = closedAbs(l.position.size, fraction);
+    const sizeClosed = l.position.size > 0n ? c : -c;
+    const fill = applyFill(l.position.size, l.position.openNotional, -sizeClosed, l.market.price);
+    const owed = fundingOwed(l.position.size, l.market.fundingIndex, l.position.lastFundingIndex);
+    const notional = (c * l.market.price) / WAD;
+    pnl += fill.realizedPnl - owed;
+    notionalClosed += notional;
+    return { ...l, ...fill, sizeClosed, notionalClosed: notional, fundingOwed: owed };
+  });
+  const pnlUnits = divFloor(pnl, toWad);
+  let penalty = divCeil(fraction === WAD ? fullPenalty : divCeil(fullPenalty * fraction, WAD), toWad);
+  if (fraction === WAD) penalty = min(penalty, max(0n, balance + pnlUnits));
+  const reward = min(min(max((penalty * risk.keeperShare) / WAD, risk.minKeeperReward), risk.maxKeeperReward), penalty);
+  let accountDelta = pnlUnits - penalty;
+  let poolDelta = -pnlUnits;
+  let insuranceDelta = penalty - reward;
+  let badDebt = 0n;
+  let insuranceDraw = 0n;
+  let poolWriteOff = 0n;
+  if (fraction === WAD && balance + accountDelta < 0n) {
+    badDebt = -(balance + accountDelta);
+    insuranceDraw = min(badDebt, insuranceBalance + insuranceDelta);
+    poolWriteOff = min(badDebt - insuranceDraw, max(0n, poolBalance + poolDelta));
+    accountDelta += insuranceDraw + poolWriteOff;
+    insuranceDelta -= insuranceDraw;
+    poolDelta -= poolWriteOff;
+  }
+  return {
+    before,
+    fraction,
+    legs: outLegs,
+    notionalClosed,
+    penalty,
+    keeperReward: reward,
+    accountDelta,
+    poolDelta,
+    insuranceDelta,
+    badDebt,
+    insuranceDraw,
+    poolWriteOff,
+  };
+}

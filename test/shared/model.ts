@@ -106,6 +106,40 @@ export class KeelModel {
     return r;
   }
 
+  /** What a liquidation at `now` would do, without applying it. */
+  previewLiquidation(accountId: bigint, now: bigint, risk: math.LiquidationRisk): math.LiquidationRef {
+    const book = this.positions.get(accountId) ?? new Map<number, math.RefPosition>();
+    const legs = [...book.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([marketId, position]) => {
+        const m = this.markets[marketId];
+        return { marketId, position, market: { params: m.params, price: m.price, fundingIndex: this.indexAt(marketId, now) } };
+      });
+    return math.liquidation(this.balance(accountId), this.toWad, legs, risk, this.insurance, this.pool);
+  }
+
+  /** Applies a liquidation executed at `now`; the reward goes to `keeperAccountId`. */
+  liquidate(accountId: bigint, keeperAccountId: bigint, now: bigint, risk: math.LiquidationRisk): math.LiquidationRef {
+    const r = this.previewLiquidation(accountId, now, risk);
+    for (const leg of r.legs) {
+      this.accrue(leg.marketId, now);
+      const m = this.markets[leg.marketId];
+      const old = leg.position;
+      if (old.size > 0n) m.longOI -= old.size;
+      else m.shortOI += old.size;
+      if (leg.newSize > 0n) m.longOI += leg.newSize;
+      else m.shortOI -= leg.newSize;
+      const book = this.positions.get(accountId)!;
+      if (leg.newSize === 0n) book.delete(leg.marketId);
+      else book.set(leg.marketId, { size: leg.newSize, openNotional: leg.newOpenNotional, lastFundingIndex: m.fundingIndex });
+    }
+    this.balances.set(accountId, this.balance(accountId) + r.accountDelta);
+    this.balances.set(keeperAccountId, this.balance(keeperAccountId) + r.keeperReward);
+    this.pool += r.poolDelta;
+    this.insurance += r.insuranceDelta;
+    return r;
+  }
+
   accountState(accountId: bigint, now: bigint, balanceOverride?: bigint): math.AccountStateRef {
     const book = this.positions.get(accountId) ?? new Map<number, math.RefPosition>();
     const entries = [...book.entries()].map(([marketId, position]) => {

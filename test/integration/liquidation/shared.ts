@@ -1,0 +1,79 @@
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import { TRADER_DEPOSIT, accountIdOf, fundedFixture, latestTime, setPrice, txTime } from "../../shared/fixtures";
+import { DEFAULT_RISK } from "../../../deploy/config";
+import { KeelModel, localModel } from "../../shared/model";
+import type { LiquidationRef } from "../../shared/math";
+
+export type Sys = Awaited<ReturnType<typeof fundedFixture>>;
+export const RISK = DEFAULT_RISK;
+
+/** The funded fixture with a model that knows the traders' deposits and the pool's liquidity. */
+export async function withModel(sys: Sys) {
+  const model = localModel();
+  for (const t of [sys.alice, sys.bob, sys.carol]) model.deposit(accountIdOf(t.address), TRADER_DEPOSIT);
+  model.pool = await sys.vault.poolBalance();
+  return model;
+}
+
+export async function trade(sys: Sys, model: KeelModel, who: HardhatEthersSigner, marketId: number, delta: bigint, sub = 0n) {
+  const tx = await sys.clearinghouse.connect(who).trade(sub, marketId, delta, delta > 0n ? ethers.MaxUint256 : 0n);
+  return model.trade(accountIdOf(who.address, sub), marketId, delta, await txTime(tx));
+}
+
+export async function movePrice(sys: Sys, model: KeelModel, marketId: number, usd: number) {
+  await setPrice(marketId === 0 ? sys.ethFeed : sys.btcFeed, usd);
+  model.setPrice(marketId, ethers.parseUnits(String(usd), 18));
+}
+
+/** The reference of a liquidation mined in the next block (one second on). */
+export async function nextLiquidation(model: KeelModel, accountId: bigint): Promise<LiquidationRef> {
+  return model.previewLiquidation(accountId, (await latestTime()) + 1n, RISK);
+}
+
+/** Liquidates through the contract and the model, and checks the event and every ledger against the model. */
+export async function liquidate(sys: Sys, model: KeelModel, keeper: HardhatEthersSigner, accountId: bigint) {
+  const expected = await nextLiquidation(model, accountId);
+  const tx = await sys.clearinghouse.connect(keeper).liquidate(accountId);
+  const r = model.liquidate(accountId, accountIdOf(keeper.address), await txTime(tx), RISK);
+  expect(r).to.deep.equal(expected);
+  await expect(tx)
+    .to.emit(sys.clearinghouse, "Liquidated")
+    .withArgs(
+      accountId,
+      keeper.address,
+      r.fraction,
+      r.before.equity,
+      r.before.maintenanceMargin,
+      r.notionalClosed,
+      r.penalty,
+      r.keeperReward,
+    );
+  for (const leg of r.legs) {
+    await expect(tx)
+      .to.emit(sys.clearinghouse, "PositionLiquidated")
+      .withArgs(accountId, leg.marketId, leg.sizeClosed, leg.market.price, leg.realizedPnl, leg.fundingOwed);
+  }
+  if (r.badDebt > 0n) {
+    await expect(tx)
+      .to.emit(sys.clearinghouse, "BadDebtSettled")
+      .withArgs(accountId, r.badDebt, r.insuranceDraw, r.poolWriteOff, r.badDebt - r.insuranceDraw - r.poolWriteOff);
+  } else {
+    await expect(tx).not.to.emit(sys.clearinghouse, "BadDebtSettled");
+  }
+  await expectLedgers(sys, model, [accountId, accountIdOf(keeper.address)]);
+  return { tx, r };
+}
+
+/** Every ledger equals the model, and the Vault holds exactly Σ balances + pool + insurance. */
+export async function expectLedgers(sys: Sys, model: KeelModel, accounts: bigint[]) {
+  const usdc = await sys.usdc.getAddress();
+  for (const id of accounts) expect(await sys.vault.balanceOf(id, usdc), `account ${id}`).to.equal(model.balance(id));
+  expect(await sys.vault.poolBalance()).to.equal(model.pool);
+  expect(await sys.vault.insuranceBalance()).to.equal(model.insurance);
+  let sum = 0n;
+  for (const v of model.balances.values()) sum += v;
+  expect(await sys.vault.totalAccountBalance(usdc)).to.equal(sum);
+  expect(await sys.usdc.balanceOf(await sys.vault.getAddress())).to.equal(sum + model.pool + model.insurance);
+}
