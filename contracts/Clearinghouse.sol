@@ -4,13 +4,14 @@ pragma solidity 0.8.28;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
-import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IClearinghouse} from "./interfaces/IClearinghouse.sol";
 import {IPriceOracle} from "./interfaces/IPriceOracle.sol";
 import {IVault} from "./interfaces/IVault.sol";
 import {AccountId} from "./libraries/AccountId.sol";
+import {Bitmap} from "./libraries/Bitmap.sol";
 import {FixedPointMath} from "./libraries/FixedPointMath.sol";
+import {LossWaterfall} from "./libraries/LossWaterfall.sol";
 import {MarketLib, MarketState} from "./libraries/MarketLib.sol";
 import {Position, PositionLib} from "./libraries/PositionLib.sol";
 import {Roles} from "./libraries/Roles.sol";
@@ -35,7 +36,6 @@ contract Clearinghouse is IClearinghouse, AccessControl, Pausable, ReentrancyGua
 
     IVault public immutable vault;
     IPriceOracle public immutable oracle;
-    address private immutable _settlementToken;
     /// @dev 10 ** (18 - settlement decimals): settlement-token units to WAD.
     uint256 private immutable _toWad;
 
@@ -71,6 +71,7 @@ contract Clearinghouse is IClearinghouse, AccessControl, Pausable, ReentrancyGua
         int256 poolDelta;
         int256 insuranceDelta;
         int256 balanceBefore;
+        uint256 otherCollateralValue;
     }
 
     /// @dev One position in a liquidation plan.
@@ -114,7 +115,6 @@ contract Clearinghouse is IClearinghouse, AccessControl, Pausable, ReentrancyGua
         _grantRole(Roles.GUARDIAN, admin);
         vault = vault_;
         oracle = oracle_;
-        _settlementToken = vault_.settlementToken();
         uint8 decimals = vault_.settlementDecimals();
         if (decimals > 18) revert ClearinghouseInvalidParameter("settlementDecimals", decimals);
         _toWad = 10 ** (18 - decimals);
@@ -271,15 +271,16 @@ contract Clearinghouse is IClearinghouse, AccessControl, Pausable, ReentrancyGua
 
     /// @inheritdoc IClearinghouse
     function accountState(uint256 accountId) public view returns (AccountState memory) {
-        return _finalize(_settlementBalance(accountId), _sumPositions(accountId, NO_MARKET));
+        (int256 balance, uint256 otherValue,) = vault.accountCollateral(accountId);
+        return _finalize(balance, otherValue, _sumPositions(accountId, NO_MARKET));
     }
 
     /// @inheritdoc IClearinghouse
     function positions(uint256 accountId) external view returns (PositionView[] memory views) {
         uint256 map = _openMarkets[accountId];
-        views = new PositionView[](_popCount(map));
+        views = new PositionView[](Bitmap.popCount(map));
         for (uint256 i; map != 0; ++i) {
-            uint256 marketId = _lowestBit(map);
+            uint256 marketId = Bitmap.lowestBit(map);
             map &= map - 1;
             (uint256 price, int256 index) = _priceAndIndex(marketId);
             Position memory p = _positions[accountId][marketId];
@@ -303,6 +304,11 @@ contract Clearinghouse is IClearinghouse, AccessControl, Pausable, ReentrancyGua
         TradeCalc memory c = _calcTrade(accountId, marketId, sizeDelta);
         (, afterTrade) = _tradeStates(accountId, marketId, c);
         return (c.fillPrice, c.fee, afterTrade);
+    }
+
+    /// @inheritdoc IClearinghouse
+    function positionCount(uint256 accountId) external view returns (uint256) {
+        return Bitmap.popCount(_openMarkets[accountId]);
     }
 
     /// @inheritdoc IClearinghouse
@@ -446,7 +452,7 @@ contract Clearinghouse is IClearinghouse, AccessControl, Pausable, ReentrancyGua
         c.accountDelta = (c.realizedPnl - c.fundingOwed).divFloor(_toWad) - feeUnits.toInt256();
         c.insuranceDelta = insuranceUnits;
         c.poolDelta = -c.accountDelta - insuranceUnits;
-        c.balanceBefore = _settlementBalance(accountId);
+        (c.balanceBefore, c.otherCollateralValue,) = vault.accountCollateral(accountId);
     }
 
     /// @dev The account before and after the trade, from one pass over its other positions.
@@ -458,11 +464,11 @@ contract Clearinghouse is IClearinghouse, AccessControl, Pausable, ReentrancyGua
         Totals memory others = _sumPositions(accountId, marketId);
         Totals memory t = _copy(others);
         _addPosition(t, c.oldPosition, c.oraclePrice, c.fundingIndex, c.params);
-        before = _finalize(c.balanceBefore, t);
+        before = _finalize(c.balanceBefore, c.otherCollateralValue, t);
         _addPosition(
             others, Position(c.newSize.toInt128(), c.newOpenNotional.toInt128(), c.fundingIndex), c.oraclePrice, c.fundingIndex, c.params
         );
-        afterTrade = _finalize(c.balanceBefore + c.accountDelta, others);
+        afterTrade = _finalize(c.balanceBefore + c.accountDelta, c.otherCollateralValue, others);
     }
 
     function _checkOpenInterest(uint256 marketId, TradeCalc memory c) private view {
@@ -481,7 +487,7 @@ contract Clearinghouse is IClearinghouse, AccessControl, Pausable, ReentrancyGua
     }
 
     function _checkPositionCount(uint256 accountId) private view {
-        uint256 count = _popCount(_openMarkets[accountId]);
+        uint256 count = Bitmap.popCount(_openMarkets[accountId]);
         if (count >= _risk.maxPositionsPerAccount) {
             revert ClearinghouseTooManyPositions(accountId, count, _risk.maxPositionsPerAccount);
         }
@@ -493,12 +499,12 @@ contract Clearinghouse is IClearinghouse, AccessControl, Pausable, ReentrancyGua
     /// `before.liquidatable == false`) for a healthy account.
     function _planLiquidation(uint256 accountId) private view returns (LiquidationPlan memory plan) {
         uint256 map = _openMarkets[accountId];
-        plan.legs = new Leg[](_popCount(map));
+        plan.legs = new Leg[](Bitmap.popCount(map));
         Totals memory t;
         uint256 fullPenalty;
         for (uint256 i; map != 0; ++i) {
             Leg memory leg = plan.legs[i];
-            leg.marketId = _lowestBit(map);
+            leg.marketId = Bitmap.lowestBit(map);
             map &= map - 1;
             leg.params = _markets[leg.marketId];
             (leg.price, leg.index) = _priceAndIndex(leg.marketId);
@@ -506,8 +512,8 @@ contract Clearinghouse is IClearinghouse, AccessControl, Pausable, ReentrancyGua
             _addPosition(t, leg.position, leg.price, leg.index, leg.params);
             fullPenalty += PositionLib.marginRequirement(leg.position.size, leg.price, leg.params.liquidationFee);
         }
-        int256 balance = _settlementBalance(accountId);
-        plan.before = _finalize(balance, t);
+        (int256 balance, uint256 otherValue, bool hasOther) = vault.accountCollateral(accountId);
+        plan.before = _finalize(balance, otherValue, t);
         plan.capAllows = true;
         if (!plan.before.liquidatable) return plan;
 
@@ -532,7 +538,7 @@ contract Clearinghouse is IClearinghouse, AccessControl, Pausable, ReentrancyGua
             if (plan.capAllows && plan.before.equity > 0) _checkLiquidationCap(plan, leg);
         }
         uint256 penaltyWad = plan.fraction == WAD ? fullPenalty : fullPenalty.wMulUp(plan.fraction);
-        _settleAmounts(plan, balance, pnl, penaltyWad);
+        _settleAmounts(plan, balance, otherValue, hasOther, pnl, penaltyWad);
     }
 
     /// @dev `f = min(1, (M' - E) / (M' - L))`, rounded up (closes more).
@@ -570,17 +576,22 @@ contract Clearinghouse is IClearinghouse, AccessControl, Pausable, ReentrancyGua
     }
 
     /// @dev Penalty, keeper reward and the loss waterfall, in settlement-token units.
-    function _settleAmounts(LiquidationPlan memory plan, int256 balance, int256 pnl, uint256 penaltyWad)
-        private
-        view
-    {
+    function _settleAmounts(
+        LiquidationPlan memory plan,
+        int256 balance,
+        uint256 otherValue,
+        bool hasOther,
+        int256 pnl,
+        uint256 penaltyWad
+    ) private view {
         // Against the account: PnL net of funding rounds toward -infinity, the penalty rounds up.
         int256 pnlUnits = pnl.divFloor(_toWad);
         uint256 penalty = penaltyWad.mulDivUp(1, _toWad);
         bool fullClose = plan.fraction == WAD;
         if (fullClose) {
-            // A closed-out account pays the penalty only from what it still has: penalties never create bad debt.
-            int256 left = balance + pnlUnits;
+            // A closed-out account pays the penalty only from what it still has (its other collateral at its
+            // haircut value included): penalties never create bad debt.
+            int256 left = balance + pnlUnits + (otherValue / _toWad).toInt256();
             if (left <= 0) penalty = 0;
             else if (uint256(left) < penalty) penalty = uint256(left);
         }
@@ -597,14 +608,17 @@ contract Clearinghouse is IClearinghouse, AccessControl, Pausable, ReentrancyGua
         plan.insuranceDelta = (penalty - reward).toInt256();
 
         int256 finalBalance = balance + plan.accountDelta;
-        if (!fullClose || finalBalance >= 0) return;
+        // Other collateral left is first offered to keepers (`Vault.liquidateCollateral`); `Vault.settleBadDebt`
+        // runs the waterfall once it is gone.
+        if (!fullClose || finalBalance >= 0 || hasOther) return;
         // Loss waterfall: the insurance fund, then the pool (its NAV drops); what neither can pay stays as debt.
         plan.badDebt = uint256(-finalBalance);
-        uint256 insuranceAvailable = uint256(vault.insuranceBalance().toInt256() + plan.insuranceDelta);
-        plan.insuranceDraw = Math.min(plan.badDebt, insuranceAvailable);
         int256 poolAvailable = vault.poolBalance().toInt256() + plan.poolDelta;
-        uint256 rest = plan.badDebt - plan.insuranceDraw;
-        plan.poolWriteOff = poolAvailable <= 0 ? 0 : Math.min(rest, uint256(poolAvailable));
+        (plan.insuranceDraw, plan.poolWriteOff) = LossWaterfall.split(
+            plan.badDebt,
+            uint256(vault.insuranceBalance().toInt256() + plan.insuranceDelta),
+            poolAvailable <= 0 ? 0 : uint256(poolAvailable)
+        );
         plan.accountDelta += (plan.insuranceDraw + plan.poolWriteOff).toInt256();
         plan.insuranceDelta -= plan.insuranceDraw.toInt256();
         plan.poolDelta -= plan.poolWriteOff.toInt256();
@@ -648,7 +662,7 @@ contract Clearinghouse is IClearinghouse, AccessControl, Pausable, ReentrancyGua
         uint256 map = _openMarkets[accountId];
         if (excludedMarket < MAX_MARKETS) map &= ~(uint256(1) << excludedMarket);
         while (map != 0) {
-            uint256 marketId = _lowestBit(map);
+            uint256 marketId = Bitmap.lowestBit(map);
             map &= map - 1;
             MarketParams memory params = _markets[marketId];
             (uint256 price, int256 index) = _priceAndIndex(marketId);
@@ -668,8 +682,12 @@ contract Clearinghouse is IClearinghouse, AccessControl, Pausable, ReentrancyGua
     }
 
     /// @dev DESIGN §9 from a settlement balance and position totals.
-    function _finalize(int256 settlementBalance, Totals memory t) private view returns (AccountState memory s) {
-        s.collateralValue = settlementBalance * int256(_toWad);
+    function _finalize(int256 settlementBalance, uint256 otherCollateralValue, Totals memory t)
+        private
+        view
+        returns (AccountState memory s)
+    {
+        s.collateralValue = settlementBalance * int256(_toWad) + otherCollateralValue.toInt256();
         s.unrealizedPnl = t.unrealizedPnl;
         s.pendingFunding = t.pendingFunding;
         s.equity = s.collateralValue + t.unrealizedPnl - t.pendingFunding;
@@ -708,10 +726,6 @@ contract Clearinghouse is IClearinghouse, AccessControl, Pausable, ReentrancyGua
         return _markets[marketId];
     }
 
-    function _settlementBalance(uint256 accountId) private view returns (int256) {
-        return vault.balanceOf(accountId, _settlementToken);
-    }
-
     function _validateMarketParams(MarketParams calldata p) private pure {
         if (p.liquidationFee == 0) revert ClearinghouseInvalidParameter("liquidationFee", p.liquidationFee);
         if (p.mmf <= p.liquidationFee) revert ClearinghouseInvalidParameter("mmf", p.mmf);
@@ -744,19 +758,5 @@ contract Clearinghouse is IClearinghouse, AccessControl, Pausable, ReentrancyGua
         }
         _risk = p;
         emit RiskParamsUpdated(p);
-    }
-
-    /// @dev Index of the lowest set bit of a non-zero bitmap.
-    function _lowestBit(uint256 map) private pure returns (uint256) {
-        // map != 0, so ~map + 1 == 2**256 - map cannot overflow; the AND isolates the lowest set bit.
-        unchecked {
-            return Math.log2(map & (~map + 1));
-        }
-    }
-
-    function _popCount(uint256 map) private pure returns (uint256 count) {
-        for (; map != 0; ++count) {
-            map &= map - 1;
-        }
     }
 }

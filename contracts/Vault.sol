@@ -6,16 +6,34 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IVault} from "./interfaces/IVault.sol";
 import {IClearinghouse} from "./interfaces/IClearinghouse.sol";
+import {IPriceOracle} from "./interfaces/IPriceOracle.sol";
 import {AccountId} from "./libraries/AccountId.sol";
+import {Bitmap} from "./libraries/Bitmap.sol";
+import {FixedPointMath} from "./libraries/FixedPointMath.sol";
+import {LossWaterfall} from "./libraries/LossWaterfall.sol";
+import {Roles} from "./libraries/Roles.sol";
 
 /// @title Vault
-/// @notice Custody of every token in Keel and the ledgers over it (DESIGN §2).
+/// @notice Custody of every token in Keel and the ledgers over it (DESIGN §2), and the collateral registry that
+/// values an account's non-settlement tokens (DESIGN §12).
 contract Vault is IVault, AccessControl, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
+    using SafeCast for int256;
+    using FixedPointMath for uint256;
+
+    uint256 private constant WAD = 1e18;
+    uint256 private constant MAX_COLLATERAL_TOKENS = 64;
+    uint256 private constant MAX_COLLATERALS_PER_ACCOUNT = 16;
+    uint256 private constant MAX_LIQUIDATION_DISCOUNT = 0.5e18;
+    uint256 private constant MAX_TOKEN_DECIMALS = 36;
+
+    /// @notice Prices non-settlement collateral.
+    IPriceOracle public immutable oracle;
 
     /// @inheritdoc IVault
     address public immutable settlementToken;
@@ -36,10 +54,24 @@ contract Vault is IVault, AccessControl, ReentrancyGuardTransient {
 
     mapping(uint256 accountId => mapping(address token => int256)) private _balances;
 
-    constructor(address admin, address settlementToken_) {
+    mapping(address token => CollateralConfig) private _collaterals;
+    address[] private _collateralTokens;
+    /// @dev Bit `i` set when the account holds `_collateralTokens[i]`.
+    mapping(uint256 accountId => uint256) private _heldCollaterals;
+    uint8 public maxCollateralsPerAccount;
+    /// @dev 10 ** (18 - settlement decimals): settlement-token units to WAD.
+    uint256 private immutable _toWad;
+
+    constructor(address admin, address settlementToken_, IPriceOracle oracle_) {
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _grantRole(Roles.RISK_ADMIN, admin);
         settlementToken = settlementToken_;
-        settlementDecimals = IERC20Metadata(settlementToken_).decimals();
+        oracle = oracle_;
+        uint8 decimals = IERC20Metadata(settlementToken_).decimals();
+        if (decimals > 18) revert VaultInvalidCollateralParameter(settlementToken_, "decimals", decimals);
+        settlementDecimals = decimals;
+        _toWad = 10 ** (18 - decimals);
+        _setMaxCollateralsPerAccount(4);
     }
 
     /// @notice Wires in the Clearinghouse and the LiquidityPool, once. Admin only.
@@ -68,15 +100,15 @@ contract Vault is IVault, AccessControl, ReentrancyGuardTransient {
     /// @inheritdoc IVault
     function withdraw(uint96 subaccount, address token, uint256 amount) external nonReentrant {
         if (amount == 0) revert VaultZeroAmount();
-        if (token != settlementToken) revert VaultUnsupportedToken(token);
         uint256 accountId = AccountId.from(msg.sender, subaccount);
         int256 balance = _balances[accountId][token];
         int256 signedAmount = amount.toInt256();
-        // No withdrawing into debt: the balance itself must cover the amount.
+        // No withdrawing into debt: the balance itself must cover the amount (unlisted tokens have none).
         if (balance < signedAmount) revert VaultInsufficientBalance(accountId, token, balance, amount);
 
         _balances[accountId][token] = balance - signedAmount;
         totalAccountBalance[token] -= signedAmount;
+        if (token != settlementToken && balance == signedAmount) _removeHeld(accountId, token);
         IClearinghouse(clearinghouse).checkWithdrawal(accountId);
 
         IERC20(token).safeTransfer(msg.sender, amount);
@@ -151,13 +183,153 @@ contract Vault is IVault, AccessControl, ReentrancyGuardTransient {
         emit PoolDefunded(to, amount);
     }
 
+    /* COLLATERAL LIQUIDATION AND BAD DEBT */
+
+    /// @inheritdoc IVault
+    function liquidateCollateral(uint256 accountId, address token, uint256 repayAmount)
+        external
+        nonReentrant
+        returns (uint256 repaid, uint256 seized)
+    {
+        if (repayAmount == 0) revert VaultZeroAmount();
+        CollateralConfig memory config = _collateralConfig(token);
+        int256 settlement = _balances[accountId][settlementToken];
+        if (settlement >= 0) revert VaultNoDebt(accountId);
+        IClearinghouse ch = IClearinghouse(clearinghouse);
+        if (ch.positionCount(accountId) != 0 && !ch.isLiquidatable(accountId)) {
+            revert VaultCollateralNotLiquidatable(accountId);
+        }
+        uint256 price = oracle.price(config.asset);
+        uint256 unit = 10 ** config.decimals;
+        uint256 premium = WAD + config.liquidationDiscount;
+
+        repaid = Math.min(repayAmount, uint256(-settlement));
+        // Rounds down: the keeper gets at most the discount.
+        seized = (repaid * _toWad).mulDivDown(premium, WAD).mulDivDown(unit, price);
+        uint256 held = uint256(_balances[accountId][token]);
+        if (seized > held) {
+            seized = held;
+            // Rounds up: for a clamped seizure the keeper repays at least its discounted value.
+            repaid = held.mulDivUp(price, unit).mulDivUp(WAD, premium).mulDivUp(1, _toWad);
+        }
+
+        _pull(settlementToken, repaid);
+        _balances[accountId][settlementToken] = settlement + repaid.toInt256();
+        totalAccountBalance[settlementToken] += repaid.toInt256();
+        _balances[accountId][token] -= seized.toInt256();
+        totalAccountBalance[token] -= seized.toInt256();
+        if (seized == held) _removeHeld(accountId, token);
+        IERC20(token).safeTransfer(msg.sender, seized);
+        emit CollateralLiquidated(accountId, msg.sender, token, repaid, seized, price);
+    }
+
+    /// @inheritdoc IVault
+    function settleBadDebt(uint256 accountId) external nonReentrant {
+        int256 settlement = _balances[accountId][settlementToken];
+        if (settlement >= 0) revert VaultNoDebt(accountId);
+        uint256 positions = IClearinghouse(clearinghouse).positionCount(accountId);
+        uint256 held = _heldCollaterals[accountId];
+        if (positions != 0 || held != 0) revert VaultBadDebtNotSettleable(accountId, positions, Bitmap.popCount(held));
+
+        uint256 badDebt = uint256(-settlement);
+        (uint256 insuranceDraw, uint256 poolWriteOff) = LossWaterfall.split(badDebt, insuranceBalance, poolBalance);
+        insuranceBalance -= insuranceDraw;
+        poolBalance -= poolWriteOff;
+        int256 covered = (insuranceDraw + poolWriteOff).toInt256();
+        _balances[accountId][settlementToken] = settlement + covered;
+        totalAccountBalance[settlementToken] += covered;
+        emit BadDebtSettled(accountId, badDebt, insuranceDraw, poolWriteOff, badDebt - insuranceDraw - poolWriteOff);
+    }
+
+    /* COLLATERAL REGISTRY */
+
+    /// @inheritdoc IVault
+    function setCollateral(address token, bytes32 asset, uint64 weight, uint64 liquidationDiscount, uint128 depositCap)
+        external
+        onlyRole(Roles.RISK_ADMIN)
+    {
+        if (token == settlementToken || token == address(0)) {
+            revert VaultInvalidCollateralParameter(token, "token", uint160(token));
+        }
+        if (weight == 0 || weight > WAD) revert VaultInvalidCollateralParameter(token, "weight", weight);
+        if (liquidationDiscount > MAX_LIQUIDATION_DISCOUNT) {
+            revert VaultInvalidCollateralParameter(token, "liquidationDiscount", liquidationDiscount);
+        }
+        if (!oracle.hasFeed(asset)) revert VaultInvalidCollateralParameter(token, "asset", uint256(asset));
+        CollateralConfig storage config = _collaterals[token];
+        if (config.asset == bytes32(0)) {
+            uint256 index = _collateralTokens.length;
+            if (index == MAX_COLLATERAL_TOKENS) revert VaultInvalidCollateralParameter(token, "count", index);
+            uint8 decimals = IERC20Metadata(token).decimals();
+            if (decimals > MAX_TOKEN_DECIMALS) revert VaultInvalidCollateralParameter(token, "decimals", decimals);
+            _collateralTokens.push(token);
+            config.index = uint8(index);
+            config.decimals = decimals;
+        }
+        config.asset = asset;
+        config.weight = weight;
+        config.liquidationDiscount = liquidationDiscount;
+        config.depositCap = depositCap;
+        emit CollateralSet(token, config);
+    }
+
+    /// @inheritdoc IVault
+    function setMaxCollateralsPerAccount(uint8 max) external onlyRole(Roles.RISK_ADMIN) {
+        _setMaxCollateralsPerAccount(max);
+    }
+
+    /// @inheritdoc IVault
+    function collateralConfig(address token) external view returns (CollateralConfig memory) {
+        return _collateralConfig(token);
+    }
+
+    /// @inheritdoc IVault
+    function collateralTokens() external view returns (address[] memory) {
+        return _collateralTokens;
+    }
+
+    /// @inheritdoc IVault
+    function accountCollaterals(uint256 accountId) external view returns (address[] memory tokens) {
+        uint256 held = _heldCollaterals[accountId];
+        tokens = new address[](Bitmap.popCount(held));
+        for (uint256 i; held != 0; ++i) {
+            tokens[i] = _collateralTokens[Bitmap.lowestBit(held)];
+            held &= held - 1;
+        }
+    }
+
+    /// @inheritdoc IVault
+    function accountCollateral(uint256 accountId)
+        external
+        view
+        returns (int256 settlementBalance, uint256 otherCollateralValue, bool hasOtherCollateral)
+    {
+        settlementBalance = _balances[accountId][settlementToken];
+        uint256 held = _heldCollaterals[accountId];
+        hasOtherCollateral = held != 0;
+        while (held != 0) {
+            address token = _collateralTokens[Bitmap.lowestBit(held)];
+            held &= held - 1;
+            CollateralConfig memory config = _collaterals[token];
+            uint256 balance = uint256(_balances[accountId][token]);
+            // balance * price * weight / 10^decimals, rounded down (collateral value rounds against the account).
+            otherCollateralValue +=
+                (balance * oracle.price(config.asset)).mulDivDown(config.weight, 10 ** config.decimals * WAD);
+        }
+    }
+
     /* INTERNAL */
 
     /// @dev Credits only what arrived: a token that delivers less than `amount` (fee-on-transfer) is refused.
     function _deposit(uint256 accountId, address token, uint256 amount) private {
-        if (token != settlementToken) revert VaultUnsupportedToken(token);
-        _pull(token, amount);
         int256 signedAmount = amount.toInt256();
+        if (token != settlementToken) {
+            CollateralConfig memory config = _collateralConfig(token);
+            uint256 total = uint256(totalAccountBalance[token]) + amount;
+            if (total > config.depositCap) revert VaultDepositCapExceeded(token, total, config.depositCap);
+            if (_balances[accountId][token] == 0) _addHeld(accountId, config.index);
+        }
+        _pull(token, amount);
         _balances[accountId][token] += signedAmount;
         totalAccountBalance[token] += signedAmount;
         emit Deposited(accountId, token, msg.sender, amount);
@@ -171,6 +343,30 @@ contract Vault is IVault, AccessControl, ReentrancyGuardTransient {
         uint256 received = IERC20(token).balanceOf(address(this)) - balanceBefore;
         if (received != amount) revert VaultTransferAmountMismatch(token, amount, received);
     }
+
+    function _collateralConfig(address token) private view returns (CollateralConfig memory config) {
+        config = _collaterals[token];
+        if (config.asset == bytes32(0)) revert VaultUnsupportedToken(token);
+    }
+
+    function _addHeld(uint256 accountId, uint8 index) private {
+        uint256 held = _heldCollaterals[accountId];
+        if (Bitmap.popCount(held) >= maxCollateralsPerAccount) revert VaultTooManyCollaterals(accountId, maxCollateralsPerAccount);
+        _heldCollaterals[accountId] = held | (uint256(1) << index);
+    }
+
+    function _removeHeld(uint256 accountId, address token) private {
+        _heldCollaterals[accountId] &= ~(uint256(1) << _collaterals[token].index);
+    }
+
+    function _setMaxCollateralsPerAccount(uint8 max) private {
+        if (max == 0 || max > MAX_COLLATERALS_PER_ACCOUNT) {
+            revert VaultInvalidCollateralParameter(address(0), "maxCollateralsPerAccount", max);
+        }
+        maxCollateralsPerAccount = max;
+        emit MaxCollateralsPerAccountSet(max);
+    }
+
 
     /// @dev Applies a signed delta to an unsigned ledger that can never go negative (v3-core `addDelta`).
     function _applyDelta(uint256 balance, int256 delta, bool insurance) private pure returns (uint256) {

@@ -98,3 +98,20 @@ export const toMarketParams = (m: MarketConfig) => ({
   maxLiquidationNotionalPerWindow: m.maxLiquidationNotionalPerWindow,
   liquidationWindow: m.liquidationWindow,
 });
+
+export interface CollateralConfig {
+  symbol: string;
+  /** Oracle key of the token's price. */
+  asset: string;
+  decimals: number;
+  weight: bigint;
+  liquidationDiscount: bigint;
+  /** Token units. */
+  depositCap: bigint;
+}
+
+/** Non-settlement collateral of the local stack: a WETH-like and a WBTC-like mock token. */
+export const LOCAL_COLLATERALS: CollateralConfig[] = [
+  { symbol: "WETH", asset: "ETH", decimals: 18, weight: wad("0.8"), liquidationDiscount: wad("0.05"), depositCap: 10_000n * 10n ** 18n },
+  { symbol: "WBTC", asset: "BTC", decimals: 8, weight: wad("0.75"), liquidationDiscount: wad("0.05"), depositCap: 500n * 10n ** 8n },
+];

@@ -266,6 +266,9 @@ interface IClearinghouse {
         view
         returns (uint256 fillPrice, uint256 fee, AccountState memory afterTrade);
 
+    /// @notice Number of open positions of the account.
+    function positionCount(uint256 accountId) external view returns (uint256);
+
     /// @notice Number of listed markets; ids are `0 .. marketCount() - 1`.
     function marketCount() external view returns (uint256);
 

@@ -8,6 +8,22 @@ pragma solidity 0.8.28;
 /// @dev Amounts are in the token's own decimals. Only the settlement-token balance of an account can be negative
 /// (that is debt).
 interface IVault {
+    /// @notice A non-settlement collateral token (DESIGN §12).
+    /// @param asset Oracle key of the token's price.
+    /// @param weight Haircut: the token counts at `price * weight` (WAD, 0 < weight <= 1).
+    /// @param liquidationDiscount A keeper repaying debt receives collateral worth `repay * (1 + discount)` (WAD).
+    /// @param depositCap Cap on Σ account balances of the token (token units); 0 closes deposits.
+    /// @param decimals The token's decimals, read when it is listed.
+    /// @param index Bit of the token in each account's collateral set.
+    struct CollateralConfig {
+        bytes32 asset;
+        uint64 weight;
+        uint64 liquidationDiscount;
+        uint128 depositCap;
+        uint8 decimals;
+        uint8 index;
+    }
+
     /// @notice Emitted when `amount` of `token` arrived from `from` and was credited to `accountId`.
     event Deposited(uint256 indexed accountId, address indexed token, address indexed from, uint256 amount);
     /// @notice Emitted when `amount` of `token` left `accountId` for `to`.
@@ -18,9 +34,43 @@ interface IVault {
     event PoolDefunded(address indexed to, uint256 amount);
     /// @notice Emitted when `from` adds settlement tokens to the insurance fund.
     event InsuranceFunded(address indexed from, uint256 amount);
+    /// @notice Emitted when a collateral token is listed or its parameters change.
+    event CollateralSet(address indexed token, CollateralConfig config);
+    /// @notice Emitted when the bound on collateral tokens per account changes.
+    event MaxCollateralsPerAccountSet(uint256 max);
+    /// @notice Emitted when a keeper repays `repaid` settlement tokens of an account's debt and receives `seized` of
+    /// its `token` collateral at `price` (WAD).
+    event CollateralLiquidated(
+        uint256 indexed accountId,
+        address indexed keeper,
+        address indexed token,
+        uint256 repaid,
+        uint256 seized,
+        uint256 price
+    );
+    /// @notice Emitted when an account's remaining debt goes through the loss waterfall (settlement-token units).
+    event BadDebtSettled(
+        uint256 indexed accountId,
+        uint256 badDebt,
+        uint256 insuranceDraw,
+        uint256 poolWriteOff,
+        uint256 unrecovered
+    );
     /// @notice Emitted once, when the Clearinghouse and the LiquidityPool are wired in.
     event Initialized(address clearinghouse, address liquidityPool);
 
+    /// @notice Depositing would take Σ balances of `token` above its cap.
+    error VaultDepositCapExceeded(address token, uint256 total, uint256 cap);
+    /// @notice The account already holds the maximum number of collateral tokens.
+    error VaultTooManyCollaterals(uint256 accountId, uint256 max);
+    /// @notice A collateral parameter is out of bounds; `name` is the parameter.
+    error VaultInvalidCollateralParameter(address token, bytes32 name, uint256 value);
+    /// @notice The account has no settlement-token debt.
+    error VaultNoDebt(uint256 accountId);
+    /// @notice Collateral can be liquidated only while the account is liquidatable or has no positions.
+    error VaultCollateralNotLiquidatable(uint256 accountId);
+    /// @notice Bad debt is settled only for an account with no positions and no other collateral.
+    error VaultBadDebtNotSettleable(uint256 accountId, uint256 positions, uint256 collaterals);
     /// @notice A zero amount was passed.
     error VaultZeroAmount();
     /// @notice The token is not accepted as collateral.
@@ -52,8 +102,48 @@ interface IVault {
 
     /// @notice Withdraws `amount` of `token` from the caller's `subaccount` to the caller.
     /// @dev Accepted only if the balance covers it (no withdrawing into debt) and, afterwards, the account's equity
-    /// is at least its initial margin (DESIGN §9). Works while paused.
+    /// is at least its initial margin (DESIGN §9), the collateral's haircut value removed. Works while paused.
     function withdraw(uint96 subaccount, address token, uint256 amount) external;
+
+    /// @notice Repays up to `repayAmount` of an account's settlement-token debt with the caller's settlement tokens
+    /// and sends the caller collateral worth `repay * (1 + liquidationDiscount)` at the oracle price, clamped to
+    /// what the account holds (the repayment then shrinks to match). Anyone may call while the account has debt
+    /// and is liquidatable or has no positions.
+    /// @dev The seized amount rounds down and a clamped repayment rounds up: the account never gives more than the
+    /// discount. Never blocked by pause.
+    /// @return repaid Settlement tokens taken from the caller.
+    /// @return seized Collateral tokens sent to the caller.
+    function liquidateCollateral(uint256 accountId, address token, uint256 repayAmount)
+        external
+        returns (uint256 repaid, uint256 seized);
+
+    /// @notice Runs the loss waterfall on an account with no positions, no other collateral and a negative
+    /// settlement balance: the insurance fund pays first, then the pool. Anyone may call.
+    function settleBadDebt(uint256 accountId) external;
+
+    /// @notice Lists or updates a collateral token. Risk admin only.
+    /// @dev Bounds: 0 < weight <= 1, liquidationDiscount <= 50%, the asset has a feed, at most 64 tokens.
+    function setCollateral(address token, bytes32 asset, uint64 weight, uint64 liquidationDiscount, uint128 depositCap)
+        external;
+
+    /// @notice Sets the bound on collateral tokens one account may hold (1 to 16). Risk admin only.
+    function setMaxCollateralsPerAccount(uint8 max) external;
+
+    /// @notice The configuration of a listed collateral token (reverts for others).
+    function collateralConfig(address token) external view returns (CollateralConfig memory);
+
+    /// @notice Every listed non-settlement collateral token, by index.
+    function collateralTokens() external view returns (address[] memory);
+
+    /// @notice The non-settlement collateral tokens the account holds.
+    function accountCollaterals(uint256 accountId) external view returns (address[] memory);
+
+    /// @notice The account's settlement balance, the haircut value of its other collateral (USD, WAD, rounded
+    /// down) and whether it holds any. Prices only the tokens the account holds.
+    function accountCollateral(uint256 accountId)
+        external
+        view
+        returns (int256 settlementBalance, uint256 otherCollateralValue, bool hasOtherCollateral);
 
     /// @notice Adds `amount` settlement tokens from the caller to the insurance fund (a donation: it cannot be
     /// withdrawn; it only ever pays bad debt).

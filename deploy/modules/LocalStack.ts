@@ -3,6 +3,7 @@ import type { Future, NamedArtifactContractDeploymentFuture } from "@nomicfounda
 import {
   DEFAULT_MARKETS,
   DEFAULT_RISK,
+  LOCAL_COLLATERALS,
   LOCAL_FEEDS,
   LOCAL_WITHDRAWAL_DELAY,
   LOCAL_WITHDRAWAL_WINDOW,
@@ -12,7 +13,8 @@ import {
 
 /**
  * The whole protocol on a local chain: a 6-decimal mock USDC, Chainlink `MockV3Aggregator` feeds for ETH and BTC,
- * PriceOracle, Vault, Clearinghouse, LiquidityPool, wired together, with the default markets listed.
+ * PriceOracle, Vault, Clearinghouse, LiquidityPool, wired together, with the default markets listed and WETH-like
+ * (18 decimals) and WBTC-like (8 decimals) mock tokens listed as collateral.
  * The deployer (account 0) holds every role.
  */
 export default buildModule("LocalStack", (m) => {
@@ -33,10 +35,20 @@ export default buildModule("LocalStack", (m) => {
     );
   }
 
-  const vault = m.contract("Vault", [admin, usdc]);
+  const vault = m.contract("Vault", [admin, usdc, oracle]);
   const clearinghouse = m.contract("Clearinghouse", [admin, vault, oracle, { ...DEFAULT_RISK }]);
   const pool = m.contract("LiquidityPool", [admin, vault, clearinghouse, LOCAL_WITHDRAWAL_DELAY, LOCAL_WITHDRAWAL_WINDOW]);
   m.call(vault, "initialize", [clearinghouse, pool]);
+
+  const collaterals: Record<string, NamedArtifactContractDeploymentFuture<"MockERC20">> = {};
+  for (const c of LOCAL_COLLATERALS) {
+    const token = m.contract("MockERC20", [`${c.symbol} (mock)`, c.symbol, c.decimals], { id: c.symbol });
+    collaterals[c.symbol] = token;
+    m.call(vault, "setCollateral", [token, assetKey(c.asset), c.weight, c.liquidationDiscount, c.depositCap], {
+      id: `setCollateral${c.symbol}`,
+      after: feedSet,
+    });
+  }
 
   let previous: Future[] = feedSet;
   for (const market of DEFAULT_MARKETS) {
@@ -47,5 +59,15 @@ export default buildModule("LocalStack", (m) => {
     previous = [added];
   }
 
-  return { usdc, oracle, vault, clearinghouse, pool, ethFeed: feeds.ETH, btcFeed: feeds.BTC };
+  return {
+    usdc,
+    weth: collaterals.WETH,
+    wbtc: collaterals.WBTC,
+    oracle,
+    vault,
+    clearinghouse,
+    pool,
+    ethFeed: feeds.ETH,
+    btcFeed: feeds.BTC,
+  };
 });

@@ -19,6 +19,8 @@ export const FEED = (amount: string | number): bigint => ethers.parseUnits(Strin
 
 export interface System {
   usdc: MockERC20;
+  weth: MockERC20;
+  wbtc: MockERC20;
   oracle: PriceOracle;
   vault: Vault;
   clearinghouse: Clearinghouse;
@@ -37,6 +39,8 @@ export async function deployFixture(): Promise<System> {
     (await ethers.getContractAt(name, await contract.getAddress())) as unknown as T;
   return {
     usdc: await at<MockERC20>("MockERC20", deployed.usdc),
+    weth: await at<MockERC20>("MockERC20", deployed.weth),
+    wbtc: await at<MockERC20>("MockERC20", deployed.wbtc),
     oracle: await at<PriceOracle>("PriceOracle", deployed.oracle),
     vault: await at<Vault>("Vault", deployed.vault),
     clearinghouse: await at<Clearinghouse>("Clearinghouse", deployed.clearinghouse),

@@ -78,10 +78,10 @@ describe("Vault", function () {
     });
 
     it("refuses a fee-on-transfer settlement token with VaultTransferAmountMismatch(expected, received)", async function () {
-      const { admin, signers } = await loadFixture(deployFixture);
+      const { admin, oracle, signers } = await loadFixture(deployFixture);
       const alice = signers[2];
       const feeToken = await ethers.deployContract("MockFeeOnTransferToken");
-      const feeVault = await ethers.deployContract("Vault", [admin.address, await feeToken.getAddress()]);
+      const feeVault = await ethers.deployContract("Vault", [admin.address, await feeToken.getAddress(), await oracle.getAddress()]);
       const amount = USDC(1_000);
       await feeToken.mint(alice.address, amount);
       await feeToken.connect(alice).approve(await feeVault.getAddress(), amount);
@@ -160,12 +160,12 @@ describe("Vault", function () {
       ).to.be.revertedWithCustomError(vault, "VaultZeroAmount");
     });
 
-    it("reverts with VaultUnsupportedToken for a token other than the settlement token", async function () {
+    it("reverts with VaultInsufficientBalance for a token the account never held", async function () {
       const { vault, alice, clearinghouse } = await loadFixture(fundedFixture);
       const other = await clearinghouse.getAddress();
       await expect(vault.connect(alice).withdraw(0, other, 1n))
-        .to.be.revertedWithCustomError(vault, "VaultUnsupportedToken")
-        .withArgs(other);
+        .to.be.revertedWithCustomError(vault, "VaultInsufficientBalance")
+        .withArgs(accountIdOf(alice.address), other, 0n, 1n);
     });
 
     it("accepts a withdrawal of exactly the free collateral of an account with an open position", async function () {
@@ -272,8 +272,8 @@ describe("Vault", function () {
     });
 
     it("wires a fresh Vault once, emits Initialized and refuses zero addresses", async function () {
-      const { usdc, admin, signers } = await loadFixture(deployFixture);
-      const fresh = await ethers.deployContract("Vault", [admin.address, await usdc.getAddress()]);
+      const { usdc, oracle, admin, signers } = await loadFixture(deployFixture);
+      const fresh = await ethers.deployContract("Vault", [admin.address, await usdc.getAddress(), await oracle.getAddress()]);
       const [ch, lp] = [signers[8].address, signers[9].address];
       await expect(fresh.initialize(ethers.ZeroAddress, lp)).to.be.revertedWithCustomError(
         fresh,
@@ -289,8 +289,8 @@ describe("Vault", function () {
     });
 
     it("reverts with AccessControlUnauthorizedAccount for a caller without the admin role", async function () {
-      const { usdc, admin, signers } = await loadFixture(deployFixture);
-      const fresh = await ethers.deployContract("Vault", [admin.address, await usdc.getAddress()]);
+      const { usdc, oracle, admin, signers } = await loadFixture(deployFixture);
+      const fresh = await ethers.deployContract("Vault", [admin.address, await usdc.getAddress(), await oracle.getAddress()]);
       const stranger = signers[5];
       await expect(fresh.connect(stranger).initialize(signers[8].address, signers[9].address))
         .to.be.revertedWithCustomError(fresh, "AccessControlUnauthorizedAccount")
