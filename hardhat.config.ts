@@ -3,6 +3,7 @@ import { subtask } from "hardhat/config";
 import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
 import type { HardhatUserConfig } from "hardhat/config";
 import "@nomicfoundation/hardhat-toolbox";
+import "./scripts/tasks/keeper";
 
 /** The compiler version; `solc` in package.json is pinned to exactly this version. */
 const SOLC_VERSION = "0.8.28";

@@ -1,0 +1,268 @@
+/**
+ * The keeper as a long-running process: the action behind `npx hardhat keeper` (scripts/tasks/keeper.ts).
+ *
+ * Wires the process-free pieces together: addresses from the Ignition deployment, the key from
+ * `KEEPER_PRIVATE_KEY`, the checkpoint file, the metrics server, the polling loop, and the signals (SIGINT/SIGTERM:
+ * finish the round in progress, write the checkpoint, close the metrics server, exit 0; a second signal exits at
+ * once with code 130).
+ */
+import path from "node:path";
+import { ethers } from "ethers";
+import type { Signer } from "ethers";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { HardhatPluginError } from "hardhat/plugins";
+import { Clearinghouse__factory, PriceOracle__factory, Vault__factory } from "../../typechain-types";
+import { AccountTracker, Keeper, errorMessage, isLogLevel, jsonLogger } from "./core";
+import type { KeeperLogger } from "./core";
+import { readIgnitionDeployment } from "./deployment";
+import { keeperMetrics, startMetricsServer } from "./metrics";
+import type { MetricsServer } from "./metrics";
+import { KeeperRunner } from "./runner";
+import { loadCheckpoint, makeCheckpoint, saveCheckpoint } from "./state";
+
+/** The task's parameters, as Hardhat passes them (camelCase). */
+export interface KeeperTaskArgs {
+  deploymentId?: string;
+  stateFile?: string;
+  metricsPort: number;
+  batchSize: number;
+  pollInterval: number;
+  fromBlock?: number;
+  reorgDepth: number;
+  maxBlockRange: number;
+  txTimeout: number;
+  logLevel: string;
+  once: boolean;
+}
+
+export const KEY_ENV = "KEEPER_PRIVATE_KEY";
+const LOCAL_CHAIN_ID = 31337n;
+
+const fail = (message: string): never => {
+  throw new HardhatPluginError("keeper", message);
+};
+
+function validateArgs(args: KeeperTaskArgs): void {
+  const positive = (name: string, value: number) =>
+    Number.isInteger(value) && value > 0
+      ? undefined
+      : fail(`--${name} must be a positive integer, got ${value}`);
+  const nonNegative = (name: string, value: number) =>
+    Number.isInteger(value) && value >= 0
+      ? undefined
+      : fail(`--${name} must be a non-negative integer, got ${value}`);
+  positive("batch-size", args.batchSize);
+  positive("poll-interval", args.pollInterval);
+  positive("max-block-range", args.maxBlockRange);
+  positive("tx-timeout", args.txTimeout);
+  nonNegative("reorg-depth", args.reorgDepth);
+  if (!Number.isInteger(args.metricsPort) || args.metricsPort < 0 || args.metricsPort > 65535) {
+    fail(`--metrics-port must be 0..65535, got ${args.metricsPort}`);
+  }
+  if (args.fromBlock !== undefined) nonNegative("from-block", args.fromBlock);
+  if (!isLogLevel(args.logLevel))
+    fail(`--log-level must be debug, info, warn or error, got ${args.logLevel}`);
+}
+
+/** The keeper's signer: `KEEPER_PRIVATE_KEY`, or on a local chain (31337) the network's first account. */
+async function resolveSigner(
+  hre: HardhatRuntimeEnvironment,
+  chainId: bigint,
+  logger: KeeperLogger,
+): Promise<Signer> {
+  const key = process.env[KEY_ENV]?.trim();
+  if (key) {
+    try {
+      return new ethers.Wallet(key.startsWith("0x") ? key : `0x${key}`, hre.ethers.provider);
+    } catch {
+      return fail(`${KEY_ENV} is not a valid private key (32 bytes, hex)`);
+    }
+  }
+  if (chainId !== LOCAL_CHAIN_ID) {
+    return fail(
+      `${KEY_ENV} is not set: the keeper needs the private key of the account that sends liquidations ` +
+        `(network "${hre.network.name}", chain ${chainId}). Export it in the environment; it is never read from a file.`,
+    );
+  }
+  const [first] = await hre.ethers.getSigners();
+  if (!first) return fail(`${KEY_ENV} is not set and network "${hre.network.name}" has no accounts`);
+  logger.log("warn", "using_default_account", {
+    address: first.address,
+    message: `${KEY_ENV} is not set; chain ${chainId} is a local chain, so the network's first account is used`,
+  });
+  return first;
+}
+
+export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnvironment): Promise<void> {
+  validateArgs(args);
+  if (hre.network.name === "hardhat") {
+    fail(
+      'the keeper needs a chain that outlives it: run a node (npx hardhat node) and pass "--network localhost", ' +
+        "or any configured network",
+    );
+  }
+  const logger = jsonLogger({ minLevel: args.logLevel as "debug" | "info" | "warn" | "error" });
+  const provider = hre.ethers.provider;
+  const { chainId } = await provider.getNetwork();
+  const deploymentId = args.deploymentId ?? `chain-${chainId}`;
+  let deployment;
+  try {
+    deployment = readIgnitionDeployment(hre.config.paths.ignition, deploymentId);
+  } catch (err) {
+    return fail((err as Error).message);
+  }
+  if ((await provider.getCode(deployment.clearinghouse)) === "0x") {
+    fail(
+      `no contract at ${deployment.clearinghouse} (Clearinghouse of deployment "${deploymentId}") on network ` +
+        `"${hre.network.name}": is this the node the deployment was made on?`,
+    );
+  }
+  const signer = await resolveSigner(hre, chainId, logger);
+  const keeperAddress = await signer.getAddress();
+  const clearinghouse = Clearinghouse__factory.connect(deployment.clearinghouse, signer);
+  const vault = Vault__factory.connect(deployment.vault, signer);
+
+  // Checkpoint: resume when it belongs to this chain and Clearinghouse, and its last block is still on the chain.
+  const stateFile = path.resolve(args.stateFile ?? `keeper-state.${chainId}.json`);
+  const loaded = loadCheckpoint(stateFile, { chainId, clearinghouse: deployment.clearinghouse });
+  let accounts: bigint[] = [];
+  let startBlock = args.fromBlock ?? deployment.deployBlock ?? 0;
+  let resumed = false;
+  if (loaded.status === "mismatch") {
+    logger.log("warn", "checkpoint_ignored", { stateFile, reason: loaded.reason });
+  } else if (loaded.status === "loaded") {
+    const { lastScannedBlock, lastScannedBlockHash } = loaded.checkpoint;
+    const block = lastScannedBlock >= 0 ? await provider.getBlock(lastScannedBlock) : null;
+    if (
+      lastScannedBlock >= 0 &&
+      (block === null || (lastScannedBlockHash && block.hash !== lastScannedBlockHash))
+    ) {
+      logger.log("warn", "checkpoint_ignored", {
+        stateFile,
+        reason: `block ${lastScannedBlock} of the checkpoint is not on this chain (node restarted or reorganised)`,
+      });
+    } else {
+      accounts = loaded.accounts;
+      startBlock = lastScannedBlock + 1;
+      resumed = true;
+      logger.log("info", "checkpoint_loaded", { stateFile, lastScannedBlock, accounts: accounts.length });
+    }
+  }
+
+  const tracker = new AccountTracker(accounts);
+  const keeper = new Keeper({
+    clearinghouse,
+    vault,
+    signer,
+    logger,
+    tracker,
+    errorInterfaces: [PriceOracle__factory.createInterface()],
+    batchSize: args.batchSize,
+    maxBlockRange: args.maxBlockRange,
+    receiptTimeoutMs: args.txTimeout,
+    receiptPollMs: Math.min(250, args.pollInterval),
+  });
+
+  const writeCheckpoint = async (lastScannedBlock: number): Promise<void> => {
+    const block = lastScannedBlock >= 0 ? await provider.getBlock(lastScannedBlock) : null;
+    saveCheckpoint(
+      stateFile,
+      makeCheckpoint({
+        chainId,
+        deploymentId,
+        clearinghouse: deployment.clearinghouse,
+        vault: deployment.vault,
+        lastScannedBlock,
+        lastScannedBlockHash: block?.hash ?? undefined,
+        accounts: tracker.ids(),
+      }),
+    );
+  };
+  const runner = new KeeperRunner({
+    keeper,
+    provider,
+    logger,
+    startBlock,
+    pollIntervalMs: args.pollInterval,
+    reorgDepth: args.reorgDepth,
+    maxBlockRange: args.maxBlockRange,
+    checkpoint: writeCheckpoint,
+  });
+
+  let metrics: MetricsServer | undefined;
+  if (args.metricsPort !== 0) {
+    try {
+      metrics = await startMetricsServer({
+        port: args.metricsPort,
+        collect: () =>
+          keeperMetrics(keeper.stats, {
+            accountsTracked: tracker.size,
+            lastBlock: runner.lastScannedBlock,
+            inFlight: keeper.inFlightAccounts().length,
+            loopErrors: runner.loopErrors,
+          }),
+      });
+    } catch (err) {
+      fail(
+        `cannot serve metrics on 127.0.0.1:${args.metricsPort}: ${errorMessage(err)} (use --metrics-port 0 to disable)`,
+      );
+    }
+  }
+
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (runner.stopped) {
+      logger.log("warn", "forced_exit", { signal });
+      process.exit(130);
+    }
+    logger.log("info", "stopping", { signal });
+    runner.stop();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  logger.log("info", "started", {
+    network: hre.network.name,
+    chainId,
+    deploymentId,
+    clearinghouse: deployment.clearinghouse,
+    vault: deployment.vault,
+    keeper: keeperAddress,
+    balanceWei: await provider.getBalance(keeperAddress),
+    stateFile,
+    resumed,
+    startBlock,
+    accountsTracked: tracker.size,
+    metrics: metrics?.url,
+    batchSize: args.batchSize,
+    pollIntervalMs: args.pollInterval,
+    once: args.once,
+  });
+
+  let failure: unknown;
+  try {
+    if (args.once) await runner.round();
+    else await runner.run();
+  } catch (err) {
+    failure = err;
+  } finally {
+    try {
+      if (runner.lastScannedBlock >= startBlock) await writeCheckpoint(runner.lastScannedBlock);
+    } catch (err) {
+      logger.log("error", "checkpoint_failed", { stateFile, error: errorMessage(err) });
+    }
+    await metrics?.close();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    logger.log(failure ? "error" : "info", "stopped", {
+      lastScannedBlock: runner.lastScannedBlock,
+      accountsTracked: tracker.size,
+      sent: keeper.stats.sent,
+      succeeded: keeper.stats.succeeded,
+      lost: keeper.stats.lost,
+      failed: keeper.stats.failed,
+      rewards: keeper.stats.rewards,
+      error: failure ? errorMessage(failure) : undefined,
+    });
+  }
+  if (failure) fail(`keeper round failed: ${errorMessage(failure)}`);
+}

@@ -1,0 +1,218 @@
+/**
+ * Prometheus metrics for the keeper: the text exposition format (version 0.0.4) rendered from plain samples, and a
+ * tiny `node:http` server that serves it on `GET /metrics` (and `GET /healthz`), bound to the loopback interface.
+ */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import type { KeeperStats } from "./core";
+
+export type MetricType = "counter" | "gauge";
+
+export interface MetricSample {
+  /** `keel_keeper_checks_total`; counters end in `_total`. */
+  name: string;
+  help: string;
+  type: MetricType;
+  value: number | bigint;
+}
+
+const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+
+/** Escapes HELP text as the exposition format requires (backslash and newline). */
+const escapeHelp = (text: string): string => text.replace(/\\/g, "\\\\").replace(/\n/g, "\\n");
+
+/** Renders samples in the Prometheus text exposition format: `# HELP`, `# TYPE`, then `name value`, per metric. */
+export function renderPrometheus(samples: readonly MetricSample[]): string {
+  const lines: string[] = [];
+  for (const s of samples) {
+    if (!NAME.test(s.name)) throw new Error(`invalid metric name ${s.name}`);
+    lines.push(`# HELP ${s.name} ${escapeHelp(s.help)}`);
+    lines.push(`# TYPE ${s.name} ${s.type}`);
+    lines.push(`${s.name} ${typeof s.value === "bigint" ? s.value.toString() : formatNumber(s.value)}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+function formatNumber(value: number): string {
+  if (Number.isNaN(value)) return "NaN";
+  if (value === Infinity) return "+Inf";
+  if (value === -Infinity) return "-Inf";
+  return String(value);
+}
+
+/** The keeper's metrics from its counters, the number of tracked accounts and the last scanned block. */
+export function keeperMetrics(
+  stats: KeeperStats,
+  extra: { accountsTracked: number; lastBlock: number; inFlight: number; loopErrors: number },
+): MetricSample[] {
+  return [
+    {
+      name: "keel_keeper_accounts_tracked",
+      type: "gauge",
+      help: "Accounts the keeper watches.",
+      value: extra.accountsTracked,
+    },
+    {
+      name: "keel_keeper_last_block",
+      type: "gauge",
+      help: "Last block whose logs were scanned (the checkpoint).",
+      value: extra.lastBlock,
+    },
+    {
+      name: "keel_keeper_last_checked_block",
+      type: "gauge",
+      help: "Block of the last liquidatable() check.",
+      value: stats.lastCheckedBlock ?? -1,
+    },
+    {
+      name: "keel_keeper_liquidatable_accounts",
+      type: "gauge",
+      help: "Accounts found liquidatable at the last check.",
+      value: stats.liquidatableAtLastCheck,
+    },
+    {
+      name: "keel_keeper_in_flight_transactions",
+      type: "gauge",
+      help: "Liquidation transactions sent and not yet settled.",
+      value: extra.inFlight,
+    },
+    {
+      name: "keel_keeper_checks_total",
+      type: "counter",
+      help: "Account health checks (one per account per checked block).",
+      value: stats.checks,
+    },
+    {
+      name: "keel_keeper_check_calls_total",
+      type: "counter",
+      help: "liquidatable(uint256[]) batch calls.",
+      value: stats.checkCalls,
+    },
+    {
+      name: "keel_keeper_liquidations_sent_total",
+      type: "counter",
+      help: "liquidate transactions sent.",
+      value: stats.sent,
+    },
+    {
+      name: "keel_keeper_liquidations_succeeded_total",
+      type: "counter",
+      help: "liquidate transactions mined successfully.",
+      value: stats.succeeded,
+    },
+    {
+      name: "keel_keeper_liquidations_lost_total",
+      type: "counter",
+      help: "Liquidations lost to another keeper that got there first.",
+      value: stats.lost,
+    },
+    {
+      name: "keel_keeper_liquidations_skipped_total",
+      type: "counter",
+      help: "Liquidatable accounts that recovered before our transaction.",
+      value: stats.skipped,
+    },
+    {
+      name: "keel_keeper_liquidations_capped_total",
+      type: "counter",
+      help: "Liquidations refused because a market's liquidation window was full (retried later).",
+      value: stats.capped,
+    },
+    {
+      name: "keel_keeper_liquidations_failed_total",
+      type: "counter",
+      help: "Liquidations that failed for any other reason.",
+      value: stats.failed,
+    },
+    {
+      name: "keel_keeper_rewards_total",
+      type: "counter",
+      help: "Keeper rewards credited to the keeper's subaccount 0 (settlement-token units).",
+      value: stats.rewards,
+    },
+    {
+      name: "keel_keeper_rpc_retries_total",
+      type: "counter",
+      help: "RPC calls retried after a transient failure.",
+      value: stats.rpcRetries,
+    },
+    {
+      name: "keel_keeper_loop_errors_total",
+      type: "counter",
+      help: "Keeper rounds that failed and were retried after a backoff.",
+      value: extra.loopErrors,
+    },
+  ];
+}
+
+/** Parses the text format back into `name → value` (enough for tests and quick checks; no labels). */
+export function parsePrometheus(text: string): Map<string, number> {
+  const values = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    if (line === "" || line.startsWith("#")) continue;
+    const [name, value] = line.split(/\s+/);
+    values.set(name, Number(value));
+  }
+  return values;
+}
+
+export interface MetricsServer {
+  /** The port actually bound (useful with port 0). */
+  port: number;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Serves `collect()` on `http://<host>:<port>/metrics`. The host must be a loopback address. */
+export function startMetricsServer(options: {
+  port: number;
+  host?: string;
+  collect: () => MetricSample[];
+}): Promise<MetricsServer> {
+  const host = options.host ?? "127.0.0.1";
+  if (!["127.0.0.1", "::1", "localhost"].includes(host)) {
+    throw new Error(`the metrics server binds to loopback only, not ${host}`);
+  }
+  const server = http.createServer((req, res) => {
+    const url = (req.url ?? "/").split("?")[0];
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      res.writeHead(405, { Allow: "GET, HEAD" }).end();
+      return;
+    }
+    if (url === "/metrics") {
+      let body: string;
+      try {
+        body = renderPrometheus(options.collect());
+      } catch (err) {
+        res
+          .writeHead(500, { "Content-Type": "text/plain; charset=utf-8" })
+          .end(`${(err as Error).message}\n`);
+        return;
+      }
+      res.writeHead(200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" });
+      res.end(req.method === "HEAD" ? undefined : body);
+      return;
+    }
+    if (url === "/healthz") {
+      res.writeHead(200, { "Content-Type": "text/plain; charset=utf-8" }).end("ok\n");
+      return;
+    }
+    res.writeHead(404, { "Content-Type": "text/plain; charset=utf-8" }).end("not found; try /metrics\n");
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, host, () => {
+      server.off("error", reject);
+      const { port } = server.address() as AddressInfo;
+      resolve({
+        port,
+        url: `http://${host.includes(":") ? `[${host}]` : host}:${port}/metrics`,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            server.closeAllConnections();
+          }),
+      });
+    });
+  });
+}

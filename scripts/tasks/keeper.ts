@@ -1,0 +1,70 @@
+/**
+ * `npx hardhat keeper --network <network>` (also `npm run keeper -- --network <network>`): the Keel liquidation
+ * keeper. `npx hardhat keeper --help` lists the options.
+ *
+ * This file is loaded by hardhat.config.ts, so it only declares the task: the implementation (which needs the
+ * compiled contracts' TypeChain bindings) is imported when the task runs, never when the config loads.
+ */
+import { task, types } from "hardhat/config";
+import type { KeeperTaskArgs } from "../keeper/cli";
+
+task(
+  "keeper",
+  "Runs the Keel liquidation keeper: discovers accounts from Vault/Clearinghouse events, checks them every block " +
+    "with liquidatable(uint256[]) and sends liquidate for each liquidatable one; the reward goes to the keeper's " +
+    "subaccount 0. Key: env KEEPER_PRIVATE_KEY (on chain 31337 the network's first account when unset). " +
+    "Logs one JSON line per decision on stdout; stops cleanly on SIGINT/SIGTERM.",
+)
+  .addOptionalParam(
+    "deploymentId",
+    "Ignition deployment to read the addresses from (deploy/deployments/<id>/deployed_addresses.json); " +
+      "default chain-<chainId>",
+    undefined,
+    types.string,
+  )
+  .addOptionalParam(
+    "stateFile",
+    "Checkpoint file (last scanned block and known accounts), resumed on restart when it matches the chain and " +
+      "Clearinghouse; default keeper-state.<chainId>.json in the working directory",
+    undefined,
+    types.string,
+  )
+  .addOptionalParam(
+    "metricsPort",
+    "Port of the Prometheus /metrics endpoint on 127.0.0.1; 0 disables it",
+    9464,
+    types.int,
+  )
+  .addOptionalParam("batchSize", "Account ids per liquidatable(uint256[]) call", 200, types.int)
+  .addOptionalParam("pollInterval", "Milliseconds between polls for a new block", 2000, types.int)
+  .addOptionalParam(
+    "fromBlock",
+    "First block to scan for accounts when there is no usable checkpoint; default the deployment block from the " +
+      "Ignition journal, else 0",
+    undefined,
+    types.int,
+  )
+  .addOptionalParam(
+    "reorgDepth",
+    "Blocks re-scanned behind the last scanned block every round, to survive chain reorganisations",
+    0,
+    types.int,
+  )
+  .addOptionalParam(
+    "maxBlockRange",
+    "Widest block range of one eth_getLogs call (and of one checkpoint step)",
+    2000,
+    types.int,
+  )
+  .addOptionalParam(
+    "txTimeout",
+    "Milliseconds to wait for a liquidation's receipt before leaving it in flight and moving on",
+    120_000,
+    types.int,
+  )
+  .addOptionalParam("logLevel", "Lowest level logged: debug, info, warn or error", "info", types.string)
+  .addFlag("once", "Process up to the current block (scan, check, liquidate, wait for receipts) and exit")
+  .setAction(async (args: KeeperTaskArgs, hre) => {
+    const { runKeeperTask } = await import("../keeper/cli");
+    await runKeeperTask(args, hre);
+  });

@@ -1,0 +1,559 @@
+/**
+ * The keeper's process-free pieces: account discovery, error reading, retries, the checkpoint file, the metrics
+ * text, the JSON log lines, the task's options, and the Keeper itself against the in-process Hardhat network
+ * (check, liquidate, reward, lost race, recovered account, nonce re-sync). The keeper as a process against a real
+ * `hardhat node` is tested in test/integration/keeper/keeper.e2e.test.ts.
+ */
+import fs from "node:fs";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { expect } from "chai";
+import hre from "hardhat";
+import { ethers } from "hardhat";
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { ETH, FEED, USDC, WAD, accountIdOf as refAccountIdOf, fundedFixture } from "../shared/fixtures";
+import {
+  AccountTracker,
+  DEPOSITED_TOPIC,
+  Keeper,
+  LIQUIDATED_TOPIC,
+  MemoryLogger,
+  TRADE_EXECUTED_TOPIC,
+  accountIdOf,
+  decodeRevertData,
+  findRevertData,
+  formatLogLine,
+  isNonceError,
+  isTransientError,
+  jsonLogger,
+  splitAccountId,
+  withRetry,
+} from "../../scripts/keeper/core";
+import { loadCheckpoint, makeCheckpoint, saveCheckpoint } from "../../scripts/keeper/state";
+import {
+  keeperMetrics,
+  parsePrometheus,
+  renderPrometheus,
+  startMetricsServer,
+} from "../../scripts/keeper/metrics";
+import { deployBlockFromJournal, readIgnitionDeployment } from "../../scripts/keeper/deployment";
+import { KeeperRunner } from "../../scripts/keeper/runner";
+import { KEY_ENV, runKeeperTask } from "../../scripts/keeper/cli";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+
+const topicOf = (id: bigint) => ethers.toBeHex(id, 32);
+
+describe("Keeper (process-free parts)", function () {
+  describe("AccountTracker", function () {
+    it("uses the topics of the contracts' events", async function () {
+      const { vault, clearinghouse } = await loadFixture(fundedFixture);
+      expect(DEPOSITED_TOPIC).to.equal(vault.interface.getEvent("Deposited").topicHash);
+      expect(TRADE_EXECUTED_TOPIC).to.equal(clearinghouse.interface.getEvent("TradeExecuted").topicHash);
+      expect(LIQUIDATED_TOPIC).to.equal(clearinghouse.interface.getEvent("Liquidated").topicHash);
+    });
+
+    it("ingests each account once and ignores other events", function () {
+      const tracker = new AccountTracker();
+      const other = ethers.id("Withdrawn(uint256,address,address,uint256)");
+      const found = tracker.ingest([
+        { topics: [DEPOSITED_TOPIC, topicOf(7n)] },
+        { topics: [TRADE_EXECUTED_TOPIC, topicOf(7n), topicOf(0n)] },
+        { topics: [DEPOSITED_TOPIC.toUpperCase().replace("0X", "0x"), topicOf(3n)] },
+        { topics: [other, topicOf(99n)] },
+        { topics: [DEPOSITED_TOPIC] },
+        { topics: [] },
+      ]);
+      expect(found).to.deep.equal([7n, 3n]);
+      expect(tracker.size).to.equal(2);
+      expect(tracker.ids()).to.deep.equal([3n, 7n]);
+      expect(tracker.ingest([{ topics: [DEPOSITED_TOPIC, topicOf(3n)] }])).to.deep.equal([]);
+      expect(tracker.add(7n)).to.equal(false);
+      expect(tracker.add(8n)).to.equal(true);
+      expect(new AccountTracker([5n, 5n, 1n]).ids()).to.deep.equal([1n, 5n]);
+    });
+
+    it("packs and splits account ids like DESIGN §4", function () {
+      const owner = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+      const id = accountIdOf(owner, 42n);
+      expect(id).to.equal(refAccountIdOf(owner, 42n));
+      expect(splitAccountId(id)).to.deep.equal({ owner, subaccount: 42n });
+      const max = (1n << 96n) - 1n;
+      expect(splitAccountId(accountIdOf(owner, max)).subaccount).to.equal(max);
+    });
+  });
+
+  describe("errors", function () {
+    const iface = new ethers.Interface([
+      "error ClearinghouseNotLiquidatable(uint256 accountId, int256 equity, uint256 mm)",
+    ]);
+    const data = iface.encodeErrorResult("ClearinghouseNotLiquidatable", [1n, -5n, 10n]);
+
+    it("finds revert data however deep the provider nests it and decodes it", function () {
+      for (const err of [
+        { data },
+        { code: "CALL_EXCEPTION", info: { error: { data } } },
+        { error: { error: { data } } },
+        { cause: { data: { data } } },
+      ]) {
+        expect(findRevertData(err)).to.equal(data);
+      }
+      const decoded = decodeRevertData(data, [iface]);
+      expect(decoded?.name).to.equal("ClearinghouseNotLiquidatable");
+      expect(Array.from(decoded!.args as ArrayLike<unknown>)).to.deep.equal([1n, -5n, 10n]);
+      expect(decodeRevertData("0xdeadbeef", [iface])).to.equal(undefined);
+      expect(findRevertData({ data: "0x" })).to.equal(undefined);
+    });
+
+    it("tells transient failures from reverts and nonce conflicts", function () {
+      expect(isTransientError({ code: "NETWORK_ERROR" })).to.equal(true);
+      expect(isTransientError({ code: "TIMEOUT" })).to.equal(true);
+      expect(isTransientError(new Error("connect ECONNREFUSED 127.0.0.1:8545"))).to.equal(true);
+      expect(isTransientError({ message: "server response 429 Too Many Requests" })).to.equal(true);
+      expect(isTransientError({ code: "CALL_EXCEPTION", data })).to.equal(false);
+      expect(isTransientError({ message: "execution reverted", data })).to.equal(false);
+      expect(isTransientError(new Error("insufficient funds for gas"))).to.equal(false);
+      expect(isNonceError({ code: "NONCE_EXPIRED" })).to.equal(true);
+      expect(isNonceError(new Error("Nonce too low. Expected nonce to be 5 but got 4."))).to.equal(true);
+      expect(isNonceError(new Error("execution reverted"))).to.equal(false);
+    });
+
+    it("retries transient failures a bounded number of times with growing delays", async function () {
+      const delays: number[] = [];
+      let calls = 0;
+      const flaky = () => {
+        calls++;
+        return calls < 3 ? Promise.reject({ code: "NETWORK_ERROR" }) : Promise.resolve("ok");
+      };
+      const sleep = async (ms: number) => void delays.push(ms);
+      expect(await withRetry(flaky, { attempts: 4, baseDelayMs: 100, sleep })).to.equal("ok");
+      expect(delays).to.deep.equal([100, 200]);
+
+      calls = 0;
+      const down = () => {
+        calls++;
+        return Promise.reject({ code: "NETWORK_ERROR" });
+      };
+      await expect(withRetry(down, { attempts: 3, baseDelayMs: 1, sleep })).to.be.rejected;
+      expect(calls).to.equal(3);
+
+      calls = 0;
+      const reverting = () => {
+        calls++;
+        return Promise.reject({ code: "CALL_EXCEPTION", data });
+      };
+      await expect(withRetry(reverting, { attempts: 3, baseDelayMs: 1, sleep })).to.be.rejected;
+      expect(calls).to.equal(1);
+    });
+  });
+
+  describe("checkpoint", function () {
+    let dir: string;
+    beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "keel-keeper-"))));
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    const clearinghouse = "0xa513E6E4b8f2a923D98304ec87F64353C4D5C853";
+    const vault = "0xDc64a140Aa3E981100a9becA4E685f962f0cF6C9";
+
+    it("round-trips through an atomic write", function () {
+      const file = path.join(dir, "nested", "keeper-state.31337.json");
+      const big = (1n << 255n) + 12345n;
+      const checkpoint = makeCheckpoint({
+        chainId: 31337n,
+        deploymentId: "chain-31337",
+        clearinghouse,
+        vault,
+        lastScannedBlock: 42,
+        lastScannedBlockHash: ethers.ZeroHash,
+        accounts: [big, 3n, 1n],
+      });
+      saveCheckpoint(file, checkpoint);
+      expect(fs.readdirSync(path.dirname(file))).to.deep.equal(["keeper-state.31337.json"]); // no temp file left
+      const loaded = loadCheckpoint(file, { chainId: 31337n, clearinghouse: clearinghouse.toLowerCase() });
+      expect(loaded.status).to.equal("loaded");
+      if (loaded.status !== "loaded") return;
+      expect(loaded.accounts).to.deep.equal([1n, 3n, big]);
+      expect(loaded.checkpoint.lastScannedBlock).to.equal(42);
+      expect(loaded.checkpoint.lastScannedBlockHash).to.equal(ethers.ZeroHash);
+
+      saveCheckpoint(file, { ...checkpoint, lastScannedBlock: 43 });
+      const again = loadCheckpoint(file, { chainId: 31337n, clearinghouse });
+      expect(again.status === "loaded" && again.checkpoint.lastScannedBlock).to.equal(43);
+    });
+
+    it("reports a missing file, and a checkpoint of another chain or Clearinghouse as a mismatch", function () {
+      const file = path.join(dir, "state.json");
+      expect(loadCheckpoint(file, { chainId: 1n, clearinghouse }).status).to.equal("missing");
+      saveCheckpoint(
+        file,
+        makeCheckpoint({ chainId: 31337n, clearinghouse, vault, lastScannedBlock: 1, accounts: [] }),
+      );
+      const otherChain = loadCheckpoint(file, { chainId: 1n, clearinghouse });
+      expect(otherChain.status).to.equal("mismatch");
+      const otherAddress = loadCheckpoint(file, { chainId: 31337n, clearinghouse: vault });
+      expect(otherAddress.status === "mismatch" && otherAddress.reason).to.match(/Clearinghouse/);
+    });
+
+    it("refuses a corrupt file instead of silently starting over", function () {
+      const file = path.join(dir, "state.json");
+      fs.writeFileSync(file, "{ not json");
+      expect(() => loadCheckpoint(file, { chainId: 1n, clearinghouse })).to.throw(/not valid JSON/);
+      fs.writeFileSync(
+        file,
+        JSON.stringify({
+          version: 1,
+          chainId: "1",
+          clearinghouse,
+          vault,
+          lastScannedBlock: 1,
+          accounts: [5],
+        }),
+      );
+      expect(() => loadCheckpoint(file, { chainId: 1n, clearinghouse })).to.throw(/bad accounts/);
+    });
+  });
+
+  describe("metrics", function () {
+    const stats = {
+      checks: 10,
+      checkCalls: 2,
+      liquidatableAtLastCheck: 1,
+      lastCheckedBlock: 99,
+      sent: 3,
+      succeeded: 2,
+      lost: 1,
+      skipped: 0,
+      capped: 0,
+      failed: 0,
+      rewards: 123_456_789_012_345_678_901n,
+      rpcRetries: 0,
+    };
+    const samples = keeperMetrics(stats, { accountsTracked: 5, lastBlock: 100, inFlight: 0, loopErrors: 0 });
+
+    it("renders the Prometheus text format with HELP and TYPE lines", function () {
+      const text = renderPrometheus(samples);
+      const lines = text.trimEnd().split("\n");
+      expect(lines.length).to.equal(samples.length * 3);
+      for (let i = 0; i < samples.length; i++) {
+        const { name, type } = samples[i];
+        expect(lines[3 * i]).to.match(new RegExp(`^# HELP ${name} \\S`));
+        expect(lines[3 * i + 1]).to.equal(`# TYPE ${name} ${type}`);
+        expect(lines[3 * i + 2]).to.match(new RegExp(`^${name} -?\\d+$`));
+        if (type === "counter") expect(name).to.match(/_total$/);
+      }
+      expect(text).to.contain("keel_keeper_rewards_total 123456789012345678901\n");
+      const names = samples.map((s) => s.name);
+      for (const name of [
+        "keel_keeper_accounts_tracked",
+        "keel_keeper_checks_total",
+        "keel_keeper_liquidations_sent_total",
+        "keel_keeper_liquidations_succeeded_total",
+        "keel_keeper_liquidations_lost_total",
+        "keel_keeper_liquidations_failed_total",
+        "keel_keeper_rewards_total",
+        "keel_keeper_last_block",
+      ]) {
+        expect(names).to.include(name);
+      }
+      expect(renderPrometheus([{ name: "x", help: "a\\b\nc", type: "gauge", value: 1.5 }])).to.equal(
+        "# HELP x a\\\\b\\nc\n# TYPE x gauge\nx 1.5\n",
+      );
+    });
+
+    it("serves /metrics on loopback and 404 elsewhere", async function () {
+      const server = await startMetricsServer({ port: 0, collect: () => samples });
+      try {
+        const get = (p: string) =>
+          new Promise<{ status: number; type?: string; body: string }>((resolve, reject) => {
+            http
+              .get(`http://127.0.0.1:${server.port}${p}`, (res) => {
+                let body = "";
+                res.on("data", (c: Buffer) => (body += c.toString()));
+                res.on("end", () =>
+                  resolve({ status: res.statusCode ?? 0, type: res.headers["content-type"], body }),
+                );
+              })
+              .on("error", reject);
+          });
+        const metrics = await get("/metrics");
+        expect(metrics.status).to.equal(200);
+        expect(metrics.type).to.match(/^text\/plain; version=0\.0\.4/);
+        const values = parsePrometheus(metrics.body);
+        expect(values.get("keel_keeper_accounts_tracked")).to.equal(5);
+        expect(values.get("keel_keeper_liquidations_lost_total")).to.equal(1);
+        expect((await get("/nope")).status).to.equal(404);
+      } finally {
+        await server.close();
+      }
+      expect(() => startMetricsServer({ port: 0, host: "0.0.0.0", collect: () => [] })).to.throw(/loopback/);
+    });
+  });
+
+  describe("logging", function () {
+    it("writes one JSON object per line with ts, level and event first, bigints as strings", function () {
+      const lines: string[] = [];
+      const logger = jsonLogger({ write: (l) => lines.push(l), now: () => new Date(0), minLevel: "info" });
+      logger.log("debug", "hidden", {});
+      logger.log("info", "liquidation_succeeded", {
+        accountId: 2n ** 200n,
+        block: 7,
+        txHash: "0xab",
+        skip: undefined,
+      });
+      expect(lines).to.have.length(1);
+      expect(lines[0]).to.equal(
+        `{"ts":"1970-01-01T00:00:00.000Z","level":"info","event":"liquidation_succeeded","accountId":"${2n ** 200n}","block":7,"txHash":"0xab"}`,
+      );
+      expect(formatLogLine({ ts: "t", level: "error", event: "e", error: new Error("boom") })).to.equal(
+        '{"ts":"t","level":"error","event":"e","error":"boom"}',
+      );
+    });
+  });
+
+  describe("deployment", function () {
+    it("reads addresses and the deployment block from an Ignition deployment directory", function () {
+      const root = fs.mkdtempSync(path.join(os.tmpdir(), "keel-ignition-"));
+      try {
+        const dir = path.join(root, "deployments", "x");
+        fs.mkdirSync(dir, { recursive: true });
+        fs.writeFileSync(
+          path.join(dir, "deployed_addresses.json"),
+          JSON.stringify({
+            "LocalStack#Vault": "0xdc64a140aa3e981100a9beca4e685f962f0cf6c9",
+            "LocalStack#Clearinghouse": "0xa513E6E4b8f2a923D98304ec87F64353C4D5C853",
+            "LocalStack#PriceOracle": "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0",
+          }),
+        );
+        const confirm = (futureId: string, blockNumber: number) =>
+          JSON.stringify({ futureId, type: "TRANSACTION_CONFIRM", receipt: { blockNumber } });
+        fs.writeFileSync(
+          path.join(dir, "journal.jsonl"),
+          [
+            confirm("LocalStack#USDC", 1),
+            confirm("LocalStack#Clearinghouse", 6),
+            confirm("LocalStack#Vault", 5),
+            '{"torn',
+          ].join("\n"),
+        );
+        const d = readIgnitionDeployment(root, "x");
+        expect(d.vault).to.equal("0xDc64a140Aa3E981100a9becA4E685f962f0cF6C9");
+        expect(d.clearinghouse).to.equal("0xa513E6E4b8f2a923D98304ec87F64353C4D5C853");
+        expect(d.deployBlock).to.equal(5);
+        expect(deployBlockFromJournal(path.join(dir, "missing.jsonl"), [])).to.equal(undefined);
+        expect(() => readIgnitionDeployment(root, "y")).to.throw(/no Ignition deployment "y"/);
+      } finally {
+        fs.rmSync(root, { recursive: true, force: true });
+      }
+    });
+  });
+
+  describe("task", function () {
+    it("describes every option of `hardhat keeper`", function () {
+      const definition = hre.tasks["keeper"];
+      expect(definition, "keeper task registered").to.not.equal(undefined);
+      const params = Object.values(definition.paramDefinitions);
+      expect(params.map((p) => p.name)).to.include.members([
+        "deploymentId",
+        "stateFile",
+        "metricsPort",
+        "batchSize",
+        "pollInterval",
+        "fromBlock",
+        "once",
+      ]);
+      for (const p of params) expect(p.description, p.name).to.be.a("string").and.have.length.above(10);
+    });
+
+    it("refuses to start on a non-local chain without KEEPER_PRIVATE_KEY", async function () {
+      const root = fs.mkdtempSync(path.join(os.tmpdir(), "keel-ignition-"));
+      const saved = process.env[KEY_ENV];
+      delete process.env[KEY_ENV];
+      try {
+        const dir = path.join(root, "deployments", "chain-11155111");
+        fs.mkdirSync(dir, { recursive: true });
+        fs.writeFileSync(
+          path.join(dir, "deployed_addresses.json"),
+          JSON.stringify({
+            "Keel#Vault": "0xDc64a140Aa3E981100a9becA4E685f962f0cF6C9",
+            "Keel#Clearinghouse": "0xa513E6E4b8f2a923D98304ec87F64353C4D5C853",
+          }),
+        );
+        const fakeHre = {
+          network: { name: "sepolia" },
+          config: { paths: { ignition: root } },
+          ethers: {
+            provider: { getNetwork: async () => ({ chainId: 11155111n }), getCode: async () => "0x6080" },
+          },
+        } as unknown as HardhatRuntimeEnvironment;
+        const args = {
+          metricsPort: 0,
+          batchSize: 200,
+          pollInterval: 1000,
+          reorgDepth: 0,
+          maxBlockRange: 2000,
+          txTimeout: 1000,
+          logLevel: "error",
+          once: true,
+        };
+        await expect(runKeeperTask(args, fakeHre)).to.be.rejectedWith(/KEEPER_PRIVATE_KEY is not set/);
+        await expect(runKeeperTask({ ...args, batchSize: 0 }, fakeHre)).to.be.rejectedWith(/--batch-size/);
+        await expect(runKeeperTask({ ...args, deploymentId: "nope" }, fakeHre)).to.be.rejectedWith(
+          /no Ignition deployment/,
+        );
+      } finally {
+        if (saved !== undefined) process.env[KEY_ENV] = saved;
+        fs.rmSync(root, { recursive: true, force: true });
+      }
+    });
+  });
+
+  describe("Keeper on the Hardhat network", function () {
+    /** Alice 9x long ETH (liquidatable after -8%), Bob 2x long (healthy), Carol 9x long on subaccount 1. */
+    async function keeperFixture() {
+      const sys = await fundedFixture();
+      const { clearinghouse, vault, usdc, alice, bob, carol } = sys;
+      await clearinghouse.connect(alice).trade(0, ETH, WAD(30), ethers.MaxUint256);
+      await clearinghouse.connect(bob).trade(0, ETH, WAD("6.6"), ethers.MaxUint256);
+      await vault.connect(carol).deposit(1, await usdc.getAddress(), USDC(10_000));
+      await clearinghouse.connect(carol).trade(1, ETH, WAD(30), ethers.MaxUint256);
+      await sys.ethFeed.updateAnswer(FEED(2760)); // -8%
+      const [keeperA, keeperB] = [sys.signers[10], sys.signers[11]];
+      return {
+        ...sys,
+        keeperA,
+        keeperB,
+        aliceId: refAccountIdOf(alice.address, 0),
+        bobId: refAccountIdOf(bob.address, 0),
+        carolId: refAccountIdOf(carol.address, 0),
+        carol1Id: refAccountIdOf(carol.address, 1),
+      };
+    }
+
+    const makeKeeper = (sys: Awaited<ReturnType<typeof keeperFixture>>, signer = sys.keeperA) => {
+      const logger = new MemoryLogger();
+      const keeper = new Keeper({
+        clearinghouse: sys.clearinghouse,
+        vault: sys.vault,
+        signer,
+        logger,
+        batchSize: 2,
+        receiptPollMs: 10,
+      });
+      return { keeper, logger };
+    };
+
+    it("discovers accounts from logs, liquidates exactly the liquidatable ones and books the reward", async function () {
+      const sys = await loadFixture(keeperFixture);
+      const { keeper, logger } = makeKeeper(sys);
+      const latest = await ethers.provider.getBlockNumber();
+      const discovered = await keeper.scanLogs(0, latest);
+      expect(new Set(discovered)).to.deep.equal(new Set([sys.aliceId, sys.bobId, sys.carolId, sys.carol1Id]));
+      expect(await keeper.scanLogs(0, latest)).to.deep.equal([]); // idempotent
+
+      const outcomes = await keeper.checkAndLiquidate();
+      expect(outcomes.map((o) => [o.accountId, o.status])).to.deep.equal(
+        [
+          [sys.aliceId, "succeeded"],
+          [sys.carol1Id, "succeeded"],
+        ].sort((a, b) => (a[0] < b[0] ? -1 : 1)),
+      );
+      expect(keeper.stats.checks).to.equal(4);
+      expect(keeper.stats.checkCalls).to.equal(2); // batches of 2
+      expect(keeper.stats.sent).to.equal(2);
+      expect(keeper.stats.succeeded).to.equal(2);
+
+      const events = await sys.clearinghouse.queryFilter(sys.clearinghouse.filters.Liquidated(), latest + 1);
+      expect(events.map((e) => e.args.accountId).sort()).to.deep.equal([sys.aliceId, sys.carol1Id].sort());
+      const rewards = events.reduce((sum, e) => sum + e.args.keeperReward, 0n);
+      expect(rewards).to.be.greaterThan(0n);
+      expect(keeper.stats.rewards).to.equal(rewards);
+      const keeperAccount = refAccountIdOf(sys.keeperA.address, 0);
+      expect(await sys.vault.balanceOf(keeperAccount, await sys.usdc.getAddress())).to.equal(rewards);
+
+      const succeeded = logger.events("liquidation_succeeded");
+      expect(succeeded).to.have.length(2);
+      expect(succeeded[0]).to.include.keys("accountId", "block", "txHash", "reward");
+      expect(logger.entries.filter((e) => e.level === "error")).to.deep.equal([]);
+
+      // Healthy now: the next round sends nothing.
+      expect(await keeper.checkAndLiquidate()).to.deep.equal([]);
+      expect(keeper.stats.sent).to.equal(2);
+    });
+
+    it("logs a race lost to another keeper as `lost`, and a recovered account as `skipped`, not as errors", async function () {
+      const sys = await loadFixture(keeperFixture);
+      const a = makeKeeper(sys, sys.keeperA);
+      const b = makeKeeper(sys, sys.keeperB);
+      for (const id of [sys.aliceId, sys.bobId]) {
+        a.keeper.tracker.add(id);
+        b.keeper.tracker.add(id);
+      }
+      const checkedAt = await ethers.provider.getBlockNumber();
+      const hits = await b.keeper.findLiquidatable(checkedAt);
+      expect(hits).to.deep.equal([sys.aliceId]);
+
+      await a.keeper.checkAndLiquidate(); // A gets there first
+      const lost = await b.keeper.liquidateAccounts(hits, checkedAt);
+      expect(lost).to.have.length(1);
+      expect(lost[0].status).to.equal("lost");
+      expect(lost[0].winner).to.equal(sys.keeperA.address);
+      expect(b.keeper.stats).to.include({ lost: 1, failed: 0, sent: 0 });
+      expect(b.logger.events("liquidation_lost")[0]).to.include({
+        level: "info",
+        winner: sys.keeperA.address,
+      });
+
+      // Bob was never liquidatable (a stale or wrong check): skipped.
+      const skipped = await a.keeper.liquidateAccounts([sys.bobId], checkedAt);
+      expect(skipped[0].status).to.equal("skipped");
+      // Alice again, as a restarted keeper with an old check would: already liquidated by this keeper.
+      const again = await a.keeper.liquidateAccounts([sys.aliceId], checkedAt);
+      expect(again[0].status).to.equal("skipped");
+      expect(a.logger.events("liquidation_skipped")[1].reason).to.equal("already liquidated by this keeper");
+      expect([...a.logger.entries, ...b.logger.entries].filter((e) => e.level === "error")).to.deep.equal([]);
+      expect(
+        await sys.clearinghouse.queryFilter(sys.clearinghouse.filters.Liquidated(sys.aliceId)),
+      ).to.have.length(1);
+    });
+
+    it("re-syncs its nonce after another transaction from the same key", async function () {
+      const sys = await loadFixture(keeperFixture);
+      const { keeper, logger } = makeKeeper(sys);
+      keeper.tracker.add(sys.aliceId);
+      keeper.tracker.add(sys.carol1Id);
+      const [first] = await keeper.liquidateAccounts([sys.aliceId], await ethers.provider.getBlockNumber());
+      expect(first.status).to.equal("succeeded");
+      // The same key sends something behind the keeper's back: its local nonce is now stale.
+      await sys.keeperA.sendTransaction({ to: sys.keeperA.address, value: 1n });
+      const [second] = await keeper.liquidateAccounts([sys.carol1Id], await ethers.provider.getBlockNumber());
+      expect(second.status).to.equal("succeeded");
+      expect(logger.events("send_retry")).to.have.length(1);
+      expect(keeper.stats).to.include({ sent: 2, succeeded: 2, failed: 0 });
+    });
+
+    it("runs rounds with a checkpoint callback through KeeperRunner", async function () {
+      const sys = await loadFixture(keeperFixture);
+      const { keeper } = makeKeeper(sys);
+      const checkpoints: number[] = [];
+      const runner = new KeeperRunner({
+        keeper,
+        provider: ethers.provider,
+        logger: new MemoryLogger(),
+        startBlock: 0,
+        pollIntervalMs: 10,
+        maxBlockRange: 5,
+        checkpoint: (block) => void checkpoints.push(block),
+      });
+      const head = await ethers.provider.getBlockNumber();
+      const first = await runner.round();
+      expect(first).to.deep.equal({ head, scannedFrom: 0, checked: true });
+      expect(checkpoints[checkpoints.length - 1]).to.equal(head);
+      expect(checkpoints.length).to.equal(Math.ceil((head + 1) / 5));
+      expect(keeper.tracker.size).to.equal(4);
+      expect(keeper.stats.succeeded).to.equal(2);
+      const second = await runner.round(); // the two liquidations mined two blocks
+      expect(second.scannedFrom).to.equal(head + 1);
+      expect((await runner.round()).checked).to.equal(false); // nothing new
+    });
+  });
+});
