@@ -354,6 +354,8 @@ contract Clearinghouse is IClearinghouse, AccessControl, Pausable, ReentrancyGua
 
     /// @inheritdoc IClearinghouse
     function checkWithdrawal(uint256 accountId) external view {
+        // No positions and no debt: nothing can fall short, so no price is needed (DESIGN §15.7, liveness).
+        if (_openMarkets[accountId] == 0 && vault.balanceOf(accountId, vault.settlementToken()) >= 0) return;
         AccountState memory state = accountState(accountId);
         if (state.equity < state.initialMargin.toInt256()) {
             revert ClearinghouseInsufficientMargin(accountId, state.equity, state.initialMargin);

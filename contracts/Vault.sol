@@ -199,6 +199,8 @@ contract Vault is IVault, AccessControl, ReentrancyGuardTransient {
         if (ch.positionCount(accountId) != 0 && !ch.isLiquidatable(accountId)) {
             revert VaultCollateralNotLiquidatable(accountId);
         }
+        uint256 held = uint256(_balances[accountId][token]);
+        if (held == 0) revert VaultCollateralNotHeld(accountId, token);
         uint256 price = oracle.price(config.asset);
         uint256 unit = 10 ** config.decimals;
         uint256 premium = WAD + config.liquidationDiscount;
@@ -206,7 +208,6 @@ contract Vault is IVault, AccessControl, ReentrancyGuardTransient {
         repaid = Math.min(repayAmount, uint256(-settlement));
         // Rounds down: the keeper gets at most the discount.
         seized = (repaid * _toWad).mulDivDown(premium, WAD).mulDivDown(unit, price);
-        uint256 held = uint256(_balances[accountId][token]);
         if (seized > held) {
             seized = held;
             // Rounds up: for a clamped seizure the keeper repays at least its discounted value.
@@ -252,7 +253,8 @@ contract Vault is IVault, AccessControl, ReentrancyGuardTransient {
             revert VaultInvalidCollateralParameter(token, "token", uint160(token));
         }
         if (weight == 0 || weight > WAD) revert VaultInvalidCollateralParameter(token, "weight", weight);
-        if (liquidationDiscount > MAX_LIQUIDATION_DISCOUNT) {
+        // weight * (1 + discount) <= 1: seizing collateral at the discount never lowers the account's equity.
+        if (liquidationDiscount > MAX_LIQUIDATION_DISCOUNT || uint256(weight).wMulUp(WAD + liquidationDiscount) > WAD) {
             revert VaultInvalidCollateralParameter(token, "liquidationDiscount", liquidationDiscount);
         }
         if (!oracle.hasFeed(asset)) revert VaultInvalidCollateralParameter(token, "asset", uint256(asset));

@@ -291,8 +291,10 @@ interface IClearinghouse {
     /// behind the pool's NAV (`MarketLib.poolValue`).
     function marketState(uint256 marketId) external view returns (MarketState memory);
 
-    /// @notice Reverts with `ClearinghouseInsufficientMargin` unless the account has no positions or its equity is
-    /// at least its initial margin. Called by the Vault after debiting a withdrawal.
+    /// @notice Reverts with `ClearinghouseInsufficientMargin` unless the account's equity is at least its initial
+    /// margin. Called by the Vault after debiting a withdrawal.
+    /// @dev An account with no positions and no debt passes without reading any price, so a broken feed never
+    /// traps funds that nothing is owed against.
     function checkWithdrawal(uint256 accountId) external view;
 
     /// @notice Builds an account id from its owner and subaccount (DESIGN §4).

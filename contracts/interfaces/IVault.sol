@@ -65,6 +65,8 @@ interface IVault {
     error VaultTooManyCollaterals(uint256 accountId, uint256 max);
     /// @notice A collateral parameter is out of bounds; `name` is the parameter.
     error VaultInvalidCollateralParameter(address token, bytes32 name, uint256 value);
+    /// @notice The account holds none of the collateral token a keeper asked for.
+    error VaultCollateralNotHeld(uint256 accountId, address token);
     /// @notice The account has no settlement-token debt.
     error VaultNoDebt(uint256 accountId);
     /// @notice Collateral can be liquidated only while the account is liquidatable or has no positions.
@@ -122,7 +124,8 @@ interface IVault {
     function settleBadDebt(uint256 accountId) external;
 
     /// @notice Lists or updates a collateral token. Risk admin only.
-    /// @dev Bounds: 0 < weight <= 1, liquidationDiscount <= 50%, the asset has a feed, at most 64 tokens.
+    /// @dev Bounds: 0 < weight <= 1, liquidationDiscount <= 50% and weight * (1 + liquidationDiscount) <= 1 (so a
+    /// collateral liquidation never lowers the account's equity), the asset has a feed, at most 64 tokens.
     function setCollateral(address token, bytes32 asset, uint64 weight, uint64 liquidationDiscount, uint128 depositCap)
         external;
 
