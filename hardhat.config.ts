@@ -4,6 +4,10 @@ import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task
 import type { HardhatUserConfig } from "hardhat/config";
 import "@nomicfoundation/hardhat-toolbox";
 import "./scripts/tasks/keeper";
+import "./scripts/tasks/trader";
+import "./scripts/tasks/pool";
+import "./scripts/tasks/admin";
+import "./scripts/tasks/mock";
 
 /** The compiler version; `solc` in package.json is pinned to exactly this version. */
 const SOLC_VERSION = "0.8.28";
@@ -15,6 +19,25 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
   const compilerPath = path.join(__dirname, "node_modules", "solc", "soljson.js");
   return { compilerPath, isSolcJs: true, version: args.solcVersion, longVersion: `${args.solcVersion}+solcjs` };
 });
+
+/**
+ * Real networks, each present only when its RPC URL and a deployer key are set in the environment (never in the repo):
+ * the RPC URL from `<PREFIX>_RPC_URL`, the key from `<PREFIX>_PRIVATE_KEY`, else `DEPLOYER_PRIVATE_KEY`. The names are
+ * hardhat-verify's chain names, so `--verify` and `npx hardhat verify` find the explorers.
+ */
+const REAL_NETWORKS = [
+  { name: "arbitrumOne", chainId: 42161, prefix: "ARBITRUM" },
+  { name: "base", chainId: 8453, prefix: "BASE" },
+];
+const realNetworks: NonNullable<HardhatUserConfig["networks"]> = {};
+for (const n of REAL_NETWORKS) {
+  const url = process.env[`${n.prefix}_RPC_URL`];
+  const key = process.env[`${n.prefix}_PRIVATE_KEY`] || process.env.DEPLOYER_PRIVATE_KEY;
+  if (url && key) realNetworks[n.name] = { url, chainId: n.chainId, accounts: [key] };
+}
+
+/** `hardhat node` and the in-process network run as chain 31337 unless HARDHAT_CHAIN_ID says otherwise (tests). */
+const hardhatChainId = process.env.HARDHAT_CHAIN_ID ? Number(process.env.HARDHAT_CHAIN_ID) : undefined;
 
 const config: HardhatUserConfig = {
   solidity: {
@@ -28,9 +51,13 @@ const config: HardhatUserConfig = {
   },
   paths: { ignition: "deploy" },
   networks: {
-    hardhat: {},
+    hardhat: hardhatChainId === undefined ? {} : { chainId: hardhatChainId },
     localhost: { url: process.env.LOCALHOST_RPC_URL ?? "http://127.0.0.1:8545" },
+    ...realNetworks,
   },
+  // hardhat-verify: one Etherscan (API v2) key serves Arbiscan and Basescan.
+  etherscan: { apiKey: process.env.ETHERSCAN_API_KEY ?? "" },
+  sourcify: { enabled: false },
   mocha: { timeout: 120_000 },
   gasReporter: { enabled: process.env.REPORT_GAS === "1" },
 };

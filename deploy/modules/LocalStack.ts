@@ -1,5 +1,5 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
-import type { Future, NamedArtifactContractDeploymentFuture } from "@nomicfoundation/ignition-core";
+import type { NamedArtifactContractDeploymentFuture } from "@nomicfoundation/ignition-core";
 import {
   DEFAULT_MARKETS,
   DEFAULT_RISK,
@@ -10,63 +10,64 @@ import {
   assetKey,
   toMarketParams,
 } from "../config";
+import { buildCore } from "./Core";
 
 /**
  * The whole protocol on a local chain: a 6-decimal mock USDC, Chainlink `MockV3Aggregator` feeds for ETH and BTC,
- * PriceOracle, Vault, Clearinghouse, LiquidityPool, wired together, with the default markets listed and WETH-like
- * (18 decimals) and WBTC-like (8 decimals) mock tokens listed as collateral.
+ * PriceOracle, Vault, Clearinghouse, LiquidityPool, wired together by the Core builder, with the default markets listed
+ * and WETH-like (18 decimals) and WBTC-like (8 decimals) mock tokens listed as collateral.
  * The deployer (account 0) holds every role.
  */
 export default buildModule("LocalStack", (m) => {
   const admin = m.getAccount(0);
 
   const usdc = m.contract("MockERC20", ["USD Coin (mock)", "USDC", 6], { id: "USDC" });
-  const oracle = m.contract("PriceOracle", [admin]);
 
   const feeds: Record<string, NamedArtifactContractDeploymentFuture<"MockV3Aggregator">> = {};
-  const feedSet: Future[] = [];
   for (const f of LOCAL_FEEDS) {
-    const feed = m.contract("MockV3Aggregator", [f.decimals, f.initialAnswer], { id: `${f.symbol}UsdFeed` });
-    feeds[f.symbol] = feed;
-    feedSet.push(
-      m.call(oracle, "setFeed", [assetKey(f.symbol), feed, f.heartbeat, f.minPrice, f.maxPrice], {
-        id: `setFeed${f.symbol}`,
-      }),
-    );
+    feeds[f.symbol] = m.contract("MockV3Aggregator", [f.decimals, f.initialAnswer], {
+      id: `${f.symbol}UsdFeed`,
+    });
   }
-
-  const vault = m.contract("Vault", [admin, usdc, oracle]);
-  const clearinghouse = m.contract("Clearinghouse", [admin, vault, oracle, { ...DEFAULT_RISK }]);
-  const pool = m.contract("LiquidityPool", [admin, vault, clearinghouse, LOCAL_WITHDRAWAL_DELAY, LOCAL_WITHDRAWAL_WINDOW]);
-  m.call(vault, "initialize", [clearinghouse, pool]);
-
   const collaterals: Record<string, NamedArtifactContractDeploymentFuture<"MockERC20">> = {};
   for (const c of LOCAL_COLLATERALS) {
-    const token = m.contract("MockERC20", [`${c.symbol} (mock)`, c.symbol, c.decimals], { id: c.symbol });
-    collaterals[c.symbol] = token;
-    m.call(vault, "setCollateral", [token, assetKey(c.asset), c.weight, c.liquidationDiscount, c.depositCap], {
-      id: `setCollateral${c.symbol}`,
-      after: feedSet,
+    collaterals[c.symbol] = m.contract("MockERC20", [`${c.symbol} (mock)`, c.symbol, c.decimals], {
+      id: c.symbol,
     });
   }
 
-  let previous: Future[] = feedSet;
-  for (const market of DEFAULT_MARKETS) {
-    const added = m.call(clearinghouse, "addMarket", [toMarketParams(market)], {
-      id: `addMarket${market.symbol}`,
-      after: previous,
-    });
-    previous = [added];
-  }
+  const core = buildCore(m, {
+    admin,
+    settlementToken: usdc,
+    risk: { ...DEFAULT_RISK },
+    withdrawalDelay: LOCAL_WITHDRAWAL_DELAY,
+    withdrawalWindow: LOCAL_WITHDRAWAL_WINDOW,
+    feeds: LOCAL_FEEDS.map((f) => ({
+      symbol: f.symbol,
+      feed: feeds[f.symbol],
+      heartbeat: f.heartbeat,
+      minPrice: f.minPrice,
+      maxPrice: f.maxPrice,
+    })),
+    collaterals: LOCAL_COLLATERALS.map((c) => ({
+      symbol: c.symbol,
+      token: collaterals[c.symbol],
+      asset: assetKey(c.asset),
+      weight: c.weight,
+      liquidationDiscount: c.liquidationDiscount,
+      depositCap: c.depositCap,
+    })),
+    markets: DEFAULT_MARKETS.map((market) => ({ symbol: market.symbol, params: toMarketParams(market) })),
+  });
 
   return {
     usdc,
     weth: collaterals.WETH,
     wbtc: collaterals.WBTC,
-    oracle,
-    vault,
-    clearinghouse,
-    pool,
+    oracle: core.oracle,
+    vault: core.vault,
+    clearinghouse: core.clearinghouse,
+    pool: core.pool,
     ethFeed: feeds.ETH,
     btcFeed: feeds.BTC,
   };
