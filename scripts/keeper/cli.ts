@@ -33,6 +33,10 @@ export interface KeeperTaskArgs {
   txTimeout: number;
   logLevel: string;
   once: boolean;
+  /** Smallest profit (USD, decimal string) for which a collateral liquidation is sent; default "0". */
+  minProfit?: string;
+  /** Most settlement tokens (whole tokens, decimal string) one liquidateCollateral repays; default no cap. */
+  maxRepay?: string;
 }
 
 export const KEY_ENV = "KEEPER_PRIVATE_KEY";
@@ -62,6 +66,23 @@ function validateArgs(args: KeeperTaskArgs): void {
   if (args.fromBlock !== undefined) nonNegative("from-block", args.fromBlock);
   if (!isLogLevel(args.logLevel))
     fail(`--log-level must be debug, info, warn or error, got ${args.logLevel}`);
+  if (args.minProfit !== undefined && !DECIMAL.test(args.minProfit)) {
+    fail(`--min-profit must be a non-negative USD amount such as 0 or 2.5, got ${args.minProfit}`);
+  }
+  if (args.maxRepay !== undefined && (!DECIMAL.test(args.maxRepay) || !/[1-9]/.test(args.maxRepay))) {
+    fail(`--max-repay must be a positive settlement-token amount such as 5000, got ${args.maxRepay}`);
+  }
+}
+
+const DECIMAL = /^\d+(\.\d+)?$/;
+
+/** A decimal string in units of `decimals` decimals; fails if it has more decimals than that. */
+function parseAmount(name: string, value: string, decimals: number): bigint {
+  try {
+    return ethers.parseUnits(value, decimals);
+  } catch {
+    return fail(`--${name} ${value} has more than ${decimals} decimals`);
+  }
 }
 
 /** The keeper's signer: `KEEPER_PRIVATE_KEY`, or on a local chain (31337) the network's first account. */
@@ -126,6 +147,7 @@ export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnv
   const stateFile = path.resolve(args.stateFile ?? `keeper-state.${chainId}.json`);
   const loaded = loadCheckpoint(stateFile, { chainId, clearinghouse: deployment.clearinghouse });
   let accounts: bigint[] = [];
+  let debtAccounts: bigint[] = [];
   let startBlock = args.fromBlock ?? deployment.deployBlock ?? 0;
   let resumed = false;
   if (loaded.status === "mismatch") {
@@ -143,11 +165,24 @@ export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnv
       });
     } else {
       accounts = loaded.accounts;
+      debtAccounts = loaded.debtAccounts;
       startBlock = lastScannedBlock + 1;
       resumed = true;
-      logger.log("info", "checkpoint_loaded", { stateFile, lastScannedBlock, accounts: accounts.length });
+      logger.log("info", "checkpoint_loaded", {
+        stateFile,
+        lastScannedBlock,
+        accounts: accounts.length,
+        debtAccounts: debtAccounts.length,
+      });
     }
   }
+
+  // Collateral liquidation repays debt from the keeper's wallet: amounts in the settlement token's decimals.
+  const settlementAddress = await vault.settlementToken();
+  const settlementDecimals = Number(await vault.settlementDecimals());
+  const minProfitUsd = parseAmount("min-profit", args.minProfit ?? "0", 18);
+  const maxRepayPerTx =
+    args.maxRepay === undefined ? undefined : parseAmount("max-repay", args.maxRepay, settlementDecimals);
 
   const tracker = new AccountTracker(accounts);
   const keeper = new Keeper({
@@ -156,6 +191,9 @@ export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnv
     signer,
     logger,
     tracker,
+    debtAccounts,
+    minProfitUsd,
+    maxRepayPerTx,
     errorInterfaces: [PriceOracle__factory.createInterface()],
     batchSize: args.batchSize,
     maxBlockRange: args.maxBlockRange,
@@ -175,6 +213,7 @@ export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnv
         lastScannedBlock,
         lastScannedBlockHash: block?.hash ?? undefined,
         accounts: tracker.ids(),
+        debtAccounts: keeper.debtAccounts(),
       }),
     );
   };
@@ -200,6 +239,7 @@ export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnv
             lastBlock: runner.lastScannedBlock,
             inFlight: keeper.inFlightAccounts().length,
             loopErrors: runner.loopErrors,
+            debtAccounts: keeper.debtAccounts().length,
           }),
       });
     } catch (err) {
@@ -220,6 +260,7 @@ export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnv
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
+  const settlementBalance = await keeper.settlementWalletBalance();
   logger.log("info", "started", {
     network: hre.network.name,
     chainId,
@@ -228,6 +269,10 @@ export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnv
     vault: deployment.vault,
     keeper: keeperAddress,
     balanceWei: await provider.getBalance(keeperAddress),
+    settlementToken: settlementAddress,
+    settlementBalance,
+    minProfitUsd: args.minProfit ?? "0",
+    maxRepay: args.maxRepay,
     stateFile,
     resumed,
     startBlock,
@@ -237,6 +282,15 @@ export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnv
     pollIntervalMs: args.pollInterval,
     once: args.once,
   });
+  if (settlementBalance === 0n) {
+    logger.log("warn", "no_settlement_funds", {
+      keeper: keeperAddress,
+      settlementToken: settlementAddress,
+      message:
+        "the keeper's wallet holds no settlement tokens (USDC): it liquidates positions and settles bad debt, but " +
+        "cannot repay debt with liquidateCollateral until it is funded",
+    });
+  }
 
   let failure: unknown;
   try {
@@ -261,6 +315,10 @@ export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnv
       lost: keeper.stats.lost,
       failed: keeper.stats.failed,
       rewards: keeper.stats.rewards,
+      collateralLiquidated: keeper.stats.collateralLiquidations.succeeded,
+      collateralRepaid: keeper.stats.collateralRepaid,
+      badDebtSettled: keeper.stats.badDebtSettlements.succeeded,
+      debtAccounts: keeper.debtAccounts().length,
       error: failure ? errorMessage(failure) : undefined,
     });
   }

@@ -4,6 +4,7 @@
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { BAD_DEBT_RESULTS, COLLATERAL_RESULTS } from "./collateral";
 import type { KeeperStats } from "./core";
 
 export type MetricType = "counter" | "gauge";
@@ -14,6 +15,8 @@ export interface MetricSample {
   help: string;
   type: MetricType;
   value: number | bigint;
+  /** Label values (`{ result: "succeeded" }`); samples of one labelled metric are consecutive and share HELP/TYPE. */
+  labels?: Record<string, string>;
 }
 
 const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
@@ -21,14 +24,36 @@ const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 /** Escapes HELP text as the exposition format requires (backslash and newline). */
 const escapeHelp = (text: string): string => text.replace(/\\/g, "\\\\").replace(/\n/g, "\\n");
 
-/** Renders samples in the Prometheus text exposition format: `# HELP`, `# TYPE`, then `name value`, per metric. */
+const LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/** Escapes a label value (backslash, double quote, newline). */
+const escapeLabel = (text: string): string =>
+  text.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+
+/** `{a="x",b="y"}`, or "" without labels. */
+function formatLabels(labels: Record<string, string> | undefined): string {
+  const entries = Object.entries(labels ?? {});
+  if (entries.length === 0) return "";
+  for (const [name] of entries) if (!LABEL.test(name)) throw new Error(`invalid label name ${name}`);
+  return `{${entries.map(([name, value]) => `${name}="${escapeLabel(value)}"`).join(",")}}`;
+}
+
+/**
+ * Renders samples in the Prometheus text exposition format: per metric `# HELP`, `# TYPE`, then one
+ * `name{labels} value` line per sample (consecutive samples of one name form one metric family).
+ */
 export function renderPrometheus(samples: readonly MetricSample[]): string {
   const lines: string[] = [];
+  let previous: string | undefined;
   for (const s of samples) {
     if (!NAME.test(s.name)) throw new Error(`invalid metric name ${s.name}`);
-    lines.push(`# HELP ${s.name} ${escapeHelp(s.help)}`);
-    lines.push(`# TYPE ${s.name} ${s.type}`);
-    lines.push(`${s.name} ${typeof s.value === "bigint" ? s.value.toString() : formatNumber(s.value)}`);
+    if (s.name !== previous) {
+      lines.push(`# HELP ${s.name} ${escapeHelp(s.help)}`);
+      lines.push(`# TYPE ${s.name} ${s.type}`);
+      previous = s.name;
+    }
+    const value = typeof s.value === "bigint" ? s.value.toString() : formatNumber(s.value);
+    lines.push(`${s.name}${formatLabels(s.labels)} ${value}`);
   }
   return `${lines.join("\n")}\n`;
 }
@@ -43,8 +68,32 @@ function formatNumber(value: number): string {
 /** The keeper's metrics from its counters, the number of tracked accounts and the last scanned block. */
 export function keeperMetrics(
   stats: KeeperStats,
-  extra: { accountsTracked: number; lastBlock: number; inFlight: number; loopErrors: number },
+  extra: {
+    accountsTracked: number;
+    lastBlock: number;
+    inFlight: number;
+    loopErrors: number;
+    /** Accounts the debt pass watches (may owe settlement tokens). */
+    debtAccounts?: number;
+  },
 ): MetricSample[] {
+  const collateral: MetricSample[] = COLLATERAL_RESULTS.map((result) => ({
+    name: "keel_keeper_collateral_liquidations_total",
+    type: "counter",
+    help:
+      "liquidateCollateral decisions by result: succeeded (mined), lost (another caller first), skipped (no " +
+      "longer needed), unprofitable (discount below gas + min profit), no_funds (no settlement tokens in the " +
+      "keeper's wallet), failed. A standing decision not to send counts once per account.",
+    value: stats.collateralLiquidations[result],
+    labels: { result },
+  }));
+  const badDebt: MetricSample[] = BAD_DEBT_RESULTS.map((result) => ({
+    name: "keel_keeper_bad_debt_settlements_total",
+    type: "counter",
+    help: "settleBadDebt decisions by result: succeeded, lost, skipped, failed.",
+    value: stats.badDebtSettlements[result],
+    labels: { result },
+  }));
   return [
     {
       name: "keel_keeper_accounts_tracked",
@@ -73,7 +122,7 @@ export function keeperMetrics(
     {
       name: "keel_keeper_in_flight_transactions",
       type: "gauge",
-      help: "Liquidation transactions sent and not yet settled.",
+      help: "Transactions (liquidate, liquidateCollateral, settleBadDebt) sent and not yet settled.",
       value: extra.inFlight,
     },
     {
@@ -142,16 +191,53 @@ export function keeperMetrics(
       help: "Keeper rounds that failed and were retried after a backoff.",
       value: extra.loopErrors,
     },
+    ...collateral,
+    {
+      name: "keel_keeper_collateral_liquidations_sent_total",
+      type: "counter",
+      help: "liquidateCollateral transactions sent.",
+      value: stats.collateralLiquidationsSent,
+    },
+    {
+      name: "keel_keeper_collateral_repaid_total",
+      type: "counter",
+      help: "Settlement tokens the keeper repaid through liquidateCollateral (settlement-token units).",
+      value: stats.collateralRepaid,
+    },
+    ...badDebt,
+    {
+      name: "keel_keeper_bad_debt_settled_total",
+      type: "counter",
+      help: "Bad debt the keeper's settleBadDebt transactions ran through the waterfall (settlement-token units).",
+      value: stats.badDebtSettled,
+    },
+    {
+      name: "keel_keeper_debt_accounts",
+      type: "gauge",
+      help: "Accounts the keeper watches for settlement-token debt.",
+      value: extra.debtAccounts ?? 0,
+    },
+    {
+      name: "keel_keeper_settlement_wallet_balance",
+      type: "gauge",
+      help:
+        "Settlement tokens (USDC units) in the keeper's wallet when last read; liquidateCollateral repays from it " +
+        "(-1: not read yet).",
+      value: stats.settlementWalletBalance ?? -1n,
+    },
   ];
 }
 
-/** Parses the text format back into `name → value` (enough for tests and quick checks; no labels). */
+/**
+ * Parses the text format back into `series → value`, the series written as in the text: `name` or
+ * `name{label="value"}` (enough for tests and quick checks).
+ */
 export function parsePrometheus(text: string): Map<string, number> {
   const values = new Map<string, number>();
   for (const line of text.split("\n")) {
     if (line === "" || line.startsWith("#")) continue;
-    const [name, value] = line.split(/\s+/);
-    values.set(name, Number(value));
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{.*\})?)\s+(\S+)/.exec(line);
+    if (match) values.set(match[1], Number(match[2]));
   }
   return values;
 }

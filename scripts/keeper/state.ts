@@ -3,7 +3,9 @@
  * resumes scanning where it stopped instead of re-reading the chain from the deployment block.
  *
  * Liquidation itself needs no checkpoint: every round checks every known account at the head block, so nothing that
- * became liquidatable while the keeper was down is missed once the accounts are known.
+ * became liquidatable while the keeper was down is missed once the accounts are known. Debt is different: an account
+ * left owing after a liquidation is no longer liquidatable, so the accounts the debt pass watches are saved too
+ * (`debtAccounts`), and a restarted keeper goes on liquidating their collateral or settling their bad debt.
  *
  * The file is JSON, written atomically (a temporary file in the same directory, flushed, then renamed over the old
  * one), so a crash at any moment leaves either the previous checkpoint or the new one, never a torn file.
@@ -27,6 +29,11 @@ export interface KeeperCheckpoint {
   lastScannedBlockHash?: string;
   /** Decimal account ids, ascending. */
   accounts: string[];
+  /**
+   * Decimal ids of the accounts the debt pass watches (they may owe settlement tokens: collateral to liquidate or
+   * bad debt to settle), ascending. Optional: checkpoints written before collateral liquidation have none.
+   */
+  debtAccounts?: string[];
   updatedAt: string;
 }
 
@@ -44,6 +51,7 @@ export function makeCheckpoint(fields: {
   lastScannedBlock: number;
   lastScannedBlockHash?: string;
   accounts: Iterable<bigint>;
+  debtAccounts?: Iterable<bigint>;
 }): KeeperCheckpoint {
   return {
     version: CHECKPOINT_VERSION,
@@ -53,10 +61,14 @@ export function makeCheckpoint(fields: {
     vault: fields.vault,
     lastScannedBlock: fields.lastScannedBlock,
     lastScannedBlockHash: fields.lastScannedBlockHash,
-    accounts: [...fields.accounts].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((id) => id.toString()),
+    accounts: sortedDecimal(fields.accounts),
+    debtAccounts: fields.debtAccounts === undefined ? undefined : sortedDecimal(fields.debtAccounts),
     updatedAt: new Date().toISOString(),
   };
 }
+
+const sortedDecimal = (ids: Iterable<bigint>): string[] =>
+  [...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((id) => id.toString());
 
 /** Writes the checkpoint atomically: temporary file, fsync, rename. */
 export function saveCheckpoint(file: string, checkpoint: KeeperCheckpoint): void {
@@ -75,7 +87,7 @@ export function saveCheckpoint(file: string, checkpoint: KeeperCheckpoint): void
 
 export type LoadResult =
   | { status: "missing" }
-  | { status: "loaded"; checkpoint: KeeperCheckpoint; accounts: bigint[] }
+  | { status: "loaded"; checkpoint: KeeperCheckpoint; accounts: bigint[]; debtAccounts: bigint[] }
   | { status: "mismatch"; checkpoint: KeeperCheckpoint; reason: string };
 
 /**
@@ -112,7 +124,12 @@ export function loadCheckpoint(file: string, expected: CheckpointIdentity): Load
       reason: `Clearinghouse ${checkpoint.clearinghouse}, not ${expected.clearinghouse}`,
     };
   }
-  return { status: "loaded", checkpoint, accounts: checkpoint.accounts.map((id) => BigInt(id)) };
+  return {
+    status: "loaded",
+    checkpoint,
+    accounts: checkpoint.accounts.map((id) => BigInt(id)),
+    debtAccounts: (checkpoint.debtAccounts ?? []).map((id) => BigInt(id)),
+  };
 }
 
 function validate(c: KeeperCheckpoint): string | undefined {
@@ -121,8 +138,9 @@ function validate(c: KeeperCheckpoint): string | undefined {
   if (typeof c.chainId !== "string" || !/^\d+$/.test(c.chainId)) return "bad chainId";
   if (typeof c.clearinghouse !== "string" || typeof c.vault !== "string") return "bad addresses";
   if (!Number.isInteger(c.lastScannedBlock) || c.lastScannedBlock < -1) return "bad lastScannedBlock";
-  if (!Array.isArray(c.accounts) || !c.accounts.every((id) => typeof id === "string" && /^\d+$/.test(id))) {
-    return "bad accounts";
-  }
+  const decimalIds = (ids: unknown): boolean =>
+    Array.isArray(ids) && ids.every((id) => typeof id === "string" && /^\d+$/.test(id));
+  if (!decimalIds(c.accounts)) return "bad accounts";
+  if (c.debtAccounts !== undefined && !decimalIds(c.debtAccounts)) return "bad debtAccounts";
   return undefined;
 }

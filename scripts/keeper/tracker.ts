@@ -89,3 +89,9 @@ export class AccountTracker {
     return discovered;
   }
 }
+/** Topic 0 of `Vault.CollateralLiquidated(uint256 indexed accountId, address indexed keeper, address indexed token, ...)`. */
+export const COLLATERAL_LIQUIDATED_TOPIC = ethers.id(
+  "CollateralLiquidated(uint256,address,address,uint256,uint256,uint256)",
+);
+/** Topic 0 of `BadDebtSettled(uint256 indexed accountId, ...)` (the Vault's and the Clearinghouse's). */
+export const BAD_DEBT_SETTLED_TOPIC = ethers.id("BadDebtSettled(uint256,uint256,uint256,uint256,uint256)");

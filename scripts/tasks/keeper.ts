@@ -2,6 +2,12 @@
  * `npx hardhat keeper --network <network>` (also `npm run keeper -- --network <network>`): the Keel liquidation
  * keeper. `npx hardhat keeper --help` lists the options.
  *
+ * Besides `liquidate`, the keeper repays the settlement-token debt that liquidations leave on accounts holding other
+ * collateral (`Vault.liquidateCollateral`: it pays USDC from its own wallet and receives the collateral at a
+ * discount) and runs what no collateral covers through the loss waterfall (`Vault.settleBadDebt`). For the first it
+ * needs USDC in its wallet (it approves the Vault for it once); without any it logs `insufficient_funds` warnings
+ * and only liquidates positions and settles bad debt.
+ *
  * This file is loaded by hardhat.config.ts, so it only declares the task: the implementation (which needs the
  * compiled contracts' TypeChain bindings) is imported when the task runs, never when the config loads.
  */
@@ -12,7 +18,11 @@ task(
   "keeper",
   "Runs the Keel liquidation keeper: discovers accounts from Vault/Clearinghouse events, checks them every block " +
     "with liquidatable(uint256[]) and sends liquidate for each liquidatable one; the reward goes to the keeper's " +
-    "subaccount 0. Key: env KEEPER_PRIVATE_KEY (on chain 31337 the network's first account when unset). " +
+    "subaccount 0. Then, for accounts left with a USDC debt: Vault.liquidateCollateral while they hold other " +
+    "collateral (the keeper repays the debt with USDC FROM ITS OWN WALLET and receives the collateral at the " +
+    "token's liquidation discount, largest holding first; fund the keeper's address with USDC, it approves the " +
+    "Vault once; without USDC it warns and skips), else Vault.settleBadDebt. " +
+    "Key: env KEEPER_PRIVATE_KEY (on chain 31337 the network's first account when unset). " +
     "Logs one JSON line per decision on stdout; stops cleanly on SIGINT/SIGTERM.",
 )
   .addOptionalParam(
@@ -61,6 +71,20 @@ task(
     "Milliseconds to wait for a liquidation's receipt before leaving it in flight and moving on",
     120_000,
     types.int,
+  )
+  .addOptionalParam(
+    "minProfit",
+    "Smallest profit in USD (the collateral discount earned minus the estimated gas, valued at the oracle's ETH " +
+      "price) for which a liquidateCollateral is sent; 0 = the discount must at least pay for the gas",
+    "0",
+    types.string,
+  )
+  .addOptionalParam(
+    "maxRepay",
+    "Most USDC (whole tokens, e.g. 5000) one liquidateCollateral repays from the keeper's wallet; larger debts " +
+      "take several transactions. Default: no cap (the wallet balance is the only limit)",
+    undefined,
+    types.string,
   )
   .addOptionalParam("logLevel", "Lowest level logged: debug, info, warn or error", "info", types.string)
   .addFlag("once", "Process up to the current block (scan, check, liquidate, wait for receipts) and exit")

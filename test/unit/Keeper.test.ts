@@ -13,15 +13,25 @@ import hre from "hardhat";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { ETH, FEED, USDC, WAD, accountIdOf as refAccountIdOf, fundedFixture } from "../shared/fixtures";
+import fc from "fast-check";
+import { collateralLiquidation as refCollateralLiquidation } from "../shared/collateral";
 import {
   AccountTracker,
+  BAD_DEBT_SETTLED_TOPIC,
+  COLLATERAL_LIQUIDATED_TOPIC,
   DEPOSITED_TOPIC,
   Keeper,
   LIQUIDATED_TOPIC,
   MemoryLogger,
   TRADE_EXECUTED_TOPIC,
   accountIdOf,
+  collateralProfit,
+  decideDebtAction,
   decodeRevertData,
+  gasCostUsd,
+  previewCollateralLiquidation,
+  rankCollaterals,
+  repayAmount,
   findRevertData,
   formatLogLine,
   isNonceError,
@@ -51,6 +61,11 @@ describe("Keeper (process-free parts)", function () {
       expect(DEPOSITED_TOPIC).to.equal(vault.interface.getEvent("Deposited").topicHash);
       expect(TRADE_EXECUTED_TOPIC).to.equal(clearinghouse.interface.getEvent("TradeExecuted").topicHash);
       expect(LIQUIDATED_TOPIC).to.equal(clearinghouse.interface.getEvent("Liquidated").topicHash);
+      expect(COLLATERAL_LIQUIDATED_TOPIC).to.equal(
+        vault.interface.getEvent("CollateralLiquidated").topicHash,
+      );
+      expect(BAD_DEBT_SETTLED_TOPIC).to.equal(vault.interface.getEvent("BadDebtSettled").topicHash);
+      expect(BAD_DEBT_SETTLED_TOPIC).to.equal(clearinghouse.interface.getEvent("BadDebtSettled").topicHash);
     });
 
     it("ingests each account once and ignores other events", function () {
@@ -176,6 +191,22 @@ describe("Keeper (process-free parts)", function () {
       expect(loaded.checkpoint.lastScannedBlock).to.equal(42);
       expect(loaded.checkpoint.lastScannedBlockHash).to.equal(ethers.ZeroHash);
 
+      expect(loaded.debtAccounts).to.deep.equal([]); // written without debtAccounts: none
+
+      saveCheckpoint(
+        file,
+        makeCheckpoint({
+          chainId: 31337n,
+          clearinghouse,
+          vault,
+          lastScannedBlock: 42,
+          accounts: [1n],
+          debtAccounts: [9n, 2n],
+        }),
+      );
+      const withDebt = loadCheckpoint(file, { chainId: 31337n, clearinghouse });
+      expect(withDebt.status === "loaded" && withDebt.debtAccounts).to.deep.equal([2n, 9n]);
+
       saveCheckpoint(file, { ...checkpoint, lastScannedBlock: 43 });
       const again = loadCheckpoint(file, { chainId: 31337n, clearinghouse });
       expect(again.status === "loaded" && again.checkpoint.lastScannedBlock).to.equal(43);
@@ -227,21 +258,51 @@ describe("Keeper (process-free parts)", function () {
       failed: 0,
       rewards: 123_456_789_012_345_678_901n,
       rpcRetries: 0,
+      collateralLiquidations: { succeeded: 3, lost: 1, skipped: 0, unprofitable: 2, no_funds: 1, failed: 0 },
+      collateralLiquidationsSent: 4,
+      collateralRepaid: 13_074_000_000n,
+      badDebtSettlements: { succeeded: 1, lost: 0, skipped: 0, failed: 0 },
+      badDebtSettled: 204_000_000n,
+      settlementWalletBalance: 6_926_000_000n,
     };
-    const samples = keeperMetrics(stats, { accountsTracked: 5, lastBlock: 100, inFlight: 0, loopErrors: 0 });
+    const samples = keeperMetrics(stats, {
+      accountsTracked: 5,
+      lastBlock: 100,
+      inFlight: 0,
+      loopErrors: 0,
+      debtAccounts: 2,
+    });
 
-    it("renders the Prometheus text format with HELP and TYPE lines", function () {
+    it("renders the Prometheus text format with HELP and TYPE lines, once per labelled family", function () {
       const text = renderPrometheus(samples);
       const lines = text.trimEnd().split("\n");
-      expect(lines.length).to.equal(samples.length * 3);
-      for (let i = 0; i < samples.length; i++) {
-        const { name, type } = samples[i];
-        expect(lines[3 * i]).to.match(new RegExp(`^# HELP ${name} \\S`));
-        expect(lines[3 * i + 1]).to.equal(`# TYPE ${name} ${type}`);
-        expect(lines[3 * i + 2]).to.match(new RegExp(`^${name} -?\\d+$`));
-        if (type === "counter") expect(name).to.match(/_total$/);
+      const families = [...new Set(samples.map((s) => s.name))];
+      expect(lines.length).to.equal(families.length * 2 + samples.length);
+      let i = 0;
+      for (const name of families) {
+        const family = samples.filter((s) => s.name === name);
+        expect(lines[i++]).to.match(new RegExp(`^# HELP ${name} \\S`));
+        expect(lines[i++]).to.equal(`# TYPE ${name} ${family[0].type}`);
+        for (const sample of family) {
+          const labels = sample.labels ? `\\{result="${sample.labels.result}"\\}` : "";
+          expect(lines[i++]).to.match(new RegExp(`^${name}${labels} -?\\d+$`));
+        }
+        if (family[0].type === "counter") expect(name).to.match(/_total$/);
       }
       expect(text).to.contain("keel_keeper_rewards_total 123456789012345678901\n");
+      expect(text).to.contain('keel_keeper_collateral_liquidations_total{result="succeeded"} 3\n');
+      expect(text).to.contain('keel_keeper_collateral_liquidations_total{result="no_funds"} 1\n');
+      expect(text).to.contain('keel_keeper_bad_debt_settlements_total{result="succeeded"} 1\n');
+      expect(text).to.contain("keel_keeper_collateral_repaid_total 13074000000\n");
+      expect(text).to.contain("keel_keeper_debt_accounts 2\n");
+      const parsed = parsePrometheus(text);
+      expect(parsed.get('keel_keeper_collateral_liquidations_total{result="unprofitable"}')).to.equal(2);
+      expect(parsed.get("keel_keeper_settlement_wallet_balance")).to.equal(6_926_000_000);
+      expect(
+        renderPrometheus([
+          { name: "x_total", help: "h", type: "counter", value: 1, labels: { k: 'a"b\\c' } },
+        ]),
+      ).to.equal('# HELP x_total h\n# TYPE x_total counter\nx_total{k="a\\"b\\\\c"} 1\n');
       const names = samples.map((s) => s.name);
       for (const name of [
         "keel_keeper_accounts_tracked",
@@ -397,6 +458,9 @@ describe("Keeper (process-free parts)", function () {
         };
         await expect(runKeeperTask(args, fakeHre)).to.be.rejectedWith(/KEEPER_PRIVATE_KEY is not set/);
         await expect(runKeeperTask({ ...args, batchSize: 0 }, fakeHre)).to.be.rejectedWith(/--batch-size/);
+        await expect(runKeeperTask({ ...args, minProfit: "-1" }, fakeHre)).to.be.rejectedWith(/--min-profit/);
+        await expect(runKeeperTask({ ...args, maxRepay: "0" }, fakeHre)).to.be.rejectedWith(/--max-repay/);
+        await expect(runKeeperTask({ ...args, maxRepay: "5k" }, fakeHre)).to.be.rejectedWith(/--max-repay/);
         await expect(runKeeperTask({ ...args, deploymentId: "nope" }, fakeHre)).to.be.rejectedWith(
           /no Ignition deployment/,
         );
@@ -554,6 +618,376 @@ describe("Keeper (process-free parts)", function () {
       const second = await runner.round(); // the two liquidations mined two blocks
       expect(second.scannedFrom).to.equal(head + 1);
       expect((await runner.round()).checked).to.equal(false); // nothing new
+    });
+  });
+
+  describe("debt decisions (pure)", function () {
+    const status = (
+      balance: bigint,
+      positionCount: number,
+      liquidatable: boolean,
+      hasOtherCollateral: boolean,
+    ) => decideDebtAction({ settlementBalance: balance, positionCount, liquidatable, hasOtherCollateral });
+
+    it("maps an account's status to the action DESIGN §12 allows", function () {
+      // [balance, positions, liquidatable, other collateral] → action / reason
+      const table: [bigint, number, boolean, boolean, string][] = [
+        [0n, 0, false, false, "none:no_debt"],
+        [5n, 2, true, true, "none:no_debt"],
+        [-1n, 0, false, true, "liquidateCollateral"], // closed out, collateral left
+        [-1n, 2, true, true, "liquidateCollateral"], // still liquidatable (a capped liquidation, say)
+        [-1n, 2, false, true, "none:not_liquidatable"], // ordinary borrowing against WETH
+        [-1n, 0, false, false, "settleBadDebt"], // nothing left but the debt
+        [-1n, 1, true, false, "none:positions_open"], // `liquidate` first
+        [-1n, 1, false, false, "none:positions_open"],
+      ];
+      for (const [balance, positions, liq, other, expected] of table) {
+        const d = status(balance, positions, liq, other);
+        const got = d.action === "none" ? `none:${d.reason}` : d.action;
+        expect(got, `${balance} ${positions} ${liq} ${other}`).to.equal(expected);
+        expect(d.watch).to.equal(d.action !== "none");
+        if (d.action !== "none") expect(d.debt).to.equal(-balance);
+      }
+    });
+
+    it("takes the largest holding at market value first", function () {
+      const held = [
+        { token: "0xB", balance: 10n ** 8n, decimals: 8, price: WAD(60_000), discount: 0n }, // $60,000
+        { token: "0xA", balance: WAD(5), decimals: 18, price: WAD(3_000), discount: 0n }, // $15,000
+        { token: "0xC", balance: 0n, decimals: 18, price: WAD(1), discount: 0n }, // nothing held
+        { token: "0x9", balance: WAD(20), decimals: 18, price: WAD(3_000), discount: 0n }, // $60,000: tie, 0x9 < 0xB
+      ];
+      expect(rankCollaterals(held).map((c) => c.token)).to.deep.equal(["0x9", "0xB", "0xA"]);
+    });
+
+    it("repays the debt, capped by the per-transaction budget and the wallet", function () {
+      expect(repayAmount(100n, 1_000n)).to.equal(100n);
+      expect(repayAmount(100n, 40n)).to.equal(40n);
+      expect(repayAmount(100n, 1_000n, 30n)).to.equal(30n);
+      expect(repayAmount(100n, 20n, 30n)).to.equal(20n);
+      expect(repayAmount(100n, 0n, 30n)).to.equal(0n);
+    });
+
+    it("previews liquidateCollateral exactly as the reference of its NatSpec (test/shared/collateral.ts)", function () {
+      fc.assert(
+        fc.property(
+          fc.bigInt({ min: 1n, max: 10n ** 13n }), // debt (USDC units)
+          fc.bigInt({ min: 1n, max: 10n ** 13n }), // repayAmount
+          fc.bigInt({ min: 1n, max: 10n ** 24n }), // held
+          fc.constantFrom(6, 8, 18),
+          fc.bigInt({ min: 10n ** 15n, max: 10n ** 24n }), // price WAD
+          fc.bigInt({ min: 0n, max: WAD("0.5") }), // discount
+          (debt, repay, held, decimals, price, discount) => {
+            const mine = previewCollateralLiquidation({
+              repayAmount: repay,
+              debt,
+              held,
+              decimals,
+              price,
+              discount,
+              settlementDecimals: 6,
+            });
+            const ref = refCollateralLiquidation({
+              debt,
+              repayAmount: repay,
+              held,
+              decimals,
+              priceWad: price,
+              discount,
+              toWad: 10n ** 12n,
+            });
+            expect(mine).to.deep.equal(ref);
+          },
+        ),
+        { numRuns: 300 },
+      );
+    });
+
+    it("counts the discount minus the gas as profit", function () {
+      // Repay 1,000 USDC for 0.35 WETH at 3,000 (5% discount): $50 earned; 100k gas at 2 gwei at $3,000 = $0.60.
+      const gas = gasCostUsd(100_000n, 2_000_000_000n, WAD(3_000));
+      expect(gas).to.equal(WAD("0.6"));
+      const profit = collateralProfit({
+        repaid: USDC(1_000),
+        seized: WAD("0.35"),
+        decimals: 18,
+        price: WAD(3_000),
+        settlementDecimals: 6,
+        gasCostUsd: gas,
+      });
+      expect(profit).to.equal(WAD("49.4"));
+    });
+  });
+
+  describe("Keeper on the Hardhat network: collateral and bad debt", function () {
+    /**
+     * Two accounts with only WETH as collateral, long ETH: Dave 5 WETH and 28 ETH (7x his haircut collateral),
+     * Erin 1 WETH and 7.5 ETH (9.4x). ETH then falls 12% to 2,640: both lose their whole position in one
+     * liquidation (Dave's equity, ~$430, is under the 1% penalty; Erin's is negative), which leaves the USDC debt on
+     * the account because WETH is left. Dave's WETH covers his debt; Erin's does not: the rest is bad debt.
+     */
+    async function debtFixture() {
+      const sys = await fundedFixture();
+      const [dave, erin] = [sys.signers[5], sys.signers[6]];
+      const weth = await sys.weth.getAddress();
+      for (const [who, amount, size] of [
+        [dave, WAD(5), WAD(28)],
+        [erin, WAD(1), WAD("7.5")],
+      ] as const) {
+        await sys.weth.mint(who.address, amount);
+        await sys.weth.connect(who).approve(await sys.vault.getAddress(), ethers.MaxUint256);
+        await sys.vault.connect(who).deposit(0, weth, amount);
+        await sys.clearinghouse.connect(who).trade(0, ETH, size, ethers.MaxUint256);
+      }
+      await sys.ethFeed.updateAnswer(FEED(2640));
+      return {
+        ...sys,
+        dave,
+        erin,
+        wethAddress: weth,
+        daveId: refAccountIdOf(dave.address, 0),
+        erinId: refAccountIdOf(erin.address, 0),
+        keeperA: sys.signers[10],
+        keeperB: sys.signers[11],
+      };
+    }
+    type DebtSystem = Awaited<ReturnType<typeof debtFixture>>;
+
+    const makeKeeper = (sys: DebtSystem, signer = sys.keeperA, options: Partial<Keeper["options"]> = {}) => {
+      const logger = new MemoryLogger();
+      const keeper = new Keeper({
+        clearinghouse: sys.clearinghouse,
+        vault: sys.vault,
+        signer,
+        logger,
+        receiptPollMs: 10,
+        ...options,
+      });
+      keeper.tracker.add(sys.daveId);
+      keeper.tracker.add(sys.erinId);
+      return { keeper, logger };
+    };
+    const fund = async (sys: DebtSystem, who: { address: string }, amount: bigint) =>
+      sys.usdc.mint(who.address, amount);
+    const usdcOf = async (sys: DebtSystem, id: bigint) =>
+      sys.vault.balanceOf(id, await sys.usdc.getAddress());
+
+    it("liquidates the positions, repays each debt with the WETH, then settles what the WETH could not cover", async function () {
+      const sys = await loadFixture(debtFixture);
+      await fund(sys, sys.keeperA, USDC(20_000));
+      const { keeper, logger } = makeKeeper(sys);
+      const usdc = await sys.usdc.getAddress();
+      const ethPrice = WAD(2640);
+      const discount = (await sys.vault.collateralConfig(sys.wethAddress)).liquidationDiscount;
+
+      // Round 1: both liquidated in full; each debt is then met with the account's WETH.
+      const start = await ethers.provider.getBlockNumber();
+      const round1 = await keeper.checkAndLiquidate();
+      // Liquidations in account order, then the debts, largest first (Dave's).
+      const [low, high] = sys.daveId < sys.erinId ? [sys.daveId, sys.erinId] : [sys.erinId, sys.daveId];
+      expect(round1.map((o) => [o.action, o.accountId, o.status])).to.deep.equal([
+        ["liquidate", low, "succeeded"],
+        ["liquidate", high, "succeeded"],
+        ["liquidateCollateral", sys.daveId, "succeeded"],
+        ["liquidateCollateral", sys.erinId, "succeeded"],
+      ]);
+      const liquidated = await sys.clearinghouse.queryFilter(
+        sys.clearinghouse.filters.Liquidated(),
+        start + 1,
+      );
+      const byAccount = new Map(liquidated.map((e) => [e.args.accountId, e.args]));
+      expect(byAccount.get(sys.daveId)!.fraction).to.equal(WAD(1));
+      expect(byAccount.get(sys.daveId)!.equityBefore).to.be.greaterThan(0n);
+      expect(byAccount.get(sys.erinId)!.fraction).to.equal(WAD(1));
+      expect(byAccount.get(sys.erinId)!.equityBefore).to.be.lessThan(0n);
+      expect(await sys.clearinghouse.positionCount(sys.daveId)).to.equal(0n);
+
+      const seizedEvents = await sys.vault.queryFilter(sys.vault.filters.CollateralLiquidated(), start + 1);
+      expect(seizedEvents).to.have.length(2);
+      for (const e of seizedEvents) {
+        const { accountId, keeper: by, token, repaid, seized, price } = e.args;
+        expect(by).to.equal(sys.keeperA.address);
+        expect(token).to.equal(sys.wethAddress);
+        expect(price).to.equal(ethPrice);
+        // The debt the account had just before, from its balance in the block before the seizure.
+        const debt = -(await sys.vault.balanceOf(accountId, usdc, { blockTag: e.blockNumber - 1 }));
+        const held = await sys.vault.balanceOf(accountId, sys.wethAddress, { blockTag: e.blockNumber - 1 });
+        const ref = refCollateralLiquidation({
+          debt,
+          repayAmount: debt,
+          held,
+          decimals: 18,
+          priceWad: ethPrice,
+          discount,
+          toWad: 10n ** 12n,
+        });
+        expect([repaid, seized]).to.deep.equal([ref.repaid, ref.seized]);
+        expect(ref.clamped).to.equal(accountId === sys.erinId);
+      }
+      // Dave: no debt left, 0.8 WETH left (4.2 went to the keeper). Erin: no WETH, some debt left.
+      expect(await usdcOf(sys, sys.daveId)).to.equal(0n);
+      expect(await sys.vault.balanceOf(sys.daveId, sys.wethAddress)).to.be.greaterThan(0n);
+      expect(await sys.vault.balanceOf(sys.erinId, sys.wethAddress)).to.equal(0n);
+      expect(await sys.vault.accountCollaterals(sys.erinId)).to.deep.equal([]);
+      const erinDebt = -(await usdcOf(sys, sys.erinId));
+      expect(erinDebt).to.be.greaterThan(0n);
+      const repaidTotal = seizedEvents.reduce((sum, e) => sum + e.args.repaid, 0n);
+      const seizedTotal = seizedEvents.reduce((sum, e) => sum + e.args.seized, 0n);
+      expect(await sys.usdc.balanceOf(sys.keeperA.address)).to.equal(USDC(20_000) - repaidTotal);
+      expect(await sys.weth.balanceOf(sys.keeperA.address)).to.equal(seizedTotal);
+      expect(keeper.stats.collateralRepaid).to.equal(repaidTotal);
+      expect(keeper.stats.collateralLiquidations.succeeded).to.equal(2);
+      expect(logger.events("settlement_approved")).to.have.length(1);
+      const logged = logger.events("collateral_liquidated");
+      expect(logged.map((l) => l.accountId)).to.have.members([sys.daveId, sys.erinId]);
+      expect(logged[0]).to.include.keys(
+        "token",
+        "symbol",
+        "repaid",
+        "seized",
+        "txHash",
+        "block",
+        "debtAfter",
+      );
+      expect(logged.find((l) => l.accountId === sys.daveId)!.debtAfter).to.equal(0n);
+
+      // Round 2: Erin has neither positions nor WETH: her debt goes through the waterfall. (Her equity is negative
+      // with no positions, so `liquidatable` reports her — `liquidate` would close nothing: the keeper uses
+      // settleBadDebt.)
+      expect(await sys.clearinghouse.isLiquidatable(sys.erinId)).to.equal(true);
+      const insuranceBefore = await sys.vault.insuranceBalance();
+      const poolBefore = await sys.vault.poolBalance();
+      const round2 = await keeper.checkAndLiquidate();
+      expect(round2.map((o) => [o.action, o.accountId, o.status])).to.deep.equal([
+        ["settleBadDebt", sys.erinId, "succeeded"],
+      ]);
+      const [settled] = await sys.vault.queryFilter(sys.vault.filters.BadDebtSettled(sys.erinId));
+      const { badDebt, insuranceDraw, poolWriteOff, unrecovered } = settled.args;
+      expect(badDebt).to.equal(erinDebt);
+      expect(insuranceDraw).to.equal(insuranceBefore < badDebt ? insuranceBefore : badDebt);
+      expect(poolWriteOff).to.equal(badDebt - insuranceDraw);
+      expect(unrecovered).to.equal(0n);
+      expect(await sys.vault.poolBalance()).to.equal(poolBefore - poolWriteOff);
+      expect(await usdcOf(sys, sys.erinId)).to.equal(0n);
+      expect(logger.events("bad_debt_settled")[0]).to.include({
+        level: "info",
+        accountId: sys.erinId,
+        badDebt,
+        insuranceDraw,
+        poolWriteOff,
+        unrecovered: 0n,
+      });
+      expect(keeper.stats.badDebtSettlements.succeeded).to.equal(1);
+      expect(keeper.stats.badDebtSettled).to.equal(badDebt);
+
+      // Nothing owed any more: the watch list empties and the next round does nothing.
+      expect(await keeper.checkAndLiquidate()).to.deep.equal([]);
+      expect(keeper.debtAccounts()).to.deep.equal([]);
+      expect(logger.entries.filter((e) => e.level === "error" || e.level === "warn")).to.deep.equal([]);
+
+      // A fresh keeper that only reads the logs finds the liquidated accounts for its debt pass too.
+      const fresh = makeKeeper(sys, sys.keeperB).keeper;
+      await fresh.scanLogs(0, await ethers.provider.getBlockNumber());
+      expect(fresh.debtAccounts()).to.have.members([sys.daveId, sys.erinId]);
+      expect(await fresh.processDebts()).to.deep.equal([]); // nothing owed: dropped
+      expect(fresh.debtAccounts()).to.deep.equal([]);
+    });
+
+    it("without USDC in its wallet warns once and skips, and goes on once funded; it settles bad debt unfunded", async function () {
+      const sys = await loadFixture(debtFixture);
+      const { keeper, logger } = makeKeeper(sys);
+      const round1 = await keeper.checkAndLiquidate();
+      const skips = round1.filter((o) => o.action === "liquidateCollateral");
+      expect(skips.map((o) => [o.status, "reason" in o && o.reason])).to.deep.equal([
+        ["skipped", "no_funds"],
+        ["skipped", "no_funds"],
+      ]);
+      expect(keeper.stats.collateralLiquidations.no_funds).to.equal(2);
+      expect(logger.events("insufficient_funds")).to.have.length(1);
+      const warning = logger.events("insufficient_funds")[0];
+      expect(warning).to.include({ level: "warn", wallet: 0n, accounts: 2 });
+      expect(warning.shortfall).to.equal(-(await usdcOf(sys, sys.daveId)) - (await usdcOf(sys, sys.erinId)));
+      expect(logger.events("settlement_approved")).to.have.length(0); // nothing to approve for
+
+      // A standing decision is not logged (nor counted) again every round.
+      await keeper.checkAndLiquidate();
+      expect(keeper.stats.collateralLiquidations.no_funds).to.equal(2);
+      expect(logger.events("insufficient_funds").filter((e) => e.level === "warn")).to.have.length(1);
+      expect(
+        logger.events("collateral_liquidation_skipped").filter((e) => e.level === "info"),
+      ).to.have.length(2);
+
+      // Funded with 1,000 USDC: it repays that much of the largest debt (Dave's); Erin's waits.
+      await fund(sys, sys.keeperA, USDC(1_000));
+      const round3 = await keeper.checkAndLiquidate();
+      const sent = round3.filter((o) => o.status === "succeeded");
+      expect(sent.map((o) => [o.action, o.accountId])).to.deep.equal([["liquidateCollateral", sys.daveId]]);
+      expect(sent[0].action === "liquidateCollateral" && sent[0].repaid).to.equal(USDC(1_000));
+      expect(await sys.usdc.balanceOf(sys.keeperA.address)).to.equal(0n);
+      expect(logger.events("insufficient_funds").filter((e) => e.level === "warn")).to.have.length(2);
+
+      // Erin: her WETH taken by another keeper, the bad debt is settled by ours without any USDC.
+      const b = makeKeeper(sys, sys.keeperB);
+      await fund(sys, sys.keeperB, USDC(50_000));
+      b.keeper.watchDebt(sys.erinId);
+      const [taken] = await b.keeper.processDebts();
+      expect(taken).to.include({ action: "liquidateCollateral", status: "succeeded" });
+      const round4 = await keeper.checkAndLiquidate();
+      expect(round4.find((o) => o.accountId === sys.erinId)).to.include({
+        action: "settleBadDebt",
+        status: "succeeded",
+      });
+      expect(await usdcOf(sys, sys.erinId)).to.equal(0n);
+    });
+
+    it("splits a debt by the per-transaction budget and skips a liquidation below the minimum profit", async function () {
+      const sys = await loadFixture(debtFixture);
+      await fund(sys, sys.keeperA, USDC(20_000));
+      const { keeper } = makeKeeper(sys, sys.keeperA, { maxRepayPerTx: USDC(6_000) });
+      await keeper.checkAndLiquidate();
+      const first = await sys.vault.queryFilter(sys.vault.filters.CollateralLiquidated(sys.daveId));
+      expect(first.map((e) => e.args.repaid)).to.deep.equal([USDC(6_000)]);
+      const rest = -(await usdcOf(sys, sys.daveId));
+      expect(rest).to.be.greaterThan(0n);
+      await keeper.checkAndLiquidate();
+      const both = await sys.vault.queryFilter(sys.vault.filters.CollateralLiquidated(sys.daveId));
+      expect(both.map((e) => e.args.repaid)).to.deep.equal([USDC(6_000), rest]);
+      expect(await usdcOf(sys, sys.daveId)).to.equal(0n);
+
+      // $1,000,000 minimum profit: nothing is worth it.
+      const sys2 = await loadFixture(debtFixture);
+      await fund(sys2, sys2.keeperA, USDC(20_000));
+      const greedy = makeKeeper(sys2, sys2.keeperA, { minProfitUsd: WAD(1_000_000) });
+      const outcomes = await greedy.keeper.checkAndLiquidate();
+      expect(
+        outcomes.filter((o) => o.action === "liquidateCollateral").map((o) => "reason" in o && o.reason),
+      ).to.deep.equal(["unprofitable", "unprofitable"]);
+      expect(greedy.keeper.stats.collateralLiquidations.unprofitable).to.equal(2);
+      const line = greedy.logger.events("collateral_liquidation_skipped")[0];
+      expect(line).to.include.keys("profitUsd", "gasCostUsd", "minProfitUsd");
+      expect(Number(line.gasCostUsd)).to.be.greaterThan(0); // priced with the ETH feed
+    });
+
+    it("logs a collateral liquidation another keeper got to first as `lost`, not as an error", async function () {
+      const sys = await loadFixture(debtFixture);
+      await fund(sys, sys.keeperA, USDC(20_000));
+      await fund(sys, sys.keeperB, USDC(20_000));
+      const a = makeKeeper(sys, sys.keeperA);
+      const b = makeKeeper(sys, sys.keeperB);
+      await a.keeper.liquidateAccounts([sys.daveId], await ethers.provider.getBlockNumber());
+      const stale = await ethers.provider.getBlockNumber();
+      b.keeper.watchDebt(sys.daveId);
+      await b.keeper.processDebts(); // B repays Dave's whole debt
+      const [outcome] = await a.keeper.processDebts(stale); // A decided on the state before B's transaction
+      expect(outcome).to.include({
+        action: "liquidateCollateral",
+        status: "lost",
+        winner: sys.keeperB.address,
+      });
+      expect(a.keeper.stats.collateralLiquidations).to.include({ lost: 1, failed: 0, succeeded: 0 });
+      expect(a.logger.events("collateral_liquidation_lost")[0]).to.include({ level: "info" });
+      expect(a.logger.entries.filter((e) => e.level === "error")).to.deep.equal([]);
+      expect(await sys.usdc.balanceOf(sys.keeperA.address)).to.equal(USDC(20_000));
     });
   });
 });

@@ -13,290 +13,72 @@
  *      new accounts and liquidates them; no account is liquidated twice. SIGTERM then stops it cleanly.
  *
  * Every process the test starts (node, deploy, keepers) runs in its own process group and is killed in `after`,
- * with the deployment folder deploy/deployments/keeper-e2e-<port> and the temporary files.
+ * with the deployment folder deploy/deployments/keeper-e2e-<port> and the temporary files (helpers: ./node.ts).
  */
-import { spawn } from "node:child_process";
-import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import { ethers } from "ethers";
 import type { HDNodeWallet } from "ethers";
 import {
-  Clearinghouse__factory,
-  LiquidityPool__factory,
-  MockERC20__factory,
-  MockV3Aggregator__factory,
-  Vault__factory,
-} from "../../../typechain-types";
-import type { Clearinghouse } from "../../../typechain-types";
-import { parsePrometheus } from "../../../scripts/keeper/metrics";
-
-const ROOT = path.resolve(__dirname, "..", "..", "..");
-const HOST = "127.0.0.1";
-const MNEMONIC = "test test test test test test test test test test test junk";
-const USDC = (n: number | string) => ethers.parseUnits(String(n), 6);
-const WAD = (n: number | string) => ethers.parseUnits(String(n), 18);
-const FEED = (n: number | string) => ethers.parseUnits(String(n), 8);
-const ETH_MARKET = 0n;
-const BTC_MARKET = 1n;
-const idOf = (owner: string, sub: number | bigint) => (BigInt(owner) << 96n) | BigInt(sub);
-const VERBOSE = process.env.KEEPER_E2E_VERBOSE === "1";
-
-/* PROCESSES */
-
-interface Proc {
-  name: string;
-  child: ChildProcess;
-  /** Everything written to stdout, split into lines. */
-  lines: string[];
-  /** The last 64 KiB of stderr and non-JSON stdout, for failure messages. */
-  tail: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-const procs: Proc[] = [];
-
-function start(name: string, args: string[], env: NodeJS.ProcessEnv = {}, keepLines = false): Proc {
-  // A process group of its own (detached) so the whole npx → hardhat tree can be signalled at once.
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
-  delete childEnv.HARDHAT_CHAIN_ID; // the test's node is chain 31337 (the keeper's local-chain defaults)
-  const child = spawn("npx", args, {
-    cwd: ROOT,
-    env: childEnv,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let tail = "";
-  const keep = (s: string) => {
-    tail = (tail + s).slice(-65_536);
-    if (VERBOSE) process.stderr.write(`[${name}] ${s}`);
-  };
-  const lines: string[] = [];
-  let partial = "";
-  child.stdout!.on("data", (chunk: Buffer) => {
-    // Always drained: a node logging every RPC call would block on a full pipe otherwise.
-    const text = partial + chunk.toString();
-    const parts = text.split("\n");
-    partial = parts.pop() ?? "";
-    if (keepLines) lines.push(...parts);
-    keep(chunk.toString());
-  });
-  child.stderr!.on("data", (chunk: Buffer) => keep(chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once("exit", (code, signal) => resolve({ code, signal })),
-  );
-  const proc: Proc = { name, child, lines, tail: () => tail, exited };
-  procs.push(proc);
-  return proc;
-}
-
-/** Signals the process group of a started process (no-op once the group is gone). */
-function signalGroup(proc: Proc, signal: NodeJS.Signals): void {
-  if (proc.child.pid === undefined) return;
-  try {
-    process.kill(-proc.child.pid, signal);
-  } catch {
-    // ESRCH: the group has exited
-  }
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Polls `probe` until it returns a value other than undefined, or throws after `ms`. */
-async function waitFor<T>(
-  what: string,
-  ms: number,
-  probe: () => Promise<T | undefined>,
-  context = "",
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > deadline) {
-      const detail = lastError ? ` (last error: ${(lastError as Error).message})` : "";
-      throw new Error(
-        `timed out after ${ms} ms waiting for ${what}${detail}${context ? `\n${context}` : ""}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-/** A port the OS says is free on the loopback interface. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, HOST, () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function rpcAnswers(url: string): Promise<boolean> {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
-  });
-  const body = (await res.json()) as { result?: string };
-  return body.result === "0x7a69";
-}
-
-async function getMetrics(port: number): Promise<Map<string, number>> {
-  const res = await fetch(`http://${HOST}:${port}/metrics`);
-  expect(res.status).to.equal(200);
-  expect(res.headers.get("content-type")).to.match(/^text\/plain; version=0\.0\.4/);
-  return parsePrometheus(await res.text());
-}
-
-interface LogLine {
-  level: string;
-  event: string;
-  [key: string]: unknown;
-}
-const jsonLines = (proc: Proc): LogLine[] =>
-  proc.lines.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as LogLine);
+  BTC_MARKET,
+  ETH_MARKET,
+  FEED,
+  HOST,
+  Processes,
+  USDC,
+  WAD,
+  freePort,
+  getMetrics,
+  idOf,
+  jsonLines,
+  keeperArgs as keeperCommand,
+  mined,
+  signalGroup,
+  startLocalChain,
+  waitFor,
+  withTimeout,
+} from "./node";
+import type { LocalChain } from "./node";
 
 /* THE TEST */
 
 describe("Keeper end to end (hardhat node + keeper process)", function () {
   this.timeout(240_000);
 
-  let port: number;
+  const procs = new Processes();
+  const start = procs.start.bind(procs);
+  let chain: LocalChain;
   let rpcUrl: string;
-  let deploymentId: string;
-  let deploymentDir: string;
   let tmpDir: string;
   let stateFile: string;
   let provider: ethers.JsonRpcProvider;
   let wallets: HDNodeWallet[];
   let keeperWallet: HDNodeWallet;
 
-  const keeperArgs = (metricsPort: number) => [
-    "hardhat",
-    "keeper",
-    "--network",
-    "localhost",
-    "--deployment-id",
-    deploymentId,
-    "--state-file",
-    stateFile,
-    "--metrics-port",
-    String(metricsPort),
-    "--poll-interval",
-    "200",
-  ];
+  const keeperArgs = (metricsPort: number) => keeperCommand(chain, stateFile, metricsPort);
   const keeperEnv = () => ({ LOCALHOST_RPC_URL: rpcUrl, KEEPER_PRIVATE_KEY: keeperWallet.privateKey });
 
   before(async function () {
-    port = await freePort();
-    rpcUrl = `http://${HOST}:${port}`;
-    deploymentId = `keeper-e2e-${port}`;
-    deploymentDir = path.join(ROOT, "deploy", "deployments", deploymentId);
     tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), "keel-keeper-e2e-"));
     stateFile = path.join(tmpDir, "keeper-state.json");
-
-    const node = start("node", ["hardhat", "node", "--hostname", HOST, "--port", String(port)]);
-    await waitFor(
-      "hardhat node to answer eth_chainId",
-      60_000,
-      async () => ((await rpcAnswers(rpcUrl)) ? true : undefined),
-      node.tail(),
-    );
-
-    const deploy = start(
-      "deploy",
-      [
-        "hardhat",
-        "ignition",
-        "deploy",
-        "deploy/modules/LocalStack.ts",
-        "--network",
-        "localhost",
-        "--deployment-id",
-        deploymentId,
-      ],
-      // Chain 31337 deploys without a confirmation prompt; the variable answers it should that ever change.
-      { LOCALHOST_RPC_URL: rpcUrl, HARDHAT_IGNITION_CONFIRM_DEPLOYMENT: "yes" },
-    );
-    const { code } = await withTimeout(deploy.exited, 90_000, "ignition deploy");
-    expect(code, `ignition deploy failed:\n${deploy.tail()}`).to.equal(0);
-
-    provider = new ethers.JsonRpcProvider(rpcUrl, 31337, {
-      staticNetwork: true,
-      pollingInterval: 100,
-      cacheTimeout: -1,
-    });
-    wallets = Array.from({ length: 20 }, (_, i) =>
-      ethers.HDNodeWallet.fromPhrase(MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).connect(provider),
-    );
+    chain = await startLocalChain(procs, "keeper-e2e");
+    ({ rpcUrl, provider, wallets } = chain);
     keeperWallet = wallets[19];
   });
 
   after(async function () {
     this.timeout(30_000);
-    for (const proc of procs) signalGroup(proc, "SIGKILL");
-    await Promise.all(
-      procs.map((p) => withTimeout(p.exited, 10_000, `${p.name} to exit`).catch(() => undefined)),
-    );
-    provider?.destroy();
-    if (deploymentDir) {
-      fs.rmSync(deploymentDir, { recursive: true, force: true });
-      try {
-        fs.rmdirSync(path.dirname(deploymentDir)); // deploy/deployments, only if this test left it empty
-      } catch {
-        // not empty (other deployments) or already gone
-      }
-    }
+    await chain?.close();
+    await procs.killAll();
     if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
   });
 
   it("liquidates exactly the liquidatable accounts, and after a crash and restart misses none", async function () {
-    const deployed = JSON.parse(
-      fs.readFileSync(path.join(deploymentDir, "deployed_addresses.json"), "utf8"),
-    ) as Record<string, string>;
-    /** The address of future `<module>#<name>` (the module may build its core in a submodule). */
-    const at = (name: string): string => {
-      const matches = Object.keys(deployed).filter((id) => id.endsWith(`#${name}`));
-      const id = matches.find((m) => m.startsWith("LocalStack#")) ?? matches[0];
-      expect(id, `${name} in ${Object.keys(deployed).join(", ")}`).to.be.a("string");
-      return deployed[id];
-    };
-    const admin = wallets[0];
-    const usdc = MockERC20__factory.connect(at("USDC"), admin);
-    const vault = Vault__factory.connect(at("Vault"), admin);
-    const clearinghouse = Clearinghouse__factory.connect(at("Clearinghouse"), admin);
-    const pool = LiquidityPool__factory.connect(at("LiquidityPool"), admin);
-    const ethFeed = MockV3Aggregator__factory.connect(at("ETHUsdFeed"), admin);
-    const btcFeed = MockV3Aggregator__factory.connect(at("BTCUsdFeed"), admin);
+    const { usdc, vault, clearinghouse, pool, ethFeed, btcFeed } = chain.contracts();
     const usdcAddress = await usdc.getAddress();
     const vaultAddress = await vault.getAddress();
-    const mined = async (tx: Promise<ethers.ContractTransactionResponse>) => {
-      const receipt = await (await tx).wait();
-      expect(receipt?.status).to.equal(1);
-      return receipt!;
-    };
 
     // The LP: 1,000,000 USDC in the pool (the counterparty of every position).
     const lp = wallets[11];
