@@ -8,6 +8,7 @@ import "./scripts/tasks/trader";
 import "./scripts/tasks/pool";
 import "./scripts/tasks/admin";
 import "./scripts/tasks/mock";
+import "./scripts/tasks/simulate";
 
 /** The compiler version; `solc` in package.json is pinned to exactly this version. */
 const SOLC_VERSION = "0.8.28";

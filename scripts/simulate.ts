@@ -1,5 +1,6 @@
 /**
- * `npm run simulate`: a short scripted Keel session on a fresh local stack.
+ * `npm run simulate -- --scenario session`: a short scripted Keel session on a fresh local stack (the full simulation
+ * and risk report is `npm run simulate`, scripts/sim/).
  *
  *   1. deploy the local stack (Ignition `LocalStack`);
  *   2. an LP deposits 1,000,000 USDC into the pool;

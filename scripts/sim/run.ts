@@ -1,0 +1,98 @@
+/**
+ * Runs a scenario: draws the population and the market path from the seed, runs each variant on a fresh stack (the
+ * chain is restored to a snapshot between variants, so each starts from the same state), and returns the results.
+ */
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { DEFAULT_MARKETS } from "../../deploy/config";
+import { requireDevChain } from "../lib/system";
+import { runVariant } from "./engine";
+import { generatePath } from "./market";
+import { drawPopulation } from "./population";
+import { Rng } from "./rng";
+import { DEFAULTS, assetModels, pathSpec, scenarioSpec } from "./scenarios";
+import type { ScenarioName } from "./scenarios";
+import type { SimulationResult, VariantResult } from "./types";
+
+export interface SimulationOptions {
+  scenario: Exclude<ScenarioName, "session">;
+  seed?: number;
+  accounts?: number;
+  steps?: number;
+  /** Progress: ticks done and total over all variants, and the variant running. */
+  onProgress?: (p: { done: number; total: number; variant: string }) => void;
+}
+
+export async function runSimulation(
+  hre: HardhatRuntimeEnvironment,
+  options: SimulationOptions,
+): Promise<SimulationResult> {
+  const seed = options.seed ?? DEFAULTS.seed;
+  const accounts = options.accounts ?? DEFAULTS.accounts;
+  const steps = options.steps ?? DEFAULTS.steps;
+  if (!Number.isSafeInteger(seed) || seed < 0 || seed > 0xffffffff)
+    throw new Error(`--seed must be an integer in [0, 2^32), got ${seed}`);
+  if (!Number.isInteger(accounts) || accounts < 1 || accounts > 500)
+    throw new Error(`--accounts must be in [1, 500], got ${accounts}`);
+  if (!Number.isInteger(steps) || steps < 2 || steps > 5_000)
+    throw new Error(`--steps must be in [2, 5000], got ${steps}`);
+  await requireDevChain(hre);
+
+  const scenario = scenarioSpec(options.scenario);
+  const root = new Rng(seed);
+  const markets = DEFAULT_MARKETS.map((m, i) => ({ marketId: BigInt(i), symbol: m.symbol }));
+  const assets = assetModels(markets);
+  const population = drawPopulation(root.fork("population"), accounts, markets);
+  const spec = pathSpec(scenario, steps, assets);
+  const path = generatePath(spec, root.fork("market"));
+
+  const variants: VariantResult[] = [];
+  const total = path.length * scenario.variants.length;
+  for (let i = 0; i < scenario.variants.length; i++) {
+    const variant = scenario.variants[i];
+    const last = i === scenario.variants.length - 1;
+    // Every variant but the last runs inside a snapshot and is rolled back, so the next starts from the same chain.
+    const snapshot = last
+      ? undefined
+      : await hre.network.provider.request({ method: "evm_snapshot", params: [] });
+    try {
+      variants.push(
+        await runVariant({
+          hre,
+          variant,
+          population,
+          path,
+          assets,
+          rng: root,
+          steps,
+          onTick: (done) =>
+            options.onProgress?.({ done: i * path.length + done, total, variant: variant.label }),
+        }),
+      );
+    } finally {
+      if (snapshot !== undefined)
+        await hre.network.provider.request({ method: "evm_revert", params: [snapshot] });
+    }
+  }
+
+  const schedule = path.filter((t) => t.event).map((t) => ({ step: t.step, event: t.event as string }));
+  return {
+    scenario,
+    seed,
+    accounts,
+    steps,
+    network: hre.network.name,
+    variants,
+    schedule: dedupeSchedule(schedule),
+  };
+}
+
+/** One entry per step and event (the crash spans several ticks). */
+function dedupeSchedule(entries: { step: number; event: string }[]): { step: number; event: string }[] {
+  const seen = new Set<string>();
+  return entries.filter((e) => {
+    const key = `${e.step}:${e.event}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

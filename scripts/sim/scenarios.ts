@@ -1,0 +1,166 @@
+/**
+ * The scenarios of `npx hardhat simulate --scenario <name>`: what the market does and which variants run side by side.
+ */
+import { LOCAL_FEEDS } from "../../deploy/config";
+import type { AssetModel, CrashSpec, PathSpec, ScheduledJump } from "./market";
+
+export const SCENARIOS = ["baseline", "crash", "cascade", "cross-vs-isolated", "session"] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+export const isScenario = (name: string): name is ScenarioName =>
+  (SCENARIOS as readonly string[]).includes(name);
+
+/** How the market's cascade damping (`maxLiquidationNotionalPerWindow`) is set for a variant. */
+export type Damping = "deployed" | "on" | "off";
+
+export interface VariantSpec {
+  /** Short key, used in file rows and chart legends: `cross`, `damping-on`. */
+  key: string;
+  label: string;
+  /** Cross: one account per trader. Isolated: one subaccount per position. */
+  margin: "cross" | "isolated";
+  /** Whether traders keep trading after opening their first book (false: the same books are held throughout). */
+  dynamic: boolean;
+  damping: Damping;
+}
+
+export interface ScenarioSpec {
+  name: Exclude<ScenarioName, "session">;
+  title: string;
+  description: string;
+  variants: VariantSpec[];
+  crash: boolean;
+}
+
+export const DEFAULTS = {
+  seed: 1,
+  accounts: 40,
+  steps: 168,
+  out: "reports",
+};
+
+/** Simulated seconds per step, and per tick in the steps around a crash. */
+export const STEP_SECONDS = 3_600;
+export const FINE_TICK_SECONDS = 300;
+/** Steps cut into fine ticks from the crash's step on (the crash hour and the two hours after it). */
+export const FINE_STEPS_AFTER_CRASH = 3;
+export const CRASH_DROP = 0.35;
+export const CORRELATION = 0.8;
+
+/** Per-market liquidation cap (USD) of the `cascade` scenario's damped variant, as a share of the traders' collateral. */
+export const DAMPED_CAP_SHARE_OF_COLLATERAL = 0.05;
+/** Liquidation price impact: depth (USD for a -1 log move) as a multiple of the notional the traders plan per market. */
+export const IMPACT_DEPTH_MULTIPLE = 4;
+export const IMPACT_HALF_LIFE_SECONDS = 1_800;
+
+const VOLATILITY: Record<string, number> = { ETH: 0.8, BTC: 0.6 };
+
+export function scenarioSpec(name: Exclude<ScenarioName, "session">): ScenarioSpec {
+  switch (name) {
+    case "baseline":
+      return {
+        name,
+        title: "Baseline",
+        description:
+          "Correlated geometric Brownian motion for ETH and BTC with three scheduled jumps; directional traders, hedgers " +
+          "and LPs act every hour and the keeper liquidates after every price update.",
+        crash: false,
+        variants: [
+          { key: "baseline", label: "baseline", margin: "cross", dynamic: true, damping: "deployed" },
+        ],
+      };
+    case "crash":
+      return {
+        name,
+        title: "Crash",
+        description:
+          `The baseline market with a correlated ${pct(CRASH_DROP)} drop of ETH and BTC within one hour, a third of ` +
+          "the way in; prices update every 5 minutes during and after the crash and liquidations move prices (impact).",
+        crash: true,
+        variants: [{ key: "crash", label: "crash", margin: "cross", dynamic: true, damping: "deployed" }],
+      };
+    case "cascade":
+      return {
+        name,
+        title: "Cascade damping, on and off",
+        description:
+          `The same crash run twice from the same seed: with cascade damping on (each market liquidates at most ` +
+          `${pct(DAMPED_CAP_SHARE_OF_COLLATERAL)} of the traders' collateral per window) and off (no effective cap). ` +
+          "Liquidations push prices by their impact, so closing everything at once can deepen the fall.",
+        crash: true,
+        variants: [
+          { key: "damping-on", label: "damping on", margin: "cross", dynamic: true, damping: "on" },
+          { key: "damping-off", label: "damping off", margin: "cross", dynamic: true, damping: "off" },
+        ],
+      };
+    case "cross-vs-isolated":
+      return {
+        name,
+        title: "Cross margin vs isolated subaccounts",
+        description:
+          "The same books (directional positions and long/short hedges), opened at the start and held through the crash, " +
+          "once with every trader's positions in one cross-margin account and once with one subaccount per position, the " +
+          "collateral split by the positions' initial margin.",
+        crash: true,
+        variants: [
+          { key: "cross", label: "cross margin", margin: "cross", dynamic: false, damping: "deployed" },
+          { key: "isolated", label: "isolated", margin: "isolated", dynamic: false, damping: "deployed" },
+        ],
+      };
+  }
+}
+
+/** The local stack's feeds as asset models (initial prices from deploy/config.ts). */
+export function assetModels(markets: { marketId: bigint; symbol: string }[]): AssetModel[] {
+  return markets.map((m) => {
+    const feed = LOCAL_FEEDS.find((f) => f.symbol === m.symbol);
+    if (!feed) throw new Error(`no local feed for ${m.symbol}`);
+    return {
+      symbol: m.symbol,
+      marketId: m.marketId,
+      initialPrice: Number(feed.initialAnswer) / 10 ** feed.decimals,
+      annualVol: VOLATILITY[m.symbol] ?? 0.7,
+      annualDrift: 0,
+    };
+  });
+}
+
+/** The crash's step: a third of the way in (at least step 1, so books are open before it). */
+export const crashStep = (steps: number): number => Math.max(1, Math.floor(steps / 3));
+
+/** The exogenous market of a scenario with `steps` steps. */
+export function pathSpec(spec: ScenarioSpec, steps: number, assets: AssetModel[]): PathSpec {
+  const crash: CrashSpec | undefined = spec.crash
+    ? // The fall is complete at the crash hour's last price update (55 minutes in): "within an hour".
+      { step: crashStep(steps), drop: CRASH_DROP, durationSeconds: STEP_SECONDS - FINE_TICK_SECONDS }
+    : undefined;
+  const fineSteps = new Set<number>();
+  if (crash)
+    for (let s = crash.step; s < Math.min(steps, crash.step + FINE_STEPS_AFTER_CRASH); s++) fineSteps.add(s);
+  const candidates: ScheduledJump[] = [
+    { step: Math.floor(steps * 0.15), moves: { ETH: 0.08 }, label: "ETH +8% on its own news" },
+    {
+      step: Math.floor(steps * 0.55),
+      moves: { ETH: -0.06, BTC: -0.05 },
+      label: "risk-off: ETH -6%, BTC -5%",
+    },
+    { step: Math.floor(steps * 0.8), moves: { ETH: 0.04, BTC: 0.05 }, label: "rebound: ETH +4%, BTC +5%" },
+  ];
+  const used = new Set<number>(crash ? [crash.step] : []);
+  const jumps = candidates.filter((j) => {
+    if (j.step < 1 || j.step >= steps || used.has(j.step)) return false;
+    used.add(j.step);
+    return true;
+  });
+  return {
+    steps,
+    stepSeconds: STEP_SECONDS,
+    fineTickSeconds: FINE_TICK_SECONDS,
+    fineSteps,
+    correlation: CORRELATION,
+    assets,
+    jumps,
+    crash,
+  };
+}
+
+const pct = (x: number): string => `${Math.round(x * 100)}%`;
