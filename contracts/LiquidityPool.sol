@@ -15,9 +15,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ILiquidityPool} from "./interfaces/ILiquidityPool.sol";
 import {IClearinghouse} from "./interfaces/IClearinghouse.sol";
 import {IVault} from "./interfaces/IVault.sol";
-import {IPriceOracle} from "./interfaces/IPriceOracle.sol";
 import {FixedPointMath} from "./libraries/FixedPointMath.sol";
-import {MarketLib, MarketState} from "./libraries/MarketLib.sol";
 import {Roles} from "./libraries/Roles.sol";
 
 /// @title LiquidityPool
@@ -176,21 +174,8 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, Pausable, Reen
 
     /// @inheritdoc ILiquidityPool
     function poolExposure() public view returns (int256 unrealizedValue, uint256 traderClaims) {
-        IPriceOracle oracle = clearinghouse.oracle();
-        uint256 count = clearinghouse.marketCount();
-        for (uint256 marketId; marketId < count; ++marketId) {
-            MarketState memory state = clearinghouse.marketState(marketId);
-            // A market nobody holds (and that owes no funding) needs no price.
-            if (state.longOpenInterest == 0 && state.shortOpenInterest == 0 && state.sizeTimesLastIndexSum == 0) {
-                continue;
-            }
-            IClearinghouse.MarketParams memory params = clearinghouse.marketParams(marketId);
-            uint256 price = oracle.price(params.asset);
-            int256 index = MarketLib.fundingIndexAt(state, params.skewScale, params.maxFundingRatePerDay, price);
-            (int256 value, uint256 claims) = MarketLib.poolValue(state, index, price);
-            unrealizedValue += value;
-            traderClaims += claims;
-        }
+        // One call: the Clearinghouse reads its packed market state directly (DESIGN §11, O(markets)).
+        return clearinghouse.poolExposure();
     }
 
     /* ADMINISTRATION */

@@ -45,19 +45,30 @@ contract Vault is IVault, AccessControl, ReentrancyGuardTransient {
     /// @inheritdoc IVault
     address public liquidityPool;
 
-    /// @inheritdoc IVault
-    uint256 public poolBalance;
-    /// @inheritdoc IVault
-    uint256 public insuranceBalance;
+    /// @dev The pool's and the insurance fund's settlement-token ledgers, in one slot: a trade or a liquidation
+    /// moves both.
+    struct ProtocolLedgers {
+        uint128 pool;
+        uint128 insurance;
+    }
+
+    /// @dev An account's settlement-token balance (signed: negative is debt) and the set of other collateral tokens it
+    /// holds (bit `i` for `_collateralTokens[i]`), in one slot: valuing an account reads both.
+    struct AccountLedger {
+        int128 settlementBalance;
+        uint64 heldCollaterals;
+    }
+
+    ProtocolLedgers private _ledgers;
     /// @inheritdoc IVault
     mapping(address token => int256) public totalAccountBalance;
 
+    mapping(uint256 accountId => AccountLedger) private _accounts;
+    /// @dev Balances of non-settlement collateral tokens (never negative).
     mapping(uint256 accountId => mapping(address token => int256)) private _balances;
 
     mapping(address token => CollateralConfig) private _collaterals;
     address[] private _collateralTokens;
-    /// @dev Bit `i` set when the account holds `_collateralTokens[i]`.
-    mapping(uint256 accountId => uint256) private _heldCollaterals;
     uint8 public maxCollateralsPerAccount;
     /// @dev 10 ** (18 - settlement decimals): settlement-token units to WAD.
     uint256 private immutable _toWad;
@@ -101,14 +112,18 @@ contract Vault is IVault, AccessControl, ReentrancyGuardTransient {
     function withdraw(uint96 subaccount, address token, uint256 amount) external nonReentrant {
         if (amount == 0) revert VaultZeroAmount();
         uint256 accountId = AccountId.from(msg.sender, subaccount);
-        int256 balance = _balances[accountId][token];
+        int256 balance = _balanceOf(accountId, token);
         int256 signedAmount = amount.toInt256();
         // No withdrawing into debt: the balance itself must cover the amount (unlisted tokens have none).
         if (balance < signedAmount) revert VaultInsufficientBalance(accountId, token, balance, amount);
 
-        _balances[accountId][token] = balance - signedAmount;
+        if (token == settlementToken) {
+            _accounts[accountId].settlementBalance = (balance - signedAmount).toInt128();
+        } else {
+            _balances[accountId][token] = balance - signedAmount;
+            if (balance == signedAmount) _removeHeld(accountId, token);
+        }
         totalAccountBalance[token] -= signedAmount;
-        if (token != settlementToken && balance == signedAmount) _removeHeld(accountId, token);
         IClearinghouse(clearinghouse).checkWithdrawal(accountId);
 
         IERC20(token).safeTransfer(msg.sender, amount);
@@ -118,13 +133,23 @@ contract Vault is IVault, AccessControl, ReentrancyGuardTransient {
     /// @inheritdoc IVault
     function fundInsurance(uint256 amount) external nonReentrant {
         _pull(settlementToken, amount);
-        insuranceBalance += amount;
+        _ledgers.insurance = (_ledgers.insurance + amount).toUint128();
         emit InsuranceFunded(msg.sender, amount);
     }
 
     /// @inheritdoc IVault
     function balanceOf(uint256 accountId, address token) external view returns (int256) {
-        return _balances[accountId][token];
+        return _balanceOf(accountId, token);
+    }
+
+    /// @inheritdoc IVault
+    function poolBalance() external view returns (uint256) {
+        return _ledgers.pool;
+    }
+
+    /// @inheritdoc IVault
+    function insuranceBalance() external view returns (uint256) {
+        return _ledgers.insurance;
     }
 
     /* LEDGER MOVES */
@@ -139,11 +164,10 @@ contract Vault is IVault, AccessControl, ReentrancyGuardTransient {
             revert VaultUnbalancedTransfer(accountDelta, poolDelta, insuranceDelta);
         }
         if (accountDelta != 0) {
-            _balances[accountId][settlementToken] += accountDelta;
+            _addSettlement(accountId, accountDelta);
             totalAccountBalance[settlementToken] += accountDelta;
         }
-        if (poolDelta != 0) poolBalance = _applyDelta(poolBalance, poolDelta, false);
-        if (insuranceDelta != 0) insuranceBalance = _applyDelta(insuranceBalance, insuranceDelta, true);
+        _applyLedgerDeltas(poolDelta, insuranceDelta);
     }
 
     /// @inheritdoc IVault
@@ -160,25 +184,26 @@ contract Vault is IVault, AccessControl, ReentrancyGuardTransient {
         if (accountDelta + reward + poolDelta + insuranceDelta != 0) {
             revert VaultUnbalancedLiquidation(accountDelta, keeperReward, poolDelta, insuranceDelta);
         }
-        _balances[accountId][settlementToken] += accountDelta;
-        if (reward != 0) _balances[keeperAccountId][settlementToken] += reward;
+        _addSettlement(accountId, accountDelta);
+        if (reward != 0) _addSettlement(keeperAccountId, reward);
         totalAccountBalance[settlementToken] += accountDelta + reward;
-        if (poolDelta != 0) poolBalance = _applyDelta(poolBalance, poolDelta, false);
-        if (insuranceDelta != 0) insuranceBalance = _applyDelta(insuranceBalance, insuranceDelta, true);
+        _applyLedgerDeltas(poolDelta, insuranceDelta);
     }
 
     /// @inheritdoc IVault
     function fundPool(address from, uint256 amount) external nonReentrant {
         if (msg.sender != liquidityPool) revert VaultUnauthorizedCaller(msg.sender);
-        poolBalance += amount;
+        _ledgers.pool = (_ledgers.pool + amount).toUint128();
         emit PoolFunded(from, amount);
     }
 
     /// @inheritdoc IVault
     function defundPool(address to, uint256 amount) external nonReentrant {
         if (msg.sender != liquidityPool) revert VaultUnauthorizedCaller(msg.sender);
-        if (poolBalance < amount) revert VaultInsufficientPoolBalance(poolBalance, amount);
-        poolBalance -= amount;
+        uint256 pool = _ledgers.pool;
+        if (pool < amount) revert VaultInsufficientPoolBalance(pool, amount);
+        // amount <= pool < 2^128.
+        _ledgers.pool = uint128(pool - amount);
         IERC20(settlementToken).safeTransfer(to, amount);
         emit PoolDefunded(to, amount);
     }
@@ -193,7 +218,7 @@ contract Vault is IVault, AccessControl, ReentrancyGuardTransient {
     {
         if (repayAmount == 0) revert VaultZeroAmount();
         CollateralConfig memory config = _collateralConfig(token);
-        int256 settlement = _balances[accountId][settlementToken];
+        int256 settlement = _accounts[accountId].settlementBalance;
         if (settlement >= 0) revert VaultNoDebt(accountId);
         IClearinghouse ch = IClearinghouse(clearinghouse);
         if (ch.positionCount(accountId) != 0 && !ch.isLiquidatable(accountId)) {
@@ -215,7 +240,7 @@ contract Vault is IVault, AccessControl, ReentrancyGuardTransient {
         }
 
         _pull(settlementToken, repaid);
-        _balances[accountId][settlementToken] = settlement + repaid.toInt256();
+        _accounts[accountId].settlementBalance = (settlement + repaid.toInt256()).toInt128();
         totalAccountBalance[settlementToken] += repaid.toInt256();
         _balances[accountId][token] -= seized.toInt256();
         totalAccountBalance[token] -= seized.toInt256();
@@ -226,18 +251,20 @@ contract Vault is IVault, AccessControl, ReentrancyGuardTransient {
 
     /// @inheritdoc IVault
     function settleBadDebt(uint256 accountId) external nonReentrant {
-        int256 settlement = _balances[accountId][settlementToken];
+        AccountLedger memory account = _accounts[accountId];
+        int256 settlement = account.settlementBalance;
         if (settlement >= 0) revert VaultNoDebt(accountId);
         uint256 positions = IClearinghouse(clearinghouse).positionCount(accountId);
-        uint256 held = _heldCollaterals[accountId];
+        uint256 held = account.heldCollaterals;
         if (positions != 0 || held != 0) revert VaultBadDebtNotSettleable(accountId, positions, Bitmap.popCount(held));
 
         uint256 badDebt = uint256(-settlement);
-        (uint256 insuranceDraw, uint256 poolWriteOff) = LossWaterfall.split(badDebt, insuranceBalance, poolBalance);
-        insuranceBalance -= insuranceDraw;
-        poolBalance -= poolWriteOff;
+        ProtocolLedgers memory ledgers = _ledgers;
+        (uint256 insuranceDraw, uint256 poolWriteOff) = LossWaterfall.split(badDebt, ledgers.insurance, ledgers.pool);
+        // Each draw is at most its ledger.
+        _ledgers = ProtocolLedgers(uint128(ledgers.pool - poolWriteOff), uint128(ledgers.insurance - insuranceDraw));
         int256 covered = (insuranceDraw + poolWriteOff).toInt256();
-        _balances[accountId][settlementToken] = settlement + covered;
+        _accounts[accountId].settlementBalance = (settlement + covered).toInt128();
         totalAccountBalance[settlementToken] += covered;
         emit BadDebtSettled(accountId, badDebt, insuranceDraw, poolWriteOff, badDebt - insuranceDraw - poolWriteOff);
     }
@@ -292,7 +319,7 @@ contract Vault is IVault, AccessControl, ReentrancyGuardTransient {
 
     /// @inheritdoc IVault
     function accountCollaterals(uint256 accountId) external view returns (address[] memory tokens) {
-        uint256 held = _heldCollaterals[accountId];
+        uint256 held = _accounts[accountId].heldCollaterals;
         tokens = new address[](Bitmap.popCount(held));
         for (uint256 i; held != 0; ++i) {
             tokens[i] = _collateralTokens[Bitmap.lowestBit(held)];
@@ -306,8 +333,9 @@ contract Vault is IVault, AccessControl, ReentrancyGuardTransient {
         view
         returns (int256 settlementBalance, uint256 otherCollateralValue, bool hasOtherCollateral)
     {
-        settlementBalance = _balances[accountId][settlementToken];
-        uint256 held = _heldCollaterals[accountId];
+        AccountLedger memory account = _accounts[accountId];
+        settlementBalance = account.settlementBalance;
+        uint256 held = account.heldCollaterals;
         hasOtherCollateral = held != 0;
         while (held != 0) {
             address token = _collateralTokens[Bitmap.lowestBit(held)];
@@ -330,9 +358,12 @@ contract Vault is IVault, AccessControl, ReentrancyGuardTransient {
             uint256 total = uint256(totalAccountBalance[token]) + amount;
             if (total > config.depositCap) revert VaultDepositCapExceeded(token, total, config.depositCap);
             if (_balances[accountId][token] == 0) _addHeld(accountId, config.index);
+            _pull(token, amount);
+            _balances[accountId][token] += signedAmount;
+        } else {
+            _pull(token, amount);
+            _addSettlement(accountId, signedAmount);
         }
-        _pull(token, amount);
-        _balances[accountId][token] += signedAmount;
         totalAccountBalance[token] += signedAmount;
         emit Deposited(accountId, token, msg.sender, amount);
     }
@@ -352,13 +383,34 @@ contract Vault is IVault, AccessControl, ReentrancyGuardTransient {
     }
 
     function _addHeld(uint256 accountId, uint8 index) private {
-        uint256 held = _heldCollaterals[accountId];
+        AccountLedger storage account = _accounts[accountId];
+        uint64 held = account.heldCollaterals;
         if (Bitmap.popCount(held) >= maxCollateralsPerAccount) revert VaultTooManyCollaterals(accountId, maxCollateralsPerAccount);
-        _heldCollaterals[accountId] = held | (uint256(1) << index);
+        // index < MAX_COLLATERAL_TOKENS = 64.
+        account.heldCollaterals = held | (uint64(1) << index);
     }
 
     function _removeHeld(uint256 accountId, address token) private {
-        _heldCollaterals[accountId] &= ~(uint256(1) << _collaterals[token].index);
+        _accounts[accountId].heldCollaterals &= ~(uint64(1) << _collaterals[token].index);
+    }
+
+    function _balanceOf(uint256 accountId, address token) private view returns (int256) {
+        return token == settlementToken ? _accounts[accountId].settlementBalance : _balances[accountId][token];
+    }
+
+    function _addSettlement(uint256 accountId, int256 delta) private {
+        AccountLedger storage account = _accounts[accountId];
+        account.settlementBalance = (account.settlementBalance + delta).toInt128();
+    }
+
+    /// @dev Applies signed deltas to the pool and insurance ledgers, neither of which can go negative.
+    function _applyLedgerDeltas(int256 poolDelta, int256 insuranceDelta) private {
+        if (poolDelta == 0 && insuranceDelta == 0) return;
+        ProtocolLedgers memory ledgers = _ledgers;
+        _ledgers = ProtocolLedgers(
+            _applyDelta(ledgers.pool, poolDelta, false).toUint128(),
+            _applyDelta(ledgers.insurance, insuranceDelta, true).toUint128()
+        );
     }
 
     function _setMaxCollateralsPerAccount(uint8 max) private {

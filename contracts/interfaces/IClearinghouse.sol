@@ -24,7 +24,8 @@ interface IClearinghouse {
     /// @param maxOpenInterest Cap on each side's open interest (base units).
     /// @param minPositionNotional A position is either 0 or at least this notional (USD).
     /// @param maxLiquidationNotionalPerWindow Cascade damping: notional (USD) that may be liquidated on this market
-    /// per `liquidationWindow`; accounts whose equity is already <= 0 are exempt.
+    /// per `liquidationWindow`; accounts whose equity is already <= 0 are exempt. At most `type(uint96).max`
+    /// (7.9e10 USD): it shares a storage slot with the window's usage.
     /// @param liquidationWindow Length of a liquidation window in seconds (fixed windows).
     struct MarketParams {
         bytes32 asset;
@@ -50,7 +51,7 @@ interface IClearinghouse {
     /// what remains (WAD).
     /// @param keeperShare Share of the liquidation penalty paid to the keeper (WAD).
     /// @param minKeeperReward Floor of the keeper reward (settlement-token units), never above the penalty.
-    /// @param maxKeeperReward Ceiling of the keeper reward (settlement-token units).
+    /// @param maxKeeperReward Ceiling of the keeper reward (settlement-token units), at most `type(uint96).max`.
     struct RiskParams {
         uint8 maxPositionsPerAccount;
         uint64 insuranceFeeShare;
@@ -132,6 +133,10 @@ interface IClearinghouse {
     event MarketParamsUpdated(uint256 indexed marketId, MarketParams params);
     /// @notice Emitted when the protocol-wide risk parameters change.
     event RiskParamsUpdated(RiskParams params);
+    /// @notice Emitted when the guardian `account` pauses risk-increasing trades (as OpenZeppelin's `Pausable`).
+    event Paused(address account);
+    /// @notice Emitted when the guardian `account` resumes risk-increasing trades.
+    event Unpaused(address account);
     /// @notice Emitted for every executed trade, with the numbers behind it.
     /// @param fee Total fee charged (USD, WAD, before conversion to settlement-token units).
     /// @param realizedPnl PnL realized by the closed part (USD, WAD).
@@ -218,6 +223,10 @@ interface IClearinghouse {
     error ClearinghouseLiquidationCapExceeded(uint256 marketId, uint256 used, uint256 notional, uint256 cap);
     /// @notice The pool's settlement balance cannot pay the profit this trade realizes.
     error ClearinghouseInsufficientPoolLiquidity(uint256 needed, uint256 available);
+    /// @notice A risk-increasing trade while paused, or `pause` while paused (as OpenZeppelin's `Pausable`).
+    error EnforcedPause();
+    /// @notice `unpause` while not paused.
+    error ExpectedPause();
 
     /* TRADING */
 
@@ -290,6 +299,16 @@ interface IClearinghouse {
     /// @notice A market's stored state: open interest, funding index as of its last accrual, and the aggregates
     /// behind the pool's NAV (`MarketLib.poolValue`).
     function marketState(uint256 marketId) external view returns (MarketState memory);
+
+    /// @notice What the open positions of every market are worth to the liquidity pool (USD, WAD), O(markets) from
+    /// the per-market aggregates (DESIGN §11): `Σ funding owed to the pool - Σ traders' unrealized PnL`, and what
+    /// they could claim from the pool's cash. Markets without open interest or owed funding read no price.
+    /// @return unrealizedValue The pool's unrealized value, rounded down.
+    /// @return traderClaims Σ over markets and sides of positive unrealized trader PnL, rounded up.
+    function poolExposure() external view returns (int256 unrealizedValue, uint256 traderClaims);
+
+    /// @notice Whether risk-increasing trades are paused.
+    function paused() external view returns (bool);
 
     /// @notice Reverts with `ClearinghouseInsufficientMargin` unless the account's equity is at least its initial
     /// margin. Called by the Vault after debiting a withdrawal.

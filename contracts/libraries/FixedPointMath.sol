@@ -12,33 +12,38 @@ library FixedPointMath {
     uint256 internal constant WAD = 1e18;
 
     function wMulDown(uint256 x, uint256 y) internal pure returns (uint256) {
-        return Math.mulDiv(x, y, WAD);
+        return mulDivDown(x, y, WAD);
     }
 
     function wMulUp(uint256 x, uint256 y) internal pure returns (uint256) {
-        return Math.mulDiv(x, y, WAD, Math.Rounding.Ceil);
+        return mulDivUp(x, y, WAD);
     }
 
     function mulDivDown(uint256 x, uint256 y, uint256 d) internal pure returns (uint256) {
         return Math.mulDiv(x, y, d);
     }
 
-    function mulDivUp(uint256 x, uint256 y, uint256 d) internal pure returns (uint256) {
-        return Math.mulDiv(x, y, d, Math.Rounding.Ceil);
+    /// @dev The floor plus one when the division leaves a remainder (checked: reverts past 2^256 - 1, like
+    /// `Math.mulDiv` with `Rounding.Ceil`).
+    function mulDivUp(uint256 x, uint256 y, uint256 d) internal pure returns (uint256 z) {
+        z = Math.mulDiv(x, y, d);
+        if (mulmod(x, y, d) != 0) ++z;
     }
 
     /// @dev `x * y / d` rounded toward -infinity; `d > 0`.
     function mulDivFloor(int256 x, int256 y, uint256 d) internal pure returns (int256) {
-        bool negative = (x < 0) != (y < 0);
-        uint256 m = Math.mulDiv(abs(x), abs(y), d, negative ? Math.Rounding.Ceil : Math.Rounding.Floor);
-        return negative ? -SafeCast.toInt256(m) : SafeCast.toInt256(m);
+        // A negative quotient rounds its magnitude up.
+        return (x < 0) != (y < 0)
+            ? -SafeCast.toInt256(mulDivUp(abs(x), abs(y), d))
+            : SafeCast.toInt256(mulDivDown(abs(x), abs(y), d));
     }
 
     /// @dev `x * y / d` rounded toward +infinity; `d > 0`.
     function mulDivCeil(int256 x, int256 y, uint256 d) internal pure returns (int256) {
-        bool negative = (x < 0) != (y < 0);
-        uint256 m = Math.mulDiv(abs(x), abs(y), d, negative ? Math.Rounding.Floor : Math.Rounding.Ceil);
-        return negative ? -SafeCast.toInt256(m) : SafeCast.toInt256(m);
+        // A negative quotient rounds its magnitude down.
+        return (x < 0) != (y < 0)
+            ? -SafeCast.toInt256(mulDivDown(abs(x), abs(y), d))
+            : SafeCast.toInt256(mulDivUp(abs(x), abs(y), d));
     }
 
     function wMulFloor(int256 x, int256 y) internal pure returns (int256) {

@@ -4,14 +4,17 @@ pragma solidity 0.8.28;
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {FixedPointMath} from "./FixedPointMath.sol";
 
-/// @notice One account's position on one market. Two storage slots.
+/// @notice One account's position on one market. Two storage slots: size and funding index, then open notional (the
+/// market's index is an `int128`, so is every copy of it). Both slots of an open position are non-zero whatever the
+/// index, so what writing them costs does not depend on the market's funding history (a gas estimate made before a
+/// market's first accrual still holds after it).
 /// @param size Signed base units (WAD), long > 0.
-/// @param openNotional Signed sum of entry notionals (USD, WAD); entry price = openNotional / size.
 /// @param lastFundingIndex The market's funding index when this position last settled funding.
+/// @param openNotional Signed sum of entry notionals (USD, WAD); entry price = openNotional / size.
 struct Position {
     int128 size;
+    int128 lastFundingIndex;
     int128 openNotional;
-    int256 lastFundingIndex;
 }
 
 /// @title PositionLib
@@ -64,6 +67,26 @@ library PositionLib {
     /// owes more or is owed less).
     function fundingOwed(int256 size, int256 fundingIndex, int256 lastFundingIndex) internal pure returns (int256) {
         return size.wMulCeil(fundingIndex - lastFundingIndex);
+    }
+
+    /// @notice The four margin terms of one position (DESIGN §9), each rounded as its own function rounds it:
+    /// `unrealizedPnl`, `fundingOwed`, and `marginRequirement` at `imf` and at `mmf`.
+    function marginTerms(
+        int256 size,
+        int256 openNotional,
+        int256 lastFundingIndex,
+        uint256 price,
+        int256 fundingIndex,
+        uint256 imf,
+        uint256 mmf
+    ) internal pure returns (int256 pnl, int256 funding, uint256 initialMargin, uint256 maintenanceMargin) {
+        uint256 sizeAbs = size.abs();
+        // size * price toward -infinity: a long's value rounds down, a short's liability rounds up.
+        pnl = (size > 0 ? sizeAbs.mulDivDown(price, 1e18).toInt256() : -sizeAbs.mulDivUp(price, 1e18).toInt256())
+            - openNotional;
+        funding = size.wMulCeil(fundingIndex - lastFundingIndex);
+        initialMargin = sizeAbs.mulDivUp(price * imf, 1e36);
+        maintenanceMargin = sizeAbs.mulDivUp(price * mmf, 1e36);
     }
 
     /// @notice Margin requirement `|size| * price * fraction`, rounded up (in favour of the protocol).

@@ -27,7 +27,7 @@ contract PriceOracle is IPriceOracle, AccessControl {
         if (config.feed == address(0)) revert OracleUnknownAsset(asset);
         if (_sequencerFeed != address(0)) _checkSequencer();
 
-        (, int256 answer,, uint256 updatedAt,) = AggregatorV3Interface(config.feed).latestRoundData();
+        (int256 answer, uint256 updatedAt) = _latestAnswer(config.feed);
         if (answer <= 0) revert OracleNonPositivePrice(asset, config.feed, answer);
         if (updatedAt == 0 || updatedAt > block.timestamp) {
             revert OracleInvalidTimestamp(asset, config.feed, updatedAt, block.timestamp);
@@ -36,9 +36,12 @@ contract PriceOracle is IPriceOracle, AccessControl {
             revert OracleStalePrice(asset, config.feed, updatedAt, config.heartbeat, block.timestamp);
         }
         // Exact for decimals <= 18; for more decimals the division truncates below 1 wei of a WAD price.
-        priceWad = config.decimals <= 18
-            ? uint256(answer) * 10 ** (18 - config.decimals)
-            : uint256(answer) / 10 ** (config.decimals - 18);
+        uint256 scale;
+        // decimals <= MAX_FEED_DECIMALS = 36, so the power is at most 10^18 and cannot overflow.
+        unchecked {
+            scale = 10 ** (config.decimals <= 18 ? 18 - config.decimals : config.decimals - 18);
+        }
+        priceWad = config.decimals <= 18 ? uint256(answer) * scale : uint256(answer) / scale;
         if (priceWad < config.minPrice || priceWad > config.maxPrice) {
             revert OraclePriceOutOfBounds(asset, config.feed, priceWad, config.minPrice, config.maxPrice);
         }
@@ -79,6 +82,24 @@ contract PriceOracle is IPriceOracle, AccessControl {
         _sequencerFeed = feed;
         _gracePeriod = gracePeriod;
         emit SequencerUptimeFeedSet(feed, gracePeriod);
+    }
+
+    /// @dev `latestRoundData()` of `feed`, reading only the two words used (answer, updatedAt); reverts with the
+    /// feed's own revert data if it reverts, and if it returns less than the five words of the interface.
+    function _latestAnswer(address feed) private view returns (int256 answer, uint256 updatedAt) {
+        bytes4 selector = AggregatorV3Interface.latestRoundData.selector;
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, selector)
+            let ok := staticcall(gas(), feed, ptr, 4, ptr, 0xa0)
+            if iszero(ok) {
+                returndatacopy(ptr, 0, returndatasize())
+                revert(ptr, returndatasize())
+            }
+            if lt(returndatasize(), 0xa0) { revert(0, 0) }
+            answer := mload(add(ptr, 0x20))
+            updatedAt := mload(add(ptr, 0x60))
+        }
     }
 
     /// @dev Chainlink L2 sequencer uptime feed: `answer == 0` up, `1` down; `startedAt` is when the status last

@@ -1,0 +1,259 @@
+/**
+ * The gas fixture: the whole protocol deployed by a dedicated deployer (so every address, hence every calldata byte,
+ * is the same on every run), 33 markets each priced by its own Chainlink-like proxy + aggregator pair
+ * (`contracts/mocks/ChainlinkFeedMock.sol`, ~15.7k gas per cold read like the real path), a funded pool, and two
+ * background traders holding a long and a short on every market, so each market is already traded (both sides open,
+ * a long skew accruing funding) when a measured transaction touches it.
+ *
+ * Every transaction goes through `send`, which mines it in its own block `STEP` seconds after the previous one: the
+ * figures depend on nothing but the code (no wall-clock time, no nonce history).
+ */
+import { ethers, network } from "hardhat";
+import type { ContractTransactionReceipt, ContractTransactionResponse } from "ethers";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import type {
+  Clearinghouse,
+  LiquidityPool,
+  MockAggregatorProxy,
+  MockERC20,
+  MockOCR2Aggregator,
+  PriceOracle,
+  Vault,
+} from "../../typechain-types";
+
+/** Markets listed: enough for a 32nd position next to 31 others and a 32-position liquidation. */
+export const MARKETS = 33;
+/** Seconds between consecutive blocks. */
+export const STEP = 12;
+/** Gas limit of every transaction (no estimation, so nothing depends on the pending block). */
+export const GAS_LIMIT = 15_000_000n;
+
+export const usdc = (amount: string | number): bigint => ethers.parseUnits(String(amount), 6);
+export const wad = (amount: string | number): bigint => ethers.parseUnits(String(amount), 18);
+export const feedAnswer = (usd: string | number): bigint => ethers.parseUnits(String(usd), 8);
+
+/** Every market's oracle price at the start (USD). */
+export const PRICE = 1_000;
+/** LP capital in the pool. */
+export const POOL_LIQUIDITY = usdc(10_000_000);
+
+const DEPLOYER_KEY = ethers.id("keel.gas.deployer");
+
+export const assetOf = (i: number): string => ethers.encodeBytes32String(`GAS${i}`);
+
+export const marketParams = (i: number) => ({
+  asset: assetOf(i),
+  imf: wad("0.1"),
+  mmf: wad("0.05"),
+  liquidationFee: wad("0.01"),
+  takerFee: wad("0.0005"),
+  makerFee: wad("0.0002"),
+  maxFundingRatePerDay: wad("0.1"),
+  skewScale: wad(1_000_000),
+  maxOpenInterest: wad(1_000_000),
+  minPositionNotional: wad(10),
+  maxLiquidationNotionalPerWindow: wad(1_000_000_000),
+  liquidationWindow: 300,
+});
+
+export const RISK = {
+  maxPositionsPerAccount: 64,
+  insuranceFeeShare: wad("0.2"),
+  maxOpenInterestToPool: wad(1),
+  liquidationBuffer: wad("0.25"),
+  keeperShare: wad("0.3"),
+  minKeeperReward: usdc(1),
+  maxKeeperReward: usdc(1_000),
+};
+
+/** Sends one transaction in its own block, `STEP` seconds after the latest, and returns its receipt. */
+export async function send(
+  tx: () => Promise<ContractTransactionResponse>,
+): Promise<ContractTransactionReceipt> {
+  await nextBlock();
+  const receipt = await (await tx()).wait();
+  if (receipt === null || receipt.status !== 1) throw new Error("gas fixture: transaction failed");
+  return receipt;
+}
+
+/** Gas used by one transaction sent through `send`. */
+export async function gasOf(tx: () => Promise<ContractTransactionResponse>): Promise<number> {
+  return Number((await send(tx)).gasUsed);
+}
+
+async function nextBlock(seconds = STEP) {
+  const latest = await ethers.provider.getBlock("latest");
+  await network.provider.send("evm_setNextBlockTimestamp", [latest!.timestamp + seconds]);
+}
+
+/** Lets `seconds` pass before the next transaction (in addition to its `STEP`). */
+export async function wait(seconds: number) {
+  const latest = await ethers.provider.getBlock("latest");
+  await network.provider.send("evm_setNextBlockTimestamp", [latest!.timestamp + seconds]);
+  await network.provider.send("evm_mine", []);
+}
+
+const overrides = { gasLimit: GAS_LIMIT };
+
+export interface GasSystem {
+  usdc: MockERC20;
+  oracle: PriceOracle;
+  vault: Vault;
+  clearinghouse: Clearinghouse;
+  pool: LiquidityPool;
+  aggregators: MockOCR2Aggregator[];
+  proxies: MockAggregatorProxy[];
+  admin: HardhatEthersSigner;
+  lp: HardhatEthersSigner;
+  /** Holds a long of 100 on every market. */
+  longs: HardhatEthersSigner;
+  /** Holds a short of 50 on every market. */
+  shorts: HardhatEthersSigner;
+  trader: HardhatEthersSigner;
+  keeper: HardhatEthersSigner;
+  /** Owners of the accounts of the batch view. */
+  others: HardhatEthersSigner[];
+}
+
+export async function gasFixture(): Promise<GasSystem> {
+  const signers = await ethers.getSigners();
+  const [, lp, longs, shorts, trader, keeper, ...others] = signers;
+  const admin = signers[0];
+  const deployer = new ethers.Wallet(DEPLOYER_KEY, ethers.provider);
+  if ((await ethers.provider.getTransactionCount(deployer.address)) !== 0) {
+    throw new Error("gas fixture: the deployer has been used already, so addresses would differ");
+  }
+  await network.provider.send("hardhat_setBalance", [deployer.address, ethers.toQuantity(wad(1_000_000))]);
+
+  const deploy = async <T>(name: string, args: unknown[]): Promise<T> => {
+    await nextBlock();
+    const factory = await ethers.getContractFactory(name, deployer);
+    const contract = await factory.deploy(...args, overrides);
+    await contract.waitForDeployment();
+    return contract as unknown as T;
+  };
+
+  const usdcToken = await deploy<MockERC20>("MockERC20", ["USD Coin (gas)", "USDC", 6]);
+  const oracle = await deploy<PriceOracle>("PriceOracle", [deployer.address]);
+  const vault = await deploy<Vault>("Vault", [
+    deployer.address,
+    await usdcToken.getAddress(),
+    await oracle.getAddress(),
+  ]);
+  const clearinghouse = await deploy<Clearinghouse>("Clearinghouse", [
+    deployer.address,
+    await vault.getAddress(),
+    await oracle.getAddress(),
+    RISK,
+  ]);
+  const pool = await deploy<LiquidityPool>("LiquidityPool", [
+    deployer.address,
+    await vault.getAddress(),
+    await clearinghouse.getAddress(),
+    86_400,
+    2 * 86_400,
+  ]);
+  await send(() => vault.connect(deployer).initialize(clearinghouse, pool, overrides));
+
+  const aggregators: MockOCR2Aggregator[] = [];
+  const proxies: MockAggregatorProxy[] = [];
+  for (let i = 0; i < MARKETS; i++) {
+    const aggregator = await deploy<MockOCR2Aggregator>("MockOCR2Aggregator", [8, feedAnswer(PRICE)]);
+    const proxy = await deploy<MockAggregatorProxy>("MockAggregatorProxy", [await aggregator.getAddress()]);
+    await send(() =>
+      oracle.connect(deployer).setFeed(assetOf(i), proxy, 86_400, wad(1), wad(10_000_000), overrides),
+    );
+    await send(() => clearinghouse.connect(deployer).addMarket(marketParams(i), overrides));
+    aggregators.push(aggregator);
+    proxies.push(proxy);
+  }
+
+  const sys: GasSystem = {
+    usdc: usdcToken,
+    oracle,
+    vault,
+    clearinghouse,
+    pool,
+    aggregators,
+    proxies,
+    admin,
+    lp,
+    longs,
+    shorts,
+    trader,
+    keeper,
+    others,
+  };
+
+  // The pool, and every trader's wallet funded and approved once (an approval is not what is measured).
+  await fund(sys, lp, POOL_LIQUIDITY * 2n, await pool.getAddress());
+  await send(() => pool.connect(lp).deposit(POOL_LIQUIDITY, lp.address, overrides));
+  for (const who of [longs, shorts, trader, keeper, ...others]) {
+    await fund(sys, who, usdc(100_000_000), await vault.getAddress());
+  }
+  // A running keeper: its subaccount 0, where rewards land, already holds a balance.
+  await deposit(sys, keeper, 0, usdc(100));
+  // Background: every market traded on both sides, skew long.
+  await deposit(sys, longs, 0, usdc(10_000_000));
+  await deposit(sys, shorts, 0, usdc(10_000_000));
+  for (let i = 0; i < MARKETS; i++) {
+    await trade(sys, longs, 0, i, wad(100));
+    await trade(sys, shorts, 0, i, -wad(50));
+  }
+  return sys;
+}
+
+export async function fund(sys: GasSystem, who: HardhatEthersSigner, amount: bigint, spender: string) {
+  await send(() => sys.usdc.connect(who).mint(who.address, amount, overrides));
+  await send(() => sys.usdc.connect(who).approve(spender, ethers.MaxUint256, overrides));
+}
+
+export function depositTx(sys: GasSystem, who: HardhatEthersSigner, subaccount: number, amount: bigint) {
+  return () => sys.vault.connect(who).deposit(subaccount, sys.usdc, amount, overrides);
+}
+
+export async function deposit(sys: GasSystem, who: HardhatEthersSigner, subaccount: number, amount: bigint) {
+  return send(depositTx(sys, who, subaccount, amount));
+}
+
+export function withdrawTx(sys: GasSystem, who: HardhatEthersSigner, subaccount: number, amount: bigint) {
+  return () => sys.vault.connect(who).withdraw(subaccount, sys.usdc, amount, overrides);
+}
+
+/** A trade with no price limit. */
+export function tradeTx(
+  sys: GasSystem,
+  who: HardhatEthersSigner,
+  subaccount: number,
+  marketId: number,
+  delta: bigint,
+) {
+  return () =>
+    sys.clearinghouse
+      .connect(who)
+      .trade(subaccount, marketId, delta, delta > 0n ? ethers.MaxUint256 : 0n, overrides);
+}
+
+export async function trade(
+  sys: GasSystem,
+  who: HardhatEthersSigner,
+  subaccount: number,
+  marketId: number,
+  delta: bigint,
+) {
+  return send(tradeTx(sys, who, subaccount, marketId, delta));
+}
+
+export function liquidateTx(sys: GasSystem, accountId: bigint) {
+  return () => sys.clearinghouse.connect(sys.keeper).liquidate(accountId, overrides);
+}
+
+/** Posts a new answer on market `i`'s aggregator. */
+export async function setPrice(sys: GasSystem, i: number, usd: string | number) {
+  return send(() => sys.aggregators[i].updateAnswer(feedAnswer(usd), overrides));
+}
+
+export const accountIdOf = (owner: string, subaccount: number | bigint = 0): bigint =>
+  (BigInt(owner) << 96n) | BigInt(subaccount);
+
+export { overrides };
