@@ -18,7 +18,12 @@ const SOLC_VERSION = "0.8.28";
 subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string }, _hre, runSuper) => {
   if (args.solcVersion !== SOLC_VERSION) return runSuper();
   const compilerPath = path.join(__dirname, "node_modules", "solc", "soljson.js");
-  return { compilerPath, isSolcJs: true, version: args.solcVersion, longVersion: `${args.solcVersion}+solcjs` };
+  return {
+    compilerPath,
+    isSolcJs: true,
+    version: args.solcVersion,
+    longVersion: `${args.solcVersion}+solcjs`,
+  };
 });
 
 /**

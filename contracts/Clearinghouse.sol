@@ -202,11 +202,12 @@ contract Clearinghouse is IClearinghouse, AccessControl, ReentrancyGuardTransien
     /* TRADING */
 
     /// @inheritdoc IClearinghouse
-    function trade(uint96 subaccount, uint256 marketId, int256 sizeDelta, uint256 acceptablePrice)
-        external
-        nonReentrant
-        returns (uint256 fillPrice)
-    {
+    function trade(
+        uint96 subaccount,
+        uint256 marketId,
+        int256 sizeDelta,
+        uint256 acceptablePrice
+    ) external nonReentrant returns (uint256 fillPrice) {
         uint256 accountId = AccountId.from(msg.sender, subaccount);
         TradeCalc memory c = _calcTrade(accountId, marketId, sizeDelta);
         fillPrice = c.fillPrice;
@@ -248,8 +249,11 @@ contract Clearinghouse is IClearinghouse, AccessControl, ReentrancyGuardTransien
             delete _positions[accountId][marketId];
             _openMarkets[accountId] &= ~(uint256(1) << marketId);
         } else {
-            _positions[accountId][marketId] =
-                Position(c.newSize.toInt128(), c.market.funding.index, c.newOpenNotional.toInt128());
+            _positions[accountId][marketId] = Position(
+                c.newSize.toInt128(),
+                c.market.funding.index,
+                c.newOpenNotional.toInt128()
+            );
             if (oldSize == 0) _openMarkets[accountId] |= uint256(1) << marketId;
         }
         vault.transferSettlement(accountId, c.accountDelta, c.poolDelta, c.insuranceDelta);
@@ -385,11 +389,11 @@ contract Clearinghouse is IClearinghouse, AccessControl, ReentrancyGuardTransien
     }
 
     /// @inheritdoc IClearinghouse
-    function previewTrade(uint256 accountId, uint256 marketId, int256 sizeDelta)
-        external
-        view
-        returns (uint256 fillPrice, uint256 fee, AccountState memory afterTrade)
-    {
+    function previewTrade(
+        uint256 accountId,
+        uint256 marketId,
+        int256 sizeDelta
+    ) external view returns (uint256 fillPrice, uint256 fee, AccountState memory afterTrade) {
         TradeCalc memory c = _calcTrade(accountId, marketId, sizeDelta);
         (, afterTrade) = _tradeStates(accountId, marketId, c);
         return (c.fillPrice, c.fee, afterTrade);
@@ -428,15 +432,16 @@ contract Clearinghouse is IClearinghouse, AccessControl, ReentrancyGuardTransien
     /// @inheritdoc IClearinghouse
     function riskParams() external view returns (RiskParams memory) {
         RiskConfig memory r = _risk;
-        return RiskParams({
-            maxPositionsPerAccount: r.maxPositionsPerAccount,
-            insuranceFeeShare: r.insuranceFeeShare,
-            maxOpenInterestToPool: r.maxOpenInterestToPool,
-            liquidationBuffer: r.liquidationBuffer,
-            keeperShare: r.keeperShare,
-            minKeeperReward: r.minKeeperReward,
-            maxKeeperReward: r.maxKeeperReward
-        });
+        return
+            RiskParams({
+                maxPositionsPerAccount: r.maxPositionsPerAccount,
+                insuranceFeeShare: r.insuranceFeeShare,
+                maxOpenInterestToPool: r.maxOpenInterestToPool,
+                liquidationBuffer: r.liquidationBuffer,
+                keeperShare: r.keeperShare,
+                minKeeperReward: r.minKeeperReward,
+                maxKeeperReward: r.maxKeeperReward
+            });
     }
 
     /// @inheritdoc IClearinghouse
@@ -449,17 +454,18 @@ contract Clearinghouse is IClearinghouse, AccessControl, ReentrancyGuardTransien
         _marketParams(marketId);
         Market memory m = _marketStates[marketId];
         LiquidationWindow memory w = _configs[marketId].window;
-        return MarketState({
-            longOpenInterest: m.long.openInterest,
-            shortOpenInterest: m.short.openInterest,
-            fundingIndex: m.funding.index,
-            lastFundingTime: m.funding.lastTime,
-            liquidationWindowStart: w.start,
-            longOpenNotional: m.long.openNotional,
-            shortOpenNotional: m.short.openNotional,
-            sizeTimesLastIndexSum: m.sizeTimesLastIndexSum(),
-            liquidatedInWindow: w.used
-        });
+        return
+            MarketState({
+                longOpenInterest: m.long.openInterest,
+                shortOpenInterest: m.short.openInterest,
+                fundingIndex: m.funding.index,
+                lastFundingTime: m.funding.lastTime,
+                liquidationWindowStart: w.start,
+                longOpenNotional: m.long.openNotional,
+                shortOpenNotional: m.short.openNotional,
+                sizeTimesLastIndexSum: m.sizeTimesLastIndexSum(),
+                liquidatedInWindow: w.used
+            });
     }
 
     /// @inheritdoc IClearinghouse
@@ -537,11 +543,11 @@ contract Clearinghouse is IClearinghouse, AccessControl, ReentrancyGuardTransien
     /* TRADE COMPUTATION */
 
     /// @dev Load and compute (DESIGN §7 steps 1–4) without writing anything, so `trade` and `previewTrade` agree.
-    function _calcTrade(uint256 accountId, uint256 marketId, int256 sizeDelta)
-        private
-        view
-        returns (TradeCalc memory c)
-    {
+    function _calcTrade(
+        uint256 accountId,
+        uint256 marketId,
+        int256 sizeDelta
+    ) private view returns (TradeCalc memory c) {
         if (sizeDelta == 0) revert ClearinghouseZeroSizeDelta();
         MarketConfig storage cfg = _configs[marketId];
         if (cfg.asset == bytes32(0)) revert ClearinghouseUnknownMarket(marketId);
@@ -570,8 +576,12 @@ contract Clearinghouse is IClearinghouse, AccessControl, ReentrancyGuardTransien
         if (fill <= 0) revert ClearinghouseInvalidFillPrice(fill);
         c.fillPrice = uint256(fill);
         c.fee = MarketLib.tradeFee(skew, sizeDelta, c.fillPrice, tc.makerFee, tc.takerFee);
-        (c.newSize, c.newOpenNotional, c.realizedPnl) =
-            PositionLib.applyFill(oldSize, c.oldPosition.openNotional, sizeDelta, c.fillPrice);
+        (c.newSize, c.newOpenNotional, c.realizedPnl) = PositionLib.applyFill(
+            oldSize,
+            c.oldPosition.openNotional,
+            sizeDelta,
+            c.fillPrice
+        );
         c.market.replacePosition(
             oldSize,
             c.oldPosition.openNotional,
@@ -589,15 +599,15 @@ contract Clearinghouse is IClearinghouse, AccessControl, ReentrancyGuardTransien
         c.accountDelta = (c.realizedPnl - c.fundingOwed).divFloor(_toWad) - feeUnits.toInt256();
         c.insuranceDelta = insuranceUnits;
         c.poolDelta = -c.accountDelta - insuranceUnits;
-        (c.balanceBefore, c.otherCollateralValue,) = vault.accountCollateral(accountId);
+        (c.balanceBefore, c.otherCollateralValue, ) = vault.accountCollateral(accountId);
     }
 
     /// @dev The account before and after the trade, from one pass over its other positions.
-    function _tradeStates(uint256 accountId, uint256 marketId, TradeCalc memory c)
-        private
-        view
-        returns (AccountState memory before, AccountState memory afterTrade)
-    {
+    function _tradeStates(
+        uint256 accountId,
+        uint256 marketId,
+        TradeCalc memory c
+    ) private view returns (AccountState memory before, AccountState memory afterTrade) {
         QuoteCache memory none;
         Totals memory others = _sumPositions(accountId, marketId, none);
         Totals memory t = _copy(others);
@@ -643,7 +653,11 @@ contract Clearinghouse is IClearinghouse, AccessControl, ReentrancyGuardTransien
             _quoteInto(leg.quote, leg.marketId);
             leg.position = _positions[accountId][leg.marketId];
             leg.fundingOwed = _addPosition(
-                t, leg.position.size, leg.position.openNotional, leg.position.lastFundingIndex, leg.quote
+                t,
+                leg.position.size,
+                leg.position.openNotional,
+                leg.position.lastFundingIndex,
+                leg.quote
             );
             fullPenalty += PositionLib.marginRequirement(leg.position.size, leg.quote.price, leg.quote.liquidationFee);
         }
@@ -665,8 +679,12 @@ contract Clearinghouse is IClearinghouse, AccessControl, ReentrancyGuardTransien
             leg.sizeClosed = size > 0 ? closedAbs.toInt256() : -closedAbs.toInt256();
             leg.notionalClosed = closedAbs.wMulDown(leg.quote.price);
             plan.notionalClosed += leg.notionalClosed;
-            (leg.newSize, leg.newOpenNotional, leg.realizedPnl) =
-                PositionLib.applyFill(size, leg.position.openNotional, -leg.sizeClosed, leg.quote.price);
+            (leg.newSize, leg.newOpenNotional, leg.realizedPnl) = PositionLib.applyFill(
+                size,
+                leg.position.openNotional,
+                -leg.sizeClosed,
+                leg.quote.price
+            );
             pnl += leg.realizedPnl - leg.fundingOwed;
             if (plan.capAllows && plan.before.equity > 0) _checkLiquidationCap(plan, leg);
         }
@@ -773,7 +791,11 @@ contract Clearinghouse is IClearinghouse, AccessControl, ReentrancyGuardTransien
         uint256 marketId = leg.marketId;
         MarketConfig storage cfg = _configs[marketId];
         _marketStates[marketId].reducePosition(
-            leg.position, leg.quote.index, leg.newSize, leg.newOpenNotional, cfg.skew.skewScale
+            leg.position,
+            leg.quote.index,
+            leg.newSize,
+            leg.newOpenNotional,
+            cfg.skew.skewScale
         );
 
         LiquidationWindow memory w = cfg.window;
@@ -790,28 +812,29 @@ contract Clearinghouse is IClearinghouse, AccessControl, ReentrancyGuardTransien
         if (leg.newSize == 0) {
             delete _positions[accountId][marketId];
         } else {
-            _positions[accountId][marketId] =
-                Position(leg.newSize.toInt128(), int128(leg.quote.index), leg.newOpenNotional.toInt128());
+            _positions[accountId][marketId] = Position(
+                leg.newSize.toInt128(),
+                int128(leg.quote.index),
+                leg.newOpenNotional.toInt128()
+            );
         }
-        emit PositionLiquidated(
-            accountId, marketId, leg.sizeClosed, leg.quote.price, leg.realizedPnl, leg.fundingOwed
-        );
+        emit PositionLiquidated(accountId, marketId, leg.sizeClosed, leg.quote.price, leg.realizedPnl, leg.fundingOwed);
     }
 
     /* MARGIN */
 
     function _accountState(uint256 accountId, QuoteCache memory cache) private view returns (AccountState memory) {
-        (int256 balance, uint256 otherValue,) = vault.accountCollateral(accountId);
+        (int256 balance, uint256 otherValue, ) = vault.accountCollateral(accountId);
         return _finalize(balance, otherValue, _sumPositions(accountId, NO_MARKET, cache));
     }
 
     /// @dev Σ of the margin terms of the account's positions, skipping `excludedMarket`; each market's price is read
     /// once (once per batch with a `cache`) and its funding accrued to now in memory.
-    function _sumPositions(uint256 accountId, uint256 excludedMarket, QuoteCache memory cache)
-        private
-        view
-        returns (Totals memory t)
-    {
+    function _sumPositions(
+        uint256 accountId,
+        uint256 excludedMarket,
+        QuoteCache memory cache
+    ) private view returns (Totals memory t) {
         uint256 map = _openMarkets[accountId];
         if (excludedMarket < MAX_MARKETS) map &= ~(uint256(1) << excludedMarket);
         bool cached = cache.quotes.length != 0;
@@ -839,11 +862,13 @@ contract Clearinghouse is IClearinghouse, AccessControl, ReentrancyGuardTransien
     }
 
     /// @dev Adds one position's margin terms to `t`; returns the funding it owes.
-    function _addPosition(Totals memory t, int256 size, int256 openNotional, int256 lastIndex, Quote memory q)
-        private
-        pure
-        returns (int256 funding)
-    {
+    function _addPosition(
+        Totals memory t,
+        int256 size,
+        int256 openNotional,
+        int256 lastIndex,
+        Quote memory q
+    ) private pure returns (int256 funding) {
         if (size == 0) return 0;
         int256 pnl;
         uint256 im;
@@ -856,11 +881,11 @@ contract Clearinghouse is IClearinghouse, AccessControl, ReentrancyGuardTransien
     }
 
     /// @dev DESIGN §9 from a settlement balance and position totals.
-    function _finalize(int256 settlementBalance, uint256 otherCollateralValue, Totals memory t)
-        private
-        view
-        returns (AccountState memory s)
-    {
+    function _finalize(
+        int256 settlementBalance,
+        uint256 otherCollateralValue,
+        Totals memory t
+    ) private view returns (AccountState memory s) {
         s.collateralValue = settlementBalance * int256(_toWad) + otherCollateralValue.toInt256();
         s.unrealizedPnl = t.unrealizedPnl;
         s.pendingFunding = t.pendingFunding;
@@ -888,10 +913,12 @@ contract Clearinghouse is IClearinghouse, AccessControl, ReentrancyGuardTransien
         _fillQuote(q, cfg, _marketStates[marketId].funding, oracle.price(cfg.asset));
     }
 
-    function _fillQuote(Quote memory q, MarketConfig storage cfg, MarketFunding memory funding, uint256 price)
-        private
-        view
-    {
+    function _fillQuote(
+        Quote memory q,
+        MarketConfig storage cfg,
+        MarketFunding memory funding,
+        uint256 price
+    ) private view {
         MarginConfig memory mc = cfg.margin;
         q.price = price;
         q.imf = mc.imf;
@@ -905,20 +932,21 @@ contract Clearinghouse is IClearinghouse, AccessControl, ReentrancyGuardTransien
     function _marketParams(uint256 marketId) private view returns (MarketParams memory) {
         MarketConfig memory cfg = _configs[marketId];
         if (cfg.asset == bytes32(0)) revert ClearinghouseUnknownMarket(marketId);
-        return MarketParams({
-            asset: cfg.asset,
-            imf: cfg.margin.imf,
-            mmf: cfg.margin.mmf,
-            liquidationFee: cfg.margin.liquidationFee,
-            takerFee: cfg.trade.takerFee,
-            makerFee: cfg.trade.makerFee,
-            maxFundingRatePerDay: cfg.margin.maxFundingRatePerDay,
-            skewScale: cfg.skew.skewScale,
-            maxOpenInterest: cfg.trade.maxOpenInterest,
-            minPositionNotional: cfg.skew.minPositionNotional,
-            maxLiquidationNotionalPerWindow: cfg.window.cap,
-            liquidationWindow: cfg.window.length
-        });
+        return
+            MarketParams({
+                asset: cfg.asset,
+                imf: cfg.margin.imf,
+                mmf: cfg.margin.mmf,
+                liquidationFee: cfg.margin.liquidationFee,
+                takerFee: cfg.trade.takerFee,
+                makerFee: cfg.trade.makerFee,
+                maxFundingRatePerDay: cfg.margin.maxFundingRatePerDay,
+                skewScale: cfg.skew.skewScale,
+                maxOpenInterest: cfg.trade.maxOpenInterest,
+                minPositionNotional: cfg.skew.minPositionNotional,
+                maxLiquidationNotionalPerWindow: cfg.window.cap,
+                liquidationWindow: cfg.window.length
+            });
     }
 
     /// @dev Lists market `marketId` (`listing`) or updates its parameters: one body for both, so the validation, the

@@ -4,7 +4,6 @@ pragma solidity 0.8.28;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
-import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
@@ -47,10 +46,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, Pausable, Reen
         IClearinghouse clearinghouse_,
         uint64 withdrawalDelay_,
         uint64 withdrawalWindow_
-    )
-        ERC20("Keel Liquidity Pool", "keelLP")
-        ERC4626(IERC20(vault_.settlementToken()))
-    {
+    ) ERC20("Keel Liquidity Pool", "keelLP") ERC4626(IERC20(vault_.settlementToken())) {
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(Roles.RISK_ADMIN, admin);
         _grantRole(Roles.GUARDIAN, admin);
@@ -65,7 +61,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, Pausable, Reen
     /// @notice Net asset value: pool ledger + funding owed to the pool - traders' unrealized PnL, floored at 0.
     /// @dev Rounds down: the pool is never valued above what it holds.
     function totalAssets() public view override(ERC4626, IERC4626) returns (uint256) {
-        (int256 unrealizedValue,) = poolExposure();
+        (int256 unrealizedValue, ) = poolExposure();
         int256 value = (vault.poolBalance() * _toWad).toInt256() + unrealizedValue;
         return value <= 0 ? 0 : uint256(value) / _toWad;
     }
@@ -92,45 +88,37 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, Pausable, Reen
         return Math.min(_maturedShares(owner), liquidShares);
     }
 
-    function deposit(uint256 assets, address receiver)
-        public
-        override(ERC4626, IERC4626)
-        nonReentrant
-        whenNotPaused
-        returns (uint256)
-    {
+    function deposit(
+        uint256 assets,
+        address receiver
+    ) public override(ERC4626, IERC4626) nonReentrant whenNotPaused returns (uint256) {
         return super.deposit(assets, receiver);
     }
 
-    function mint(uint256 shares, address receiver)
-        public
-        override(ERC4626, IERC4626)
-        nonReentrant
-        whenNotPaused
-        returns (uint256)
-    {
+    function mint(
+        uint256 shares,
+        address receiver
+    ) public override(ERC4626, IERC4626) nonReentrant whenNotPaused returns (uint256) {
         return super.mint(shares, receiver);
     }
 
     /// @dev Only escrowed, matured shares; reverts with the specific reason rather than a bare limit.
-    function withdraw(uint256 assets, address receiver, address owner)
-        public
-        override(ERC4626, IERC4626)
-        nonReentrant
-        returns (uint256 shares)
-    {
+    function withdraw(
+        uint256 assets,
+        address receiver,
+        address owner
+    ) public override(ERC4626, IERC4626) nonReentrant returns (uint256 shares) {
         shares = previewWithdraw(assets);
         _checkExit(owner, shares, assets);
         _withdraw(_msgSender(), receiver, owner, assets, shares);
     }
 
     /// @dev Only escrowed, matured shares; reverts with the specific reason rather than a bare limit.
-    function redeem(uint256 shares, address receiver, address owner)
-        public
-        override(ERC4626, IERC4626)
-        nonReentrant
-        returns (uint256 assets)
-    {
+    function redeem(
+        uint256 shares,
+        address receiver,
+        address owner
+    ) public override(ERC4626, IERC4626) nonReentrant returns (uint256 assets) {
         assets = previewRedeem(shares);
         _checkExit(owner, shares, assets);
         _withdraw(_msgSender(), receiver, owner, assets, shares);
@@ -211,10 +199,13 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, Pausable, Reen
     }
 
     /// @dev Burns escrowed shares and pays from the pool ledger.
-    function _withdraw(address caller, address receiver, address owner, uint256 assets, uint256 shares)
-        internal
-        override
-    {
+    function _withdraw(
+        address caller,
+        address receiver,
+        address owner,
+        uint256 assets,
+        uint256 shares
+    ) internal override {
         if (caller != owner) _spendAllowance(owner, caller, shares);
         _requests[owner].shares -= shares.toUint128();
         _burn(address(this), shares);

@@ -155,10 +155,12 @@ contract Vault is IVault, AccessControl, ReentrancyGuardTransient {
     /* LEDGER MOVES */
 
     /// @inheritdoc IVault
-    function transferSettlement(uint256 accountId, int256 accountDelta, int256 poolDelta, int256 insuranceDelta)
-        external
-        nonReentrant
-    {
+    function transferSettlement(
+        uint256 accountId,
+        int256 accountDelta,
+        int256 poolDelta,
+        int256 insuranceDelta
+    ) external nonReentrant {
         if (msg.sender != clearinghouse) revert VaultUnauthorizedCaller(msg.sender);
         if (accountDelta + poolDelta + insuranceDelta != 0) {
             revert VaultUnbalancedTransfer(accountDelta, poolDelta, insuranceDelta);
@@ -211,11 +213,11 @@ contract Vault is IVault, AccessControl, ReentrancyGuardTransient {
     /* COLLATERAL LIQUIDATION AND BAD DEBT */
 
     /// @inheritdoc IVault
-    function liquidateCollateral(uint256 accountId, address token, uint256 repayAmount)
-        external
-        nonReentrant
-        returns (uint256 repaid, uint256 seized)
-    {
+    function liquidateCollateral(
+        uint256 accountId,
+        address token,
+        uint256 repayAmount
+    ) external nonReentrant returns (uint256 repaid, uint256 seized) {
         if (repayAmount == 0) revert VaultZeroAmount();
         CollateralConfig memory config = _collateralConfig(token);
         int256 settlement = _accounts[accountId].settlementBalance;
@@ -272,10 +274,13 @@ contract Vault is IVault, AccessControl, ReentrancyGuardTransient {
     /* COLLATERAL REGISTRY */
 
     /// @inheritdoc IVault
-    function setCollateral(address token, bytes32 asset, uint64 weight, uint64 liquidationDiscount, uint128 depositCap)
-        external
-        onlyRole(Roles.RISK_ADMIN)
-    {
+    function setCollateral(
+        address token,
+        bytes32 asset,
+        uint64 weight,
+        uint64 liquidationDiscount,
+        uint128 depositCap
+    ) external onlyRole(Roles.RISK_ADMIN) {
         if (token == settlementToken || token == address(0)) {
             revert VaultInvalidCollateralParameter(token, "token", uint160(token));
         }
@@ -328,11 +333,9 @@ contract Vault is IVault, AccessControl, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IVault
-    function accountCollateral(uint256 accountId)
-        external
-        view
-        returns (int256 settlementBalance, uint256 otherCollateralValue, bool hasOtherCollateral)
-    {
+    function accountCollateral(
+        uint256 accountId
+    ) external view returns (int256 settlementBalance, uint256 otherCollateralValue, bool hasOtherCollateral) {
         AccountLedger memory account = _accounts[accountId];
         settlementBalance = account.settlementBalance;
         uint256 held = account.heldCollaterals;
@@ -343,8 +346,10 @@ contract Vault is IVault, AccessControl, ReentrancyGuardTransient {
             CollateralConfig memory config = _collaterals[token];
             uint256 balance = uint256(_balances[accountId][token]);
             // balance * price * weight / 10^decimals, rounded down (collateral value rounds against the account).
-            otherCollateralValue +=
-                (balance * oracle.price(config.asset)).mulDivDown(config.weight, 10 ** config.decimals * WAD);
+            otherCollateralValue += (balance * oracle.price(config.asset)).mulDivDown(
+                config.weight,
+                10 ** config.decimals * WAD
+            );
         }
     }
 
@@ -385,7 +390,8 @@ contract Vault is IVault, AccessControl, ReentrancyGuardTransient {
     function _addHeld(uint256 accountId, uint8 index) private {
         AccountLedger storage account = _accounts[accountId];
         uint64 held = account.heldCollaterals;
-        if (Bitmap.popCount(held) >= maxCollateralsPerAccount) revert VaultTooManyCollaterals(accountId, maxCollateralsPerAccount);
+        if (Bitmap.popCount(held) >= maxCollateralsPerAccount)
+            revert VaultTooManyCollaterals(accountId, maxCollateralsPerAccount);
         // index < MAX_COLLATERAL_TOKENS = 64.
         account.heldCollaterals = held | (uint64(1) << index);
     }
@@ -420,7 +426,6 @@ contract Vault is IVault, AccessControl, ReentrancyGuardTransient {
         maxCollateralsPerAccount = max;
         emit MaxCollateralsPerAccountSet(max);
     }
-
 
     /// @dev Applies a signed delta to an unsigned ledger that can never go negative (v3-core `addDelta`).
     function _applyDelta(uint256 balance, int256 delta, bool insurance) private pure returns (uint256) {

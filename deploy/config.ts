@@ -76,8 +76,22 @@ export const DEFAULT_RISK: RiskConfig = {
 
 /** Local mock feeds: 8 decimals like Chainlink's USD feeds, a 24 h heartbeat, wide sanity bounds. */
 export const LOCAL_FEEDS = [
-  { symbol: "ETH", decimals: 8, initialAnswer: 3_000n * 10n ** 8n, heartbeat: 86_400, minPrice: wad(1), maxPrice: wad(1_000_000) },
-  { symbol: "BTC", decimals: 8, initialAnswer: 60_000n * 10n ** 8n, heartbeat: 86_400, minPrice: wad(1), maxPrice: wad(10_000_000) },
+  {
+    symbol: "ETH",
+    decimals: 8,
+    initialAnswer: 3_000n * 10n ** 8n,
+    heartbeat: 86_400,
+    minPrice: wad(1),
+    maxPrice: wad(1_000_000),
+  },
+  {
+    symbol: "BTC",
+    decimals: 8,
+    initialAnswer: 60_000n * 10n ** 8n,
+    heartbeat: 86_400,
+    minPrice: wad(1),
+    maxPrice: wad(10_000_000),
+  },
 ];
 
 /** LP withdrawal delay of the local stack, and how long a matured request stays usable (seconds). */
@@ -112,6 +126,20 @@ export interface CollateralConfig {
 
 /** Non-settlement collateral of the local stack: a WETH-like and a WBTC-like mock token. */
 export const LOCAL_COLLATERALS: CollateralConfig[] = [
-  { symbol: "WETH", asset: "ETH", decimals: 18, weight: wad("0.8"), liquidationDiscount: wad("0.05"), depositCap: 10_000n * 10n ** 18n },
-  { symbol: "WBTC", asset: "BTC", decimals: 8, weight: wad("0.75"), liquidationDiscount: wad("0.05"), depositCap: 500n * 10n ** 8n },
+  {
+    symbol: "WETH",
+    asset: "ETH",
+    decimals: 18,
+    weight: wad("0.8"),
+    liquidationDiscount: wad("0.05"),
+    depositCap: 10_000n * 10n ** 18n,
+  },
+  {
+    symbol: "WBTC",
+    asset: "BTC",
+    decimals: 8,
+    weight: wad("0.75"),
+    liquidationDiscount: wad("0.05"),
+    depositCap: 500n * 10n ** 8n,
+  },
 ];

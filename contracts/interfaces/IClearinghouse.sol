@@ -237,9 +237,12 @@ interface IClearinghouse {
     /// reducing trades are accepted.
     /// @param acceptablePrice Worst fill accepted: a maximum for buys, a minimum for sells (WAD).
     /// @return fillPrice The fill price (WAD).
-    function trade(uint96 subaccount, uint256 marketId, int256 sizeDelta, uint256 acceptablePrice)
-        external
-        returns (uint256 fillPrice);
+    function trade(
+        uint96 subaccount,
+        uint256 marketId,
+        int256 sizeDelta,
+        uint256 acceptablePrice
+    ) external returns (uint256 fillPrice);
 
     /// @notice Liquidates an account whose equity is below its maintenance margin (DESIGN §10). Anyone may call.
     /// @dev Closes the same fraction `f = min(1, (M' - E) / (M' - L))` of every position at the oracle price, with
@@ -270,10 +273,11 @@ interface IClearinghouse {
 
     /// @notice What `trade` would do now: fill price, fee (USD, WAD) and the account's state after it.
     /// @dev Runs the same computation as `trade` without its checks of caps and margin.
-    function previewTrade(uint256 accountId, uint256 marketId, int256 sizeDelta)
-        external
-        view
-        returns (uint256 fillPrice, uint256 fee, AccountState memory afterTrade);
+    function previewTrade(
+        uint256 accountId,
+        uint256 marketId,
+        int256 sizeDelta
+    ) external view returns (uint256 fillPrice, uint256 fee, AccountState memory afterTrade);
 
     /// @notice Number of open positions of the account.
     function positionCount(uint256 accountId) external view returns (uint256);

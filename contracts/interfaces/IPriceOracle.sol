@@ -21,7 +21,14 @@ interface IPriceOracle {
     }
 
     /// @notice Emitted when an asset's feed is set or replaced.
-    event FeedSet(bytes32 indexed asset, address indexed feed, uint32 heartbeat, uint8 decimals, uint128 minPrice, uint128 maxPrice);
+    event FeedSet(
+        bytes32 indexed asset,
+        address indexed feed,
+        uint32 heartbeat,
+        uint8 decimals,
+        uint128 minPrice,
+        uint128 maxPrice
+    );
     /// @notice Emitted when the L2 sequencer uptime feed or its grace period is set (`feed == 0` disables it).
     event SequencerUptimeFeedSet(address indexed feed, uint32 gracePeriod);
 
@@ -38,7 +45,12 @@ interface IPriceOracle {
     /// @notice The L2 sequencer uptime feed reports the sequencer down (`answer == 1`).
     error OracleSequencerDown(address sequencerFeed, int256 answer);
     /// @notice The sequencer came back up too recently: `block.timestamp - startedAt <= gracePeriod`.
-    error OracleSequencerGracePeriod(address sequencerFeed, uint256 startedAt, uint256 gracePeriod, uint256 blockTimestamp);
+    error OracleSequencerGracePeriod(
+        address sequencerFeed,
+        uint256 startedAt,
+        uint256 gracePeriod,
+        uint256 blockTimestamp
+    );
     /// @notice The sequencer uptime feed returned an uninitialised round (`startedAt == 0`).
     error OracleSequencerInvalidRound(address sequencerFeed);
     /// @notice A feed configuration is invalid; `name` is the offending parameter.

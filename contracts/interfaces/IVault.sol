@@ -88,7 +88,12 @@ interface IVault {
     /// @notice A ledger transfer whose deltas do not sum to zero.
     error VaultUnbalancedTransfer(int256 accountDelta, int256 poolDelta, int256 insuranceDelta);
     /// @notice A liquidation settlement whose deltas do not sum to zero.
-    error VaultUnbalancedLiquidation(int256 accountDelta, uint256 keeperReward, int256 poolDelta, int256 insuranceDelta);
+    error VaultUnbalancedLiquidation(
+        int256 accountDelta,
+        uint256 keeperReward,
+        int256 poolDelta,
+        int256 insuranceDelta
+    );
     /// @notice Only the Clearinghouse or the LiquidityPool may call this.
     error VaultUnauthorizedCaller(address caller);
     /// @notice The Clearinghouse and pool are already wired, or a zero address was given.
@@ -115,9 +120,11 @@ interface IVault {
     /// discount. Never blocked by pause.
     /// @return repaid Settlement tokens taken from the caller.
     /// @return seized Collateral tokens sent to the caller.
-    function liquidateCollateral(uint256 accountId, address token, uint256 repayAmount)
-        external
-        returns (uint256 repaid, uint256 seized);
+    function liquidateCollateral(
+        uint256 accountId,
+        address token,
+        uint256 repayAmount
+    ) external returns (uint256 repaid, uint256 seized);
 
     /// @notice Runs the loss waterfall on an account with no positions, no other collateral and a negative
     /// settlement balance: the insurance fund pays first, then the pool. Anyone may call.
@@ -126,8 +133,13 @@ interface IVault {
     /// @notice Lists or updates a collateral token. Risk admin only.
     /// @dev Bounds: 0 < weight <= 1, liquidationDiscount <= 50% and weight * (1 + liquidationDiscount) <= 1 (so a
     /// collateral liquidation never lowers the account's equity), the asset has a feed, at most 64 tokens.
-    function setCollateral(address token, bytes32 asset, uint64 weight, uint64 liquidationDiscount, uint128 depositCap)
-        external;
+    function setCollateral(
+        address token,
+        bytes32 asset,
+        uint64 weight,
+        uint64 liquidationDiscount,
+        uint128 depositCap
+    ) external;
 
     /// @notice Sets the bound on collateral tokens one account may hold (1 to 16). Risk admin only.
     function setMaxCollateralsPerAccount(uint8 max) external;
@@ -143,10 +155,9 @@ interface IVault {
 
     /// @notice The account's settlement balance, the haircut value of its other collateral (USD, WAD, rounded
     /// down) and whether it holds any. Prices only the tokens the account holds.
-    function accountCollateral(uint256 accountId)
-        external
-        view
-        returns (int256 settlementBalance, uint256 otherCollateralValue, bool hasOtherCollateral);
+    function accountCollateral(
+        uint256 accountId
+    ) external view returns (int256 settlementBalance, uint256 otherCollateralValue, bool hasOtherCollateral);
 
     /// @notice Adds `amount` settlement tokens from the caller to the insurance fund (a donation: it cannot be
     /// withdrawn; it only ever pays bad debt).
@@ -178,8 +189,12 @@ interface IVault {
 
     /// @notice Moves settlement-token value between an account, the pool and the insurance fund. Clearinghouse only.
     /// @dev The three deltas must sum to zero; the pool and the insurance fund can never go negative.
-    function transferSettlement(uint256 accountId, int256 accountDelta, int256 poolDelta, int256 insuranceDelta)
-        external;
+    function transferSettlement(
+        uint256 accountId,
+        int256 accountDelta,
+        int256 poolDelta,
+        int256 insuranceDelta
+    ) external;
 
     /// @notice Settles a liquidation: the account, the keeper's account, the pool and the insurance fund.
     /// Clearinghouse only. The deltas must sum to zero.

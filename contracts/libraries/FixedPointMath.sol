@@ -33,17 +33,19 @@ library FixedPointMath {
     /// @dev `x * y / d` rounded toward -infinity; `d > 0`.
     function mulDivFloor(int256 x, int256 y, uint256 d) internal pure returns (int256) {
         // A negative quotient rounds its magnitude up.
-        return (x < 0) != (y < 0)
-            ? -SafeCast.toInt256(mulDivUp(abs(x), abs(y), d))
-            : SafeCast.toInt256(mulDivDown(abs(x), abs(y), d));
+        return
+            (x < 0) != (y < 0)
+                ? -SafeCast.toInt256(mulDivUp(abs(x), abs(y), d))
+                : SafeCast.toInt256(mulDivDown(abs(x), abs(y), d));
     }
 
     /// @dev `x * y / d` rounded toward +infinity; `d > 0`.
     function mulDivCeil(int256 x, int256 y, uint256 d) internal pure returns (int256) {
         // A negative quotient rounds its magnitude down.
-        return (x < 0) != (y < 0)
-            ? -SafeCast.toInt256(mulDivDown(abs(x), abs(y), d))
-            : SafeCast.toInt256(mulDivUp(abs(x), abs(y), d));
+        return
+            (x < 0) != (y < 0)
+                ? -SafeCast.toInt256(mulDivDown(abs(x), abs(y), d))
+                : SafeCast.toInt256(mulDivUp(abs(x), abs(y), d));
     }
 
     function wMulFloor(int256 x, int256 y) internal pure returns (int256) {

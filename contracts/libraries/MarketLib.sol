@@ -85,26 +85,28 @@ library MarketLib {
     /// @notice `fill = oracle * (1 + (skew + (skew + sizeDelta)) / 2 / skewScale)`.
     /// @dev The premium rounds toward +infinity for buys and toward -infinity for sells (against the trader).
     /// Returns a non-positive value unchanged so the caller can reject it with its own error.
-    function fillPrice(uint256 oraclePrice, int256 currentSkew, int256 sizeDelta, uint256 skewScale)
-        internal
-        pure
-        returns (int256)
-    {
+    function fillPrice(
+        uint256 oraclePrice,
+        int256 currentSkew,
+        int256 sizeDelta,
+        uint256 skewScale
+    ) internal pure returns (int256) {
         int256 numerator = 2 * currentSkew + sizeDelta;
         int256 price = oraclePrice.toInt256();
-        int256 premium = sizeDelta > 0
-            ? price.mulDivCeil(numerator, 2 * skewScale)
-            : price.mulDivFloor(numerator, 2 * skewScale);
+        int256 premium =
+            sizeDelta > 0 ? price.mulDivCeil(numerator, 2 * skewScale) : price.mulDivFloor(numerator, 2 * skewScale);
         return price + premium;
     }
 
     /// @notice Fee on `|sizeDelta| * fill`: `makerFee` on the part that reduces `|skew|`, `takerFee` on the rest.
     /// @dev Each part rounds up (in favour of the protocol).
-    function tradeFee(int256 currentSkew, int256 sizeDelta, uint256 fill, uint256 makerFee, uint256 takerFee)
-        internal
-        pure
-        returns (uint256 fee)
-    {
+    function tradeFee(
+        int256 currentSkew,
+        int256 sizeDelta,
+        uint256 fill,
+        uint256 makerFee,
+        uint256 takerFee
+    ) internal pure returns (uint256 fee) {
         uint256 total = sizeDelta.abs();
         uint256 makerSize;
         if (currentSkew != 0 && (currentSkew > 0) != (sizeDelta > 0)) {
@@ -130,24 +132,26 @@ library MarketLib {
     /// @notice Funding index growth over `elapsed` seconds:
     /// `proportion * maxFundingRatePerDay / 86400 * elapsed * price`, the magnitude rounded up (see
     /// `fundingProportion`).
-    function fundingIndexDelta(int256 proportion, uint256 maxFundingRatePerDay, uint256 elapsed, uint256 price)
-        internal
-        pure
-        returns (int256)
-    {
+    function fundingIndexDelta(
+        int256 proportion,
+        uint256 maxFundingRatePerDay,
+        uint256 elapsed,
+        uint256 price
+    ) internal pure returns (int256) {
         if (proportion == 0 || elapsed == 0) return 0;
         uint256 magnitude = (proportion.abs() * maxFundingRatePerDay).mulDivUp(elapsed * price, SECONDS_PER_DAY * 1e36);
         return proportion > 0 ? magnitude.toInt256() : -magnitude.toInt256();
     }
 
     /// @notice The funding index accrued to the current block (memory only).
-    function fundingIndexAt(MarketFunding memory funding, uint256 maxFundingRatePerDay, uint256 price)
-        internal
-        view
-        returns (int256)
-    {
-        return funding.index
-            + fundingIndexDelta(funding.proportion, maxFundingRatePerDay, block.timestamp - funding.lastTime, price);
+    function fundingIndexAt(
+        MarketFunding memory funding,
+        uint256 maxFundingRatePerDay,
+        uint256 price
+    ) internal view returns (int256) {
+        return
+            funding.index +
+            fundingIndexDelta(funding.proportion, maxFundingRatePerDay, block.timestamp - funding.lastTime, price);
     }
 
     /// @notice Accrues the funding index to the current block in memory.
@@ -218,11 +222,11 @@ library MarketLib {
     /// @dev Traders' PnL rounds up here, so the pool's value and free liquidity are never overstated.
     /// @return value Funding owed to the pool minus traders' unrealized PnL (USD, WAD).
     /// @return claims Σ over both sides of positive unrealized trader PnL (USD, WAD).
-    function poolValue(Market memory m, int256 fundingIndex, uint256 price)
-        internal
-        pure
-        returns (int256 value, uint256 claims)
-    {
+    function poolValue(
+        Market memory m,
+        int256 fundingIndex,
+        uint256 price
+    ) internal pure returns (int256 value, uint256 claims) {
         int256 signedPrice = price.toInt256();
         int256 longPnl = int256(uint256(m.long.openInterest)).wMulCeil(signedPrice) - m.long.openNotional;
         int256 shortPnl = -int256(uint256(m.short.openInterest)).wMulFloor(signedPrice) - m.short.openNotional;

@@ -33,11 +33,12 @@ library PositionLib {
     /// @return newSize The size after the fill.
     /// @return newOpenNotional The open notional after the fill.
     /// @return realizedPnl The PnL realized by the part of the position that was closed (0 on increase).
-    function applyFill(int256 size, int256 openNotional, int256 sizeDelta, uint256 fillPrice)
-        internal
-        pure
-        returns (int256 newSize, int256 newOpenNotional, int256 realizedPnl)
-    {
+    function applyFill(
+        int256 size,
+        int256 openNotional,
+        int256 sizeDelta,
+        uint256 fillPrice
+    ) internal pure returns (int256 newSize, int256 newOpenNotional, int256 realizedPnl) {
         int256 fill = fillPrice.toInt256();
         newSize = size + sizeDelta;
         if (size == 0 || (size > 0) == (sizeDelta > 0)) {
@@ -82,8 +83,9 @@ library PositionLib {
     ) internal pure returns (int256 pnl, int256 funding, uint256 initialMargin, uint256 maintenanceMargin) {
         uint256 sizeAbs = size.abs();
         // size * price toward -infinity: a long's value rounds down, a short's liability rounds up.
-        pnl = (size > 0 ? sizeAbs.mulDivDown(price, 1e18).toInt256() : -sizeAbs.mulDivUp(price, 1e18).toInt256())
-            - openNotional;
+        pnl =
+            (size > 0 ? sizeAbs.mulDivDown(price, 1e18).toInt256() : -sizeAbs.mulDivUp(price, 1e18).toInt256()) -
+            openNotional;
         funding = size.wMulCeil(fundingIndex - lastFundingIndex);
         initialMargin = sizeAbs.mulDivUp(price * imf, 1e36);
         maintenanceMargin = sizeAbs.mulDivUp(price * mmf, 1e36);

@@ -63,10 +63,13 @@ contract PriceOracle is IPriceOracle, AccessControl {
     }
 
     /// @inheritdoc IPriceOracle
-    function setFeed(bytes32 asset, address feed, uint32 heartbeat, uint128 minPrice, uint128 maxPrice)
-        external
-        onlyRole(Roles.RISK_ADMIN)
-    {
+    function setFeed(
+        bytes32 asset,
+        address feed,
+        uint32 heartbeat,
+        uint128 minPrice,
+        uint128 maxPrice
+    ) external onlyRole(Roles.RISK_ADMIN) {
         if (feed == address(0)) revert OracleInvalidConfig(asset, "feed", 0);
         if (heartbeat == 0) revert OracleInvalidConfig(asset, "heartbeat", 0);
         if (minPrice == 0) revert OracleInvalidConfig(asset, "minPrice", 0);
@@ -96,7 +99,9 @@ contract PriceOracle is IPriceOracle, AccessControl {
                 returndatacopy(ptr, 0, returndatasize())
                 revert(ptr, returndatasize())
             }
-            if lt(returndatasize(), 0xa0) { revert(0, 0) }
+            if lt(returndatasize(), 0xa0) {
+                revert(0, 0)
+            }
             answer := mload(add(ptr, 0x20))
             updatedAt := mload(add(ptr, 0x60))
         }
@@ -105,7 +110,7 @@ contract PriceOracle is IPriceOracle, AccessControl {
     /// @dev Chainlink L2 sequencer uptime feed: `answer == 0` up, `1` down; `startedAt` is when the status last
     /// changed. Prices are refused while down and until more than `gracePeriod` seconds have passed since it came back up.
     function _checkSequencer() private view {
-        (, int256 answer, uint256 startedAt,,) = AggregatorV3Interface(_sequencerFeed).latestRoundData();
+        (, int256 answer, uint256 startedAt, , ) = AggregatorV3Interface(_sequencerFeed).latestRoundData();
         if (answer != 0) revert OracleSequencerDown(_sequencerFeed, answer);
         if (startedAt == 0) revert OracleSequencerInvalidRound(_sequencerFeed);
         if (block.timestamp <= startedAt + _gracePeriod) {

@@ -192,7 +192,15 @@ export function trade(
   const feeUnits = divCeil(fee, toWad);
   const insuranceDelta = (feeUnits * insuranceFeeShare) / WAD;
   const accountDelta = divFloor(f.realizedPnl - owed, toWad) - feeUnits;
-  return { ...f, fill, fee, fundingOwed: owed, accountDelta, insuranceDelta, poolDelta: -accountDelta - insuranceDelta };
+  return {
+    ...f,
+    fill,
+    fee,
+    fundingOwed: owed,
+    accountDelta,
+    insuranceDelta,
+    poolDelta: -accountDelta - insuranceDelta,
+  };
 }
 
 /** Pool NAV (DESIGN §11) in token units, floored at zero. */
@@ -288,7 +296,9 @@ export function liquidation(
   const closedAbs = (size: bigint, f: bigint) => (f === WAD ? abs(size) : divCeil(abs(size) * f, WAD));
   if (fraction < WAD) {
     const dust = legs.some(
-      (l) => ((abs(l.position.size) - closedAbs(l.position.size, fraction)) * l.market.price) / WAD < l.market.params.minPositionNotional,
+      (l) =>
+        ((abs(l.position.size) - closedAbs(l.position.size, fraction)) * l.market.price) / WAD <
+        l.market.params.minPositionNotional,
     );
     if (dust) fraction = WAD;
   }
@@ -307,7 +317,10 @@ export function liquidation(
   const pnlUnits = divFloor(pnl, toWad);
   let penalty = divCeil(fraction === WAD ? fullPenalty : divCeil(fullPenalty * fraction, WAD), toWad);
   if (fraction === WAD) penalty = min(penalty, max(0n, balance + pnlUnits));
-  const reward = min(min(max((penalty * risk.keeperShare) / WAD, risk.minKeeperReward), risk.maxKeeperReward), penalty);
+  const reward = min(
+    min(max((penalty * risk.keeperShare) / WAD, risk.minKeeperReward), risk.maxKeeperReward),
+    penalty,
+  );
   let accountDelta = pnlUnits - penalty;
   let poolDelta = -pnlUnits;
   let insuranceDelta = penalty - reward;

@@ -64,7 +64,9 @@ export class KeelModel {
   }
 
   position(accountId: bigint, marketId: number): math.RefPosition {
-    return this.positions.get(accountId)?.get(marketId) ?? { size: 0n, openNotional: 0n, lastFundingIndex: 0n };
+    return (
+      this.positions.get(accountId)?.get(marketId) ?? { size: 0n, openNotional: 0n, lastFundingIndex: 0n }
+    );
   }
 
   balance(accountId: bigint): bigint {
@@ -83,7 +85,14 @@ export class KeelModel {
   previewTrade(accountId: bigint, marketId: number, delta: bigint, now: bigint): math.TradeRef {
     const m = this.markets[marketId];
     const market = { params: m.params, price: m.price, fundingIndex: this.indexAt(marketId, now) };
-    return math.trade(this.position(accountId, marketId), this.skew(marketId), market, delta, this.toWad, this.insuranceFeeShare);
+    return math.trade(
+      this.position(accountId, marketId),
+      this.skew(marketId),
+      market,
+      delta,
+      this.toWad,
+      this.insuranceFeeShare,
+    );
   }
 
   /** Applies a trade executed in a block with timestamp `now`. */
@@ -99,7 +108,12 @@ export class KeelModel {
     if (!this.positions.has(accountId)) this.positions.set(accountId, new Map());
     const book = this.positions.get(accountId)!;
     if (r.newSize === 0n) book.delete(marketId);
-    else book.set(marketId, { size: r.newSize, openNotional: r.newOpenNotional, lastFundingIndex: m.fundingIndex });
+    else
+      book.set(marketId, {
+        size: r.newSize,
+        openNotional: r.newOpenNotional,
+        lastFundingIndex: m.fundingIndex,
+      });
     this.balances.set(accountId, this.balance(accountId) + r.accountDelta);
     this.pool += r.poolDelta;
     this.insurance += r.insuranceDelta;
@@ -113,13 +127,22 @@ export class KeelModel {
       .sort(([a], [b]) => a - b)
       .map(([marketId, position]) => {
         const m = this.markets[marketId];
-        return { marketId, position, market: { params: m.params, price: m.price, fundingIndex: this.indexAt(marketId, now) } };
+        return {
+          marketId,
+          position,
+          market: { params: m.params, price: m.price, fundingIndex: this.indexAt(marketId, now) },
+        };
       });
     return math.liquidation(this.balance(accountId), this.toWad, legs, risk, this.insurance, this.pool);
   }
 
   /** Applies a liquidation executed at `now`; the reward goes to `keeperAccountId`. */
-  liquidate(accountId: bigint, keeperAccountId: bigint, now: bigint, risk: math.LiquidationRisk): math.LiquidationRef {
+  liquidate(
+    accountId: bigint,
+    keeperAccountId: bigint,
+    now: bigint,
+    risk: math.LiquidationRisk,
+  ): math.LiquidationRef {
     const r = this.previewLiquidation(accountId, now, risk);
     for (const leg of r.legs) {
       this.accrue(leg.marketId, now);
@@ -131,7 +154,12 @@ export class KeelModel {
       else m.shortOI -= leg.newSize;
       const book = this.positions.get(accountId)!;
       if (leg.newSize === 0n) book.delete(leg.marketId);
-      else book.set(leg.marketId, { size: leg.newSize, openNotional: leg.newOpenNotional, lastFundingIndex: m.fundingIndex });
+      else
+        book.set(leg.marketId, {
+          size: leg.newSize,
+          openNotional: leg.newOpenNotional,
+          lastFundingIndex: m.fundingIndex,
+        });
     }
     this.balances.set(accountId, this.balance(accountId) + r.accountDelta);
     this.balances.set(keeperAccountId, this.balance(keeperAccountId) + r.keeperReward);
@@ -144,7 +172,10 @@ export class KeelModel {
     const book = this.positions.get(accountId) ?? new Map<number, math.RefPosition>();
     const entries = [...book.entries()].map(([marketId, position]) => {
       const m = this.markets[marketId];
-      return { position, market: { params: m.params, price: m.price, fundingIndex: this.indexAt(marketId, now) } };
+      return {
+        position,
+        market: { params: m.params, price: m.price, fundingIndex: this.indexAt(marketId, now) },
+      };
     });
     return math.accountState(balanceOverride ?? this.balance(accountId), this.toWad, entries);
   }
@@ -157,7 +188,9 @@ export class KeelModel {
       this.markets.map((m, marketId) => ({
         price: m.price,
         fundingIndex: this.indexAt(marketId, now),
-        positions: [...this.positions.values()].flatMap((book) => (book.has(marketId) ? [book.get(marketId)!] : [])),
+        positions: [...this.positions.values()].flatMap((book) =>
+          book.has(marketId) ? [book.get(marketId)!] : [],
+        ),
       })),
     );
   }

@@ -37,7 +37,14 @@ async function setup() {
 }
 
 /** Sends a trade with no price limit and applies it to the model at the block time it landed in. */
-async function trade(sys: Sys, model: KeelModel, who: HardhatEthersSigner, marketId: bigint, delta: bigint, sub = 0n) {
+async function trade(
+  sys: Sys,
+  model: KeelModel,
+  who: HardhatEthersSigner,
+  marketId: bigint,
+  delta: bigint,
+  sub = 0n,
+) {
   const tx = await sys.clearinghouse.connect(who).trade(sub, marketId, delta, delta > 0n ? MAX : 0n);
   const ref = model.trade(accountIdOf(who.address, sub), Number(marketId), delta, await txTime(tx));
   return { tx, ref };
@@ -66,7 +73,12 @@ describe("Clearinghouse", function () {
       ["imf is above 1", { imf: WAD(1) + 1n }, "imf", WAD(1) + 1n],
       ["takerFee is above 1%", { takerFee: WAD("0.01") + 1n }, "takerFee", WAD("0.01") + 1n],
       ["makerFee is above 1%", { makerFee: WAD("0.01") + 1n }, "makerFee", WAD("0.01") + 1n],
-      ["maxFundingRatePerDay is above 100%", { maxFundingRatePerDay: WAD(1) + 1n }, "maxFundingRatePerDay", WAD(1) + 1n],
+      [
+        "maxFundingRatePerDay is above 100%",
+        { maxFundingRatePerDay: WAD(1) + 1n },
+        "maxFundingRatePerDay",
+        WAD(1) + 1n,
+      ],
       ["skewScale is zero", { skewScale: 0n }, "skewScale", 0n],
       ["maxOpenInterest is zero", { maxOpenInterest: 0n }, "maxOpenInterest", 0n],
     ];
@@ -81,7 +93,13 @@ describe("Clearinghouse", function () {
 
     it("accepts the bounds themselves (imf = 1, fees = 1%, funding = 100%/day)", async function () {
       const { sys } = await setup();
-      const params = { ...base, imf: WAD(1), takerFee: WAD("0.01"), makerFee: WAD("0.01"), maxFundingRatePerDay: WAD(1) };
+      const params = {
+        ...base,
+        imf: WAD(1),
+        takerFee: WAD("0.01"),
+        makerFee: WAD("0.01"),
+        maxFundingRatePerDay: WAD(1),
+      };
       await expect(sys.clearinghouse.addMarket(params)).to.emit(sys.clearinghouse, "MarketAdded");
       expect(await sys.clearinghouse.marketCount()).to.equal(3n);
     });
@@ -114,7 +132,9 @@ describe("Clearinghouse", function () {
       await time.increase(3_600);
       const [view] = await sys.clearinghouse.positions(accountIdOf(sys.alice.address));
       const pos = model.position(accountIdOf(sys.alice.address), 0);
-      expect(view.pendingFunding).to.equal(math.fundingOwed(pos.size, model.indexAt(0, await latestTime()), pos.lastFundingIndex));
+      expect(view.pendingFunding).to.equal(
+        math.fundingOwed(pos.size, model.indexAt(0, await latestTime()), pos.lastFundingIndex),
+      );
       expect(view.pendingFunding).to.be.greaterThan(0n);
     });
 
@@ -157,7 +177,18 @@ describe("Clearinghouse", function () {
       expect(ref.fill).to.equal(WAD(3000) + math.divCeil(WAD(3000) * delta, 2n * WAD(100_000)));
       await expect(tx)
         .to.emit(sys.clearinghouse, "TradeExecuted")
-        .withArgs(id, ETH, delta, ref.fill, ref.fee, 0n, 0n, ref.accountDelta, ref.newSize, ref.newOpenNotional);
+        .withArgs(
+          id,
+          ETH,
+          delta,
+          ref.fill,
+          ref.fee,
+          0n,
+          0n,
+          ref.accountDelta,
+          ref.newSize,
+          ref.newOpenNotional,
+        );
       expect(await sys.vault.balanceOf(id, await sys.usdc.getAddress())).to.equal(model.balance(id));
       expect(await sys.vault.poolBalance()).to.equal(model.pool);
       expect(await sys.vault.insuranceBalance()).to.equal(model.insurance);
@@ -168,7 +199,13 @@ describe("Clearinghouse", function () {
       const { sys, model } = await setup();
       await trade(sys, model, sys.alice, ETH, WAD(3));
       const { ref } = await trade(sys, model, sys.bob, ETH, -WAD(5));
-      const split = math.tradeFee(WAD(3), -WAD(5), ref.fill, DEFAULT_MARKETS[0].makerFee, DEFAULT_MARKETS[0].takerFee);
+      const split = math.tradeFee(
+        WAD(3),
+        -WAD(5),
+        ref.fill,
+        DEFAULT_MARKETS[0].makerFee,
+        DEFAULT_MARKETS[0].takerFee,
+      );
       expect(split.makerSize).to.equal(WAD(3));
       expect(split.takerSize).to.equal(WAD(2));
       const bob = accountIdOf(sys.bob.address);
@@ -193,7 +230,18 @@ describe("Clearinghouse", function () {
         const { tx, ref } = await trade(sys, model, sys.alice, ETH, delta);
         await expect(tx)
           .to.emit(sys.clearinghouse, "TradeExecuted")
-          .withArgs(id, ETH, delta, ref.fill, ref.fee, ref.realizedPnl, ref.fundingOwed, ref.accountDelta, ref.newSize, ref.newOpenNotional);
+          .withArgs(
+            id,
+            ETH,
+            delta,
+            ref.fill,
+            ref.fee,
+            ref.realizedPnl,
+            ref.fundingOwed,
+            ref.accountDelta,
+            ref.newSize,
+            ref.newOpenNotional,
+          );
         expect(await sys.vault.balanceOf(id, usdc)).to.equal(model.balance(id));
       }
       expect(await sys.clearinghouse.positions(id)).to.have.length(0);
@@ -220,9 +268,20 @@ describe("Clearinghouse", function () {
       expect(pb.pendingFunding).to.be.lessThan(0n);
       const { tx, ref } = await trade(sys, model, sys.alice, ETH, -WAD(1));
       expect(ref.fundingOwed).to.be.greaterThan(pa.pendingFunding); // one more second accrued
-      await expect(tx).to.emit(sys.clearinghouse, "TradeExecuted").withArgs(
-        alice, ETH, -WAD(1), ref.fill, ref.fee, ref.realizedPnl, ref.fundingOwed, ref.accountDelta, ref.newSize, ref.newOpenNotional,
-      );
+      await expect(tx)
+        .to.emit(sys.clearinghouse, "TradeExecuted")
+        .withArgs(
+          alice,
+          ETH,
+          -WAD(1),
+          ref.fill,
+          ref.fee,
+          ref.realizedPnl,
+          ref.fundingOwed,
+          ref.accountDelta,
+          ref.newSize,
+          ref.newOpenNotional,
+        );
       expect(await sys.vault.balanceOf(alice, await sys.usdc.getAddress())).to.equal(model.balance(alice));
       expectState(await sys.clearinghouse.accountState(bob), model.accountState(bob, await latestTime()));
     });
@@ -281,11 +340,17 @@ describe("Clearinghouse", function () {
     it("caps each side's open interest in base units", async function () {
       const { sys } = await setup();
       const cap = WAD(1); // 1 BTC per side, well inside the pool-fraction cap
-      await sys.clearinghouse.setMarketParams(BTC, { ...toMarketParams(DEFAULT_MARKETS[1]), maxOpenInterest: cap });
+      await sys.clearinghouse.setMarketParams(BTC, {
+        ...toMarketParams(DEFAULT_MARKETS[1]),
+        maxOpenInterest: cap,
+      });
       await expect(sys.clearinghouse.connect(sys.alice).trade(0, BTC, cap + 1n, MAX))
         .to.be.revertedWithCustomError(sys.clearinghouse, "ClearinghouseOpenInterestCapExceeded")
         .withArgs(BTC, cap + 1n, cap);
-      await expect(sys.clearinghouse.connect(sys.alice).trade(0, BTC, cap, MAX)).to.emit(sys.clearinghouse, "TradeExecuted");
+      await expect(sys.clearinghouse.connect(sys.alice).trade(0, BTC, cap, MAX)).to.emit(
+        sys.clearinghouse,
+        "TradeExecuted",
+      );
       // The short side has its own cap.
       await expect(sys.clearinghouse.connect(sys.bob).trade(0, BTC, -(cap + 1n), 0n))
         .to.be.revertedWithCustomError(sys.clearinghouse, "ClearinghouseOpenInterestCapExceeded")
@@ -303,7 +368,10 @@ describe("Clearinghouse", function () {
         .to.be.revertedWithCustomError(sys.clearinghouse, "ClearinghousePoolOpenInterestCapExceeded")
         .withArgs(BTC, math.divCeil(size * WAD(60_000), math.WAD), cap);
       const fits = (cap * math.WAD) / WAD(60_000);
-      await expect(sys.clearinghouse.connect(sys.alice).trade(0, BTC, fits, MAX)).to.emit(sys.clearinghouse, "TradeExecuted");
+      await expect(sys.clearinghouse.connect(sys.alice).trade(0, BTC, fits, MAX)).to.emit(
+        sys.clearinghouse,
+        "TradeExecuted",
+      );
     });
 
     it("limits the number of positions per account", async function () {
@@ -314,7 +382,10 @@ describe("Clearinghouse", function () {
         .to.be.revertedWithCustomError(sys.clearinghouse, "ClearinghouseTooManyPositions")
         .withArgs(accountIdOf(sys.alice.address), 1n, 1n);
       // Adding to an existing position is fine.
-      await expect(sys.clearinghouse.connect(sys.alice).trade(0, ETH, WAD(1), MAX)).to.emit(sys.clearinghouse, "TradeExecuted");
+      await expect(sys.clearinghouse.connect(sys.alice).trade(0, ETH, WAD(1), MAX)).to.emit(
+        sys.clearinghouse,
+        "TradeExecuted",
+      );
     });
 
     it("accepts a trade that leaves equity exactly at initial margin and refuses one unit less collateral", async function () {
@@ -336,7 +407,10 @@ describe("Clearinghouse", function () {
         .to.be.revertedWithCustomError(sys.clearinghouse, "ClearinghouseInsufficientMargin")
         .withArgs(id, equity, im);
       await sys.vault.connect(dave).deposit(0, usdc, 1n);
-      await expect(sys.clearinghouse.connect(dave).trade(0, ETH, delta, MAX)).to.emit(sys.clearinghouse, "TradeExecuted");
+      await expect(sys.clearinghouse.connect(dave).trade(0, ETH, delta, MAX)).to.emit(
+        sys.clearinghouse,
+        "TradeExecuted",
+      );
       const state = await sys.clearinghouse.accountState(id);
       expect(state.initialMargin).to.equal(im);
       expect(state.equity - state.initialMargin).to.be.lessThan(10n ** 12n); // within one token unit of IM
@@ -350,11 +424,13 @@ describe("Clearinghouse", function () {
       model.setPrice(0, WAD(2900));
       const s = model.accountState(id, await latestTime());
       expect(s.equity < s.initialMargin && !s.liquidatable).to.equal(true);
-      await expect(sys.clearinghouse.connect(sys.alice).trade(0, ETH, WAD(1), MAX)).to.be.revertedWithCustomError(
+      await expect(
+        sys.clearinghouse.connect(sys.alice).trade(0, ETH, WAD(1), MAX),
+      ).to.be.revertedWithCustomError(sys.clearinghouse, "ClearinghouseInsufficientMargin");
+      await expect(sys.clearinghouse.connect(sys.alice).trade(0, ETH, -WAD(1), 0n)).to.emit(
         sys.clearinghouse,
-        "ClearinghouseInsufficientMargin",
+        "TradeExecuted",
       );
-      await expect(sys.clearinghouse.connect(sys.alice).trade(0, ETH, -WAD(1), 0n)).to.emit(sys.clearinghouse, "TradeExecuted");
     });
 
     it("refuses every trade of a liquidatable account", async function () {
@@ -385,7 +461,12 @@ describe("Clearinghouse", function () {
       await sys.vault.connect(alice).deposit(0, usdc, USDC(100_000));
       model.pool = USDC(20_000);
       model.deposit(id, USDC(100_000));
-      model.trade(id, 0, WAD(50), await txTime(await sys.clearinghouse.connect(alice).trade(0, ETH, WAD(50), MAX)));
+      model.trade(
+        id,
+        0,
+        WAD(50),
+        await txTime(await sys.clearinghouse.connect(alice).trade(0, ETH, WAD(50), MAX)),
+      );
       await setPrice(sys.ethFeed, "3600"); // +30k for the trader against a ~20k pool
       model.setPrice(0, WAD(3600));
       const r = model.previewTrade(id, 0, -WAD(50), (await latestTime()) + 1n);
@@ -401,18 +482,25 @@ describe("Clearinghouse", function () {
       const { sys } = await setup();
       await sys.clearinghouse.connect(sys.alice).trade(0, ETH, WAD(2), MAX);
       await sys.clearinghouse.pause();
-      await expect(sys.clearinghouse.connect(sys.alice).trade(0, ETH, WAD(1), MAX)).to.be.revertedWithCustomError(
+      await expect(
+        sys.clearinghouse.connect(sys.alice).trade(0, ETH, WAD(1), MAX),
+      ).to.be.revertedWithCustomError(sys.clearinghouse, "EnforcedPause");
+      await expect(
+        sys.clearinghouse.connect(sys.alice).trade(0, ETH, -WAD(3), 0n),
+      ).to.be.revertedWithCustomError(sys.clearinghouse, "EnforcedPause"); // a flip increases risk
+      await expect(sys.clearinghouse.connect(sys.alice).trade(0, ETH, -WAD(1), 0n)).to.emit(
         sys.clearinghouse,
-        "EnforcedPause",
+        "TradeExecuted",
       );
-      await expect(sys.clearinghouse.connect(sys.alice).trade(0, ETH, -WAD(3), 0n)).to.be.revertedWithCustomError(
+      await expect(sys.clearinghouse.connect(sys.alice).trade(0, ETH, -WAD(1), 0n)).to.emit(
         sys.clearinghouse,
-        "EnforcedPause",
-      ); // a flip increases risk
-      await expect(sys.clearinghouse.connect(sys.alice).trade(0, ETH, -WAD(1), 0n)).to.emit(sys.clearinghouse, "TradeExecuted");
-      await expect(sys.clearinghouse.connect(sys.alice).trade(0, ETH, -WAD(1), 0n)).to.emit(sys.clearinghouse, "TradeExecuted");
+        "TradeExecuted",
+      );
       await sys.clearinghouse.unpause();
-      await expect(sys.clearinghouse.connect(sys.alice).trade(0, ETH, WAD(1), MAX)).to.emit(sys.clearinghouse, "TradeExecuted");
+      await expect(sys.clearinghouse.connect(sys.alice).trade(0, ETH, WAD(1), MAX)).to.emit(
+        sys.clearinghouse,
+        "TradeExecuted",
+      );
     });
 
     it("is guardian-only", async function () {
@@ -445,7 +533,8 @@ describe("Clearinghouse", function () {
       const clone = localModel();
       Object.assign(clone, { pool: model.pool, insurance: model.insurance });
       clone.markets.splice(0, clone.markets.length, ...model.markets.map((m) => ({ ...m })));
-      for (const [k, v] of model.positions) clone.positions.set(k, new Map([...v].map(([m, p]) => [m, { ...p }])));
+      for (const [k, v] of model.positions)
+        clone.positions.set(k, new Map([...v].map(([m, p]) => [m, { ...p }])));
       for (const [k, v] of model.balances) clone.balances.set(k, v);
       clone.trade(id, 0, WAD(3), now);
       expectState(after, clone.accountState(id, now));
@@ -471,7 +560,9 @@ describe("Clearinghouse", function () {
         expect(v.openNotional).to.equal(p.openNotional);
         expect(v.entryPrice).to.equal((math.abs(p.openNotional) * math.WAD) / math.abs(p.size));
         expect(v.unrealizedPnl).to.equal(math.unrealizedPnl(p.size, p.openNotional, model.markets[m].price));
-        expect(v.pendingFunding).to.equal(math.fundingOwed(p.size, model.indexAt(m, now), p.lastFundingIndex));
+        expect(v.pendingFunding).to.equal(
+          math.fundingOwed(p.size, model.indexAt(m, now), p.lastFundingIndex),
+        );
       }
       expectState(await sys.clearinghouse.accountState(id), model.accountState(id, now));
     });
@@ -490,8 +581,18 @@ describe("Clearinghouse", function () {
       model.deposit(bob, TRADER_DEPOSIT);
       // One whole ETH makes equity move by exactly one wei per wei of price, so equity == MM is reachable.
       // Equal and opposite positions keep the skew at zero, so no funding moves the threshold between blocks.
-      model.trade(alice, 0, WAD(1), await txTime(await sys.clearinghouse.connect(dave).trade(0, ETH, WAD(1), MAX)));
-      model.trade(bob, 0, -WAD(1), await txTime(await sys.clearinghouse.connect(sys.bob).trade(0, ETH, -WAD(1), 0n)));
+      model.trade(
+        alice,
+        0,
+        WAD(1),
+        await txTime(await sys.clearinghouse.connect(dave).trade(0, ETH, WAD(1), MAX)),
+      );
+      model.trade(
+        bob,
+        0,
+        -WAD(1),
+        await txTime(await sys.clearinghouse.connect(sys.bob).trade(0, ETH, -WAD(1), 0n)),
+      );
       // Find the price at which alice's equity equals her maintenance margin (equity - MM is monotonic in price).
       const gap = (p: bigint) => {
         model.setPrice(0, p);
@@ -531,7 +632,9 @@ describe("Clearinghouse", function () {
       expect(view.longOpenInterest).to.equal(WAD(20));
       expect(view.fundingIndex).to.equal(model.indexAt(0, await latestTime()));
       // 20 / 100000 of the 10%/day maximum.
-      expect(view.fundingRatePerDay).to.equal((WAD(20) * math.WAD) / WAD(100_000) * DEFAULT_MARKETS[0].maxFundingRatePerDay / math.WAD);
+      expect(view.fundingRatePerDay).to.equal(
+        (((WAD(20) * math.WAD) / WAD(100_000)) * DEFAULT_MARKETS[0].maxFundingRatePerDay) / math.WAD,
+      );
     });
   });
 });

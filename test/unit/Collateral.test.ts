@@ -450,10 +450,7 @@ describe("Multi-collateral", function () {
           .to.be.revertedWithCustomError(ctx.vault, "VaultInvalidCollateralParameter")
           .withArgs(weth, name("weight"), weight);
       }
-      await expect(ctx.vault.setCollateral(weth, eth, WAD(1), 0n, 1n)).to.emit(
-        ctx.vault,
-        "CollateralSet",
-      );
+      await expect(ctx.vault.setCollateral(weth, eth, WAD(1), 0n, 1n)).to.emit(ctx.vault, "CollateralSet");
       await expect(ctx.vault.setCollateral(weth, eth, 1n, WAD("0.05"), 1n)).to.emit(
         ctx.vault,
         "CollateralSet",
@@ -483,7 +480,10 @@ describe("Multi-collateral", function () {
       const wbtc = await ctx.wbtc.getAddress();
       const btc = assetKey("BTC");
       // 0.8 * (1 + 0.25) = 1 is the limit; one wei more of discount is refused.
-      await expect(ctx.vault.setCollateral(wbtc, btc, WAD("0.8"), WAD("0.25"), 1n)).to.emit(ctx.vault, "CollateralSet");
+      await expect(ctx.vault.setCollateral(wbtc, btc, WAD("0.8"), WAD("0.25"), 1n)).to.emit(
+        ctx.vault,
+        "CollateralSet",
+      );
       await expect(ctx.vault.setCollateral(wbtc, btc, WAD("0.8"), WAD("0.25") + 1n, 1n))
         .to.be.revertedWithCustomError(ctx.vault, "VaultInvalidCollateralParameter")
         .withArgs(wbtc, name("liquidationDiscount"), WAD("0.25") + 1n);

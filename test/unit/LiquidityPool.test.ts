@@ -116,7 +116,11 @@ describe("LiquidityPool", function () {
       const { admin, oracle, signers } = await loadFixture(deployFixture);
       const lp = signers[1];
       const feeToken = await ethers.deployContract("MockFeeOnTransferToken");
-      const feeVault = await ethers.deployContract("Vault", [admin.address, await feeToken.getAddress(), await oracle.getAddress()]);
+      const feeVault = await ethers.deployContract("Vault", [
+        admin.address,
+        await feeToken.getAddress(),
+        await oracle.getAddress(),
+      ]);
       const feeClearinghouse = await ethers.deployContract("Clearinghouse", [
         admin.address,
         await feeVault.getAddress(),

@@ -81,7 +81,11 @@ describe("Vault", function () {
       const { admin, oracle, signers } = await loadFixture(deployFixture);
       const alice = signers[2];
       const feeToken = await ethers.deployContract("MockFeeOnTransferToken");
-      const feeVault = await ethers.deployContract("Vault", [admin.address, await feeToken.getAddress(), await oracle.getAddress()]);
+      const feeVault = await ethers.deployContract("Vault", [
+        admin.address,
+        await feeToken.getAddress(),
+        await oracle.getAddress(),
+      ]);
       const amount = USDC(1_000);
       await feeToken.mint(alice.address, amount);
       await feeToken.connect(alice).approve(await feeVault.getAddress(), amount);
@@ -273,7 +277,11 @@ describe("Vault", function () {
 
     it("wires a fresh Vault once, emits Initialized and refuses zero addresses", async function () {
       const { usdc, oracle, admin, signers } = await loadFixture(deployFixture);
-      const fresh = await ethers.deployContract("Vault", [admin.address, await usdc.getAddress(), await oracle.getAddress()]);
+      const fresh = await ethers.deployContract("Vault", [
+        admin.address,
+        await usdc.getAddress(),
+        await oracle.getAddress(),
+      ]);
       const [ch, lp] = [signers[8].address, signers[9].address];
       await expect(fresh.initialize(ethers.ZeroAddress, lp)).to.be.revertedWithCustomError(
         fresh,
@@ -290,7 +298,11 @@ describe("Vault", function () {
 
     it("reverts with AccessControlUnauthorizedAccount for a caller without the admin role", async function () {
       const { usdc, oracle, admin, signers } = await loadFixture(deployFixture);
-      const fresh = await ethers.deployContract("Vault", [admin.address, await usdc.getAddress(), await oracle.getAddress()]);
+      const fresh = await ethers.deployContract("Vault", [
+        admin.address,
+        await usdc.getAddress(),
+        await oracle.getAddress(),
+      ]);
       const stranger = signers[5];
       await expect(fresh.connect(stranger).initialize(signers[8].address, signers[9].address))
         .to.be.revertedWithCustomError(fresh, "AccessControlUnauthorizedAccount")

@@ -470,4 +470,3 @@ export async function renderCharts(result: SimulationResult): Promise<Chart[]> {
   if (comparison) charts.unshift(comparison);
   return charts;
 }
-

@@ -1,6 +1,16 @@
 import { expect } from "chai";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { BTC, ETH, USDC, WAD, accountIdOf, fundedFixture, mintAndApprove, setPrice, txTime } from "../../shared/fixtures";
+import {
+  BTC,
+  ETH,
+  USDC,
+  WAD,
+  accountIdOf,
+  fundedFixture,
+  mintAndApprove,
+  setPrice,
+  txTime,
+} from "../../shared/fixtures";
 import { localModel } from "../../shared/model";
 
 /**
@@ -22,7 +32,8 @@ describe("Cross margin: a hedged book through a 20% fall", function () {
     const crossId = accountIdOf(cross.address, 0n);
     const longId = accountIdOf(isolated.address, 1n);
     const shortId = accountIdOf(isolated.address, 2n);
-    for (const who of [cross, isolated]) await mintAndApprove(sys, who, COLLATERAL, await sys.vault.getAddress());
+    for (const who of [cross, isolated])
+      await mintAndApprove(sys, who, COLLATERAL, await sys.vault.getAddress());
     await sys.vault.connect(cross).deposit(0, usdc, COLLATERAL);
     await sys.vault.connect(isolated).deposit(1, usdc, COLLATERAL / 2n);
     await sys.vault.connect(isolated).deposit(2, usdc, COLLATERAL / 2n);

@@ -79,7 +79,9 @@ describe("Keeper end to end: collateral liquidation and bad debt (hardhat node +
       await mined(weth.connect(who).mint(who.address, wethAmount));
       await mined(weth.connect(who).approve(vaultAddress, ethers.MaxUint256));
       await mined(vault.connect(who).deposit(0, wethAddress, wethAmount));
-      await mined(clearinghouse.connect(who).trade(0, ETH_MARKET, size, ethers.MaxUint256, { gasLimit: 1_000_000 }));
+      await mined(
+        clearinghouse.connect(who).trade(0, ETH_MARKET, size, ethers.MaxUint256, { gasLimit: 1_000_000 }),
+      );
     };
     await Promise.all([
       open(dave, WAD(5), WAD(28)),

@@ -97,7 +97,9 @@ describe("Keeper end to end (hardhat node + keeper process)", function () {
       for (const { sub, marketId, size } of plans) {
         await mined(vault.connect(owner).deposit(sub, usdcAddress, USDC(10_000)));
         // Owners trade concurrently, so a trade's gas depends on which lands first: no exact estimate.
-        await mined(ch.trade(sub, marketId, size, size > 0n ? ethers.MaxUint256 : 0n, { gasLimit: 1_000_000 }));
+        await mined(
+          ch.trade(sub, marketId, size, size > 0n ? ethers.MaxUint256 : 0n, { gasLimit: 1_000_000 }),
+        );
       }
     };
 

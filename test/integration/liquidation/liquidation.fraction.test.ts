@@ -1,7 +1,16 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { TRADER_DEPOSIT, USDC, WAD, accountIdOf, fundedFixture, latestTime, mintAndApprove, txTime } from "../../shared/fixtures";
+import {
+  TRADER_DEPOSIT,
+  USDC,
+  WAD,
+  accountIdOf,
+  fundedFixture,
+  latestTime,
+  mintAndApprove,
+  txTime,
+} from "../../shared/fixtures";
 import { DEFAULT_MARKETS, toMarketParams } from "../../../deploy/config";
 import { localModel } from "../../shared/model";
 import * as math from "../../shared/math";
@@ -17,11 +26,16 @@ describe("Liquidation: how much is closed", function () {
     const { r } = await liquidate(sys, model, sys.bob, alice);
     expect(r.fraction).to.be.greaterThan(0n);
     expect(r.fraction).to.be.lessThan(WAD(1));
-    expect(r.keeperReward).to.equal(math.min(math.max((r.penalty * RISK.keeperShare) / math.WAD, RISK.minKeeperReward), RISK.maxKeeperReward));
+    expect(r.keeperReward).to.equal(
+      math.min(
+        math.max((r.penalty * RISK.keeperShare) / math.WAD, RISK.minKeeperReward),
+        RISK.maxKeeperReward,
+      ),
+    );
     const after = model.accountState(alice, await latestTime());
     expect(after.liquidatable).to.equal(false);
     // Equity lands at M' on what remains (up to rounding), so the margin ratio rises from below 1 to about 1.25.
-    expect(after.equity * math.WAD / after.maintenanceMargin).to.be.greaterThan(WAD("1.24"));
+    expect((after.equity * math.WAD) / after.maintenanceMargin).to.be.greaterThan(WAD("1.24"));
     const state = await sys.clearinghouse.accountState(alice);
     expect(state.equity).to.equal(after.equity);
     expect(state.liquidatable).to.equal(false);
@@ -91,7 +105,13 @@ describe("Liquidation: how much is closed", function () {
   it("is refused at equity == maintenance margin and accepted one wei of price below", async function () {
     const sys = await loadFixture(fundedFixture);
     const feed = await (await ethers.getContractFactory("MockV3Aggregator")).deploy(18, WAD(3000));
-    await sys.oracle.setFeed(ethers.encodeBytes32String("ETH"), await feed.getAddress(), 86_400, WAD(1), WAD(1_000_000));
+    await sys.oracle.setFeed(
+      ethers.encodeBytes32String("ETH"),
+      await feed.getAddress(),
+      86_400,
+      WAD(1),
+      WAD(1_000_000),
+    );
     const model = localModel();
     model.pool = await sys.vault.poolBalance();
     const [, , , , , dave] = sys.signers;
@@ -101,8 +121,18 @@ describe("Liquidation: how much is closed", function () {
     model.deposit(victim, USDC(400));
     model.deposit(bob, TRADER_DEPOSIT);
     // Opposite positions keep the skew at zero: no funding moves the threshold between blocks.
-    model.trade(victim, 0, WAD(1), await txTime(await sys.clearinghouse.connect(dave).trade(0, 0, WAD(1), ethers.MaxUint256)));
-    model.trade(bob, 0, -WAD(1), await txTime(await sys.clearinghouse.connect(sys.bob).trade(0, 0, -WAD(1), 0n)));
+    model.trade(
+      victim,
+      0,
+      WAD(1),
+      await txTime(await sys.clearinghouse.connect(dave).trade(0, 0, WAD(1), ethers.MaxUint256)),
+    );
+    model.trade(
+      bob,
+      0,
+      -WAD(1),
+      await txTime(await sys.clearinghouse.connect(sys.bob).trade(0, 0, -WAD(1), 0n)),
+    );
     const gap = (p: bigint) => {
       model.setPrice(0, p);
       const s = model.accountState(victim, 0n);
@@ -125,9 +155,18 @@ describe("Liquidation: how much is closed", function () {
     model.setPrice(0, hi - 1n);
     const tx = await sys.clearinghouse.connect(sys.carol).liquidate(victim);
     const r = model.liquidate(victim, accountIdOf(sys.carol.address), await txTime(tx), RISK);
-    await expect(tx).to.emit(sys.clearinghouse, "Liquidated").withArgs(
-      victim, sys.carol.address, r.fraction, r.before.equity, r.before.maintenanceMargin, r.notionalClosed, r.penalty, r.keeperReward,
-    );
+    await expect(tx)
+      .to.emit(sys.clearinghouse, "Liquidated")
+      .withArgs(
+        victim,
+        sys.carol.address,
+        r.fraction,
+        r.before.equity,
+        r.before.maintenanceMargin,
+        r.notionalClosed,
+        r.penalty,
+        r.keeperReward,
+      );
     expect(await sys.vault.balanceOf(victim, await sys.usdc.getAddress())).to.equal(model.balance(victim));
   });
 
@@ -135,7 +174,11 @@ describe("Liquidation: how much is closed", function () {
     const sys = await loadFixture(fundedFixture);
     const model = await withModel(sys);
     await trade(sys, model, sys.alice, 0, WAD(1));
-    const ids = [accountIdOf(sys.alice.address), accountIdOf(sys.bob.address), accountIdOf(sys.admin.address, 9n)];
+    const ids = [
+      accountIdOf(sys.alice.address),
+      accountIdOf(sys.bob.address),
+      accountIdOf(sys.admin.address, 9n),
+    ];
     expect(await sys.clearinghouse.liquidatable(ids)).to.deep.equal([false, false, false]);
     expect((await nextLiquidation(model, ids[0])).before.liquidatable).to.equal(false);
   });

@@ -26,7 +26,10 @@ describe("Liquidation: the loss waterfall", function () {
     expect(r.poolWriteOff).to.equal(0n);
     expect(model.balance(alice)).to.equal(0n);
     // The pool received the account's whole realized loss (PnL net of funding, floored to token units) and kept it.
-    const loss = -math.divFloor(r.legs.reduce((sum, l) => sum + l.realizedPnl - l.fundingOwed, 0n), 10n ** 12n);
+    const loss = -math.divFloor(
+      r.legs.reduce((sum, l) => sum + l.realizedPnl - l.fundingOwed, 0n),
+      10n ** 12n,
+    );
     expect((await sys.vault.poolBalance()) - poolBefore).to.equal(loss);
     expect(await sys.clearinghouse.positions(alice)).to.have.length(0);
   });
@@ -47,7 +50,9 @@ describe("Liquidation: the loss waterfall", function () {
     // Before, the pool's NAV already counted the account's unrealized loss as a gain it could not collect; after,
     // the write-off removes exactly that uncollectable part.
     const navAfter = await sys.pool.totalAssets();
-    expect(navAfter).to.equal(model.poolValue(await (async () => BigInt((await ethers.provider.getBlock("latest"))!.timestamp))()));
+    expect(navAfter).to.equal(
+      model.poolValue(await (async () => BigInt((await ethers.provider.getBlock("latest"))!.timestamp))()),
+    );
     expect(navBefore - navAfter).to.be.greaterThan(0n);
     await expectLedgers(sys, model, [alice, accountIdOf(sys.bob.address)]);
   });
@@ -66,13 +71,18 @@ describe("Liquidation: who may, when and how often", function () {
       const a = await sys.clearinghouse.connect(sys.bob).liquidate(alice, { gasLimit: 2_000_000 });
       const b = await sys.clearinghouse.connect(sys.carol).liquidate(alice, { gasLimit: 2_000_000 });
       await network.provider.send("evm_mine", []);
-      const [ra, rb] = [await ethers.provider.getTransactionReceipt(a.hash), await ethers.provider.getTransactionReceipt(b.hash)];
+      const [ra, rb] = [
+        await ethers.provider.getTransactionReceipt(a.hash),
+        await ethers.provider.getTransactionReceipt(b.hash),
+      ];
       expect(ra!.blockNumber).to.equal(rb!.blockNumber);
       expect([ra!.status, rb!.status]).to.deep.equal([1, 0]);
     } finally {
       await network.provider.send("evm_setAutomine", [true]);
     }
-    expect(await sys.vault.balanceOf(accountIdOf(sys.carol.address), usdc)).to.equal(model.balance(accountIdOf(sys.carol.address)));
+    expect(await sys.vault.balanceOf(accountIdOf(sys.carol.address), usdc)).to.equal(
+      model.balance(accountIdOf(sys.carol.address)),
+    );
   });
 
   it("never lets an owner gain by liquidating their own account at a fixed price", async function () {
@@ -89,7 +99,8 @@ describe("Liquidation: who may, when and how often", function () {
     await movePrice(sys, model, 0, 2_750);
     const value = async () => {
       let total = 0n;
-      for (const sub of [0n, 1n]) total += (await sys.clearinghouse.accountState(accountIdOf(dave.address, sub))).equity;
+      for (const sub of [0n, 1n])
+        total += (await sys.clearinghouse.accountState(accountIdOf(dave.address, sub))).equity;
       return total;
     };
     const before = await value();

@@ -1,7 +1,14 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import { TRADER_DEPOSIT, accountIdOf, fundedFixture, latestTime, setPrice, txTime } from "../../shared/fixtures";
+import {
+  TRADER_DEPOSIT,
+  accountIdOf,
+  fundedFixture,
+  latestTime,
+  setPrice,
+  txTime,
+} from "../../shared/fixtures";
 import { DEFAULT_RISK } from "../../../deploy/config";
 import { KeelModel, localModel } from "../../shared/model";
 import type { LiquidationRef } from "../../shared/math";
@@ -17,8 +24,17 @@ export async function withModel(sys: Sys) {
   return model;
 }
 
-export async function trade(sys: Sys, model: KeelModel, who: HardhatEthersSigner, marketId: number, delta: bigint, sub = 0n) {
-  const tx = await sys.clearinghouse.connect(who).trade(sub, marketId, delta, delta > 0n ? ethers.MaxUint256 : 0n);
+export async function trade(
+  sys: Sys,
+  model: KeelModel,
+  who: HardhatEthersSigner,
+  marketId: number,
+  delta: bigint,
+  sub = 0n,
+) {
+  const tx = await sys.clearinghouse
+    .connect(who)
+    .trade(sub, marketId, delta, delta > 0n ? ethers.MaxUint256 : 0n);
   return model.trade(accountIdOf(who.address, sub), marketId, delta, await txTime(tx));
 }
 
@@ -58,7 +74,13 @@ export async function liquidate(sys: Sys, model: KeelModel, keeper: HardhatEther
   if (r.badDebt > 0n) {
     await expect(tx)
       .to.emit(sys.clearinghouse, "BadDebtSettled")
-      .withArgs(accountId, r.badDebt, r.insuranceDraw, r.poolWriteOff, r.badDebt - r.insuranceDraw - r.poolWriteOff);
+      .withArgs(
+        accountId,
+        r.badDebt,
+        r.insuranceDraw,
+        r.poolWriteOff,
+        r.badDebt - r.insuranceDraw - r.poolWriteOff,
+      );
   } else {
     await expect(tx).not.to.emit(sys.clearinghouse, "BadDebtSettled");
   }
@@ -69,7 +91,8 @@ export async function liquidate(sys: Sys, model: KeelModel, keeper: HardhatEther
 /** Every ledger equals the model, and the Vault holds exactly Σ balances + pool + insurance. */
 export async function expectLedgers(sys: Sys, model: KeelModel, accounts: bigint[]) {
   const usdc = await sys.usdc.getAddress();
-  for (const id of accounts) expect(await sys.vault.balanceOf(id, usdc), `account ${id}`).to.equal(model.balance(id));
+  for (const id of accounts)
+    expect(await sys.vault.balanceOf(id, usdc), `account ${id}`).to.equal(model.balance(id));
   expect(await sys.vault.poolBalance()).to.equal(model.pool);
   expect(await sys.vault.insuranceBalance()).to.equal(model.insurance);
   let sum = 0n;

@@ -2,7 +2,17 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import fc from "fast-check";
-import { BTC, ETH, TRADER_DEPOSIT, WAD, accountIdOf, fundedFixture, latestTime, setPrice, txTime } from "../../shared/fixtures";
+import {
+  BTC,
+  ETH,
+  TRADER_DEPOSIT,
+  WAD,
+  accountIdOf,
+  fundedFixture,
+  latestTime,
+  setPrice,
+  txTime,
+} from "../../shared/fixtures";
 import { localModel } from "../../shared/model";
 
 /**
@@ -52,7 +62,9 @@ describe("Zero-sum: random trades, price moves and funding, then closing everyth
         // Skip steps that would leave dust below the minimum notional; everything else must succeed.
         const price = s.market === 0 ? WAD(ethPrice) : WAD(btcPrice);
         if (next !== 0n && ((next < 0n ? -next : next) * price) / WAD(1) < WAD(10)) continue;
-        const tx = await sys.clearinghouse.connect(who).trade(0, s.market, delta, delta > 0n ? ethers.MaxUint256 : 0n);
+        const tx = await sys.clearinghouse
+          .connect(who)
+          .trade(0, s.market, delta, delta > 0n ? ethers.MaxUint256 : 0n);
         model.trade(id, s.market, delta, await txTime(tx));
       }
       // Close everything.
@@ -61,7 +73,9 @@ describe("Zero-sum: random trades, price moves and funding, then closing everyth
         for (const market of [ETH, BTC]) {
           const size = model.position(id, Number(market)).size;
           if (size === 0n) continue;
-          const tx = await sys.clearinghouse.connect(who).trade(0, market, -size, size < 0n ? ethers.MaxUint256 : 0n);
+          const tx = await sys.clearinghouse
+            .connect(who)
+            .trade(0, market, -size, size < 0n ? ethers.MaxUint256 : 0n);
           model.trade(id, Number(market), -size, await txTime(tx));
         }
         expect(await sys.clearinghouse.positions(id)).to.have.length(0);
@@ -71,7 +85,9 @@ describe("Zero-sum: random trades, price moves and funding, then closing everyth
       for (const who of traders) sum += await sys.vault.balanceOf(accountIdOf(who.address), usdc);
       expect(sum).to.equal(deposits);
       expect(await sys.usdc.balanceOf(await sys.vault.getAddress())).to.equal(deposits);
-      expect(await sys.vault.totalAccountBalance(usdc)).to.equal(sum - (await sys.vault.poolBalance()) - (await sys.vault.insuranceBalance()));
+      expect(await sys.vault.totalAccountBalance(usdc)).to.equal(
+        sum - (await sys.vault.poolBalance()) - (await sys.vault.insuranceBalance()),
+      );
       expect(await sys.vault.poolBalance()).to.equal(model.pool);
       // With every position closed, the pool is worth exactly its ledger.
       expect(await sys.pool.totalAssets()).to.equal(model.poolValue(await latestTime()));
