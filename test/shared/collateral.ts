@@ -86,20 +86,11 @@ export function waterfall(debt: bigint, insurance: bigint, pool: bigint): Waterf
 }
 
 /** DESIGN §9 margin state with the haircut value of other collateral added to the collateral value. */
-export function withOtherCollateral(s: math.AccountStateRef, otherValue: bigint): math.AccountStateRef {
-  const equity = s.equity + otherValue;
-  return {
-    ...s,
-    collateralValue: s.collateralValue + otherValue,
-    equity,
-    freeCollateral: equity - s.initialMargin,
-    liquidatable: equity < s.maintenanceMargin,
-  };
-}
+export const withOtherCollateral = math.withOtherCollateral;
 
 /**
- * DESIGN §10 for an account that may hold other collateral (haircut value `otherValue`, WAD). Same steps as
- * `math.liquidation`, with two differences: on a full close the penalty is limited to
+ * DESIGN §10 for an account that may hold other collateral (haircut value `otherValue`, WAD): `math.liquidation`
+ * with its `other` argument. On a full close the penalty is limited to
  * `balance + pnl + floor(otherValue / toWad)` (what the account still has, its other collateral included); and the
  * loss waterfall runs only when the account holds no other collateral — otherwise the debt stays on the account,
  * first offered to keepers (`liquidateCollateral`), then `settleBadDebt`.
@@ -114,77 +105,10 @@ export function liquidationWithCollateral(
   insuranceBalance: bigint,
   poolBalance: bigint,
 ): math.LiquidationRef {
-  const before = withOtherCollateral(math.accountState(balance, toWad, legs), otherValue);
-  const fullPenalty = legs.reduce(
-    (sum, l) => sum + math.marginRequirement(l.position.size, l.market.price, l.market.params.liquidationFee),
-    0n,
-  );
-  let fraction = WAD;
-  if (before.equity > fullPenalty) {
-    const target = math.divCeil(before.maintenanceMargin * (WAD + risk.liquidationBuffer), WAD);
-    fraction = math.min(WAD, math.divCeil((target - before.equity) * WAD, target - fullPenalty));
-  }
-  const closedAbs = (size: bigint, f: bigint) =>
-    f === WAD ? math.abs(size) : math.divCeil(math.abs(size) * f, WAD);
-  if (fraction < WAD) {
-    const dust = legs.some(
-      (l) =>
-        ((math.abs(l.position.size) - closedAbs(l.position.size, fraction)) * l.market.price) / WAD <
-        l.market.params.minPositionNotional,
-    );
-    if (dust) fraction = WAD;
-  }
-  let pnl = 0n;
-  let notionalClosed = 0n;
-  const outLegs = legs.map((l) => {
-    const c = closedAbs(l.position.size, fraction);
-    const sizeClosed = l.position.size > 0n ? c : -c;
-    const fill = math.applyFill(l.position.size, l.position.openNotional, -sizeClosed, l.market.price);
-    const owed = math.fundingOwed(l.position.size, l.market.fundingIndex, l.position.lastFundingIndex);
-    const notional = (c * l.market.price) / WAD;
-    pnl += fill.realizedPnl - owed;
-    notionalClosed += notional;
-    return { ...l, ...fill, sizeClosed, notionalClosed: notional, fundingOwed: owed };
+  return math.liquidation(balance, toWad, legs, risk, insuranceBalance, poolBalance, {
+    value: otherValue,
+    held: hasOther,
   });
-  const pnlUnits = math.divFloor(pnl, toWad);
-  let penalty = math.divCeil(
-    fraction === WAD ? fullPenalty : math.divCeil(fullPenalty * fraction, WAD),
-    toWad,
-  );
-  if (fraction === WAD) penalty = math.min(penalty, math.max(0n, balance + pnlUnits + otherValue / toWad));
-  const reward = math.min(
-    math.min(math.max((penalty * risk.keeperShare) / WAD, risk.minKeeperReward), risk.maxKeeperReward),
-    penalty,
-  );
-  let accountDelta = pnlUnits - penalty;
-  let poolDelta = -pnlUnits;
-  let insuranceDelta = penalty - reward;
-  let badDebt = 0n;
-  let insuranceDraw = 0n;
-  let poolWriteOff = 0n;
-  if (fraction === WAD && balance + accountDelta < 0n && !hasOther) {
-    badDebt = -(balance + accountDelta);
-    const w = waterfall(badDebt, insuranceBalance + insuranceDelta, math.max(0n, poolBalance + poolDelta));
-    insuranceDraw = w.insuranceDraw;
-    poolWriteOff = w.poolWriteOff;
-    accountDelta += insuranceDraw + poolWriteOff;
-    insuranceDelta -= insuranceDraw;
-    poolDelta -= poolWriteOff;
-  }
-  return {
-    before,
-    fraction,
-    legs: outLegs,
-    notionalClosed,
-    penalty,
-    keeperReward: reward,
-    accountDelta,
-    poolDelta,
-    insuranceDelta,
-    badDebt,
-    insuranceDraw,
-    poolWriteOff,
-  };
 }
 
 /** A listed collateral token as the model sees it; `asset` is the oracle key's symbol (`"ETH"`). */

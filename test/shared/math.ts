@@ -240,6 +240,28 @@ export function poolValue(
   return value <= 0n ? 0n : value / toWad;
 }
 
+/**
+ * An account's non-settlement collateral: its haircut value (WAD, rounded down) and whether it holds any. While it
+ * holds some, a full close leaves the debt for collateral liquidation instead of running the waterfall.
+ */
+export interface OtherCollateral {
+  value: bigint;
+  held: boolean;
+}
+
+/** An account state with `otherValue` (WAD) of non-settlement collateral added to its collateral value. */
+export function withOtherCollateral(s: AccountStateRef, otherValue: bigint): AccountStateRef {
+  if (otherValue === 0n) return s;
+  const equity = s.equity + otherValue;
+  return {
+    ...s,
+    collateralValue: s.collateralValue + otherValue,
+    equity,
+    freeCollateral: equity - s.initialMargin,
+    liquidatable: equity < s.maintenanceMargin,
+  };
+}
+
 export interface LiquidationRisk {
   liquidationBuffer: bigint;
   keeperShare: bigint;
@@ -282,8 +304,9 @@ export function liquidation(
   risk: LiquidationRisk,
   insuranceBalance: bigint,
   poolBalance: bigint,
+  other: OtherCollateral = { value: 0n, held: false },
 ): LiquidationRef {
-  const before = accountState(balance, toWad, legs);
+  const before = withOtherCollateral(accountState(balance, toWad, legs), other.value);
   const fullPenalty = legs.reduce(
     (sum, l) => sum + marginRequirement(l.position.size, l.market.price, l.market.params.liquidationFee),
     0n,
@@ -316,7 +339,7 @@ export function liquidation(
   });
   const pnlUnits = divFloor(pnl, toWad);
   let penalty = divCeil(fraction === WAD ? fullPenalty : divCeil(fullPenalty * fraction, WAD), toWad);
-  if (fraction === WAD) penalty = min(penalty, max(0n, balance + pnlUnits));
+  if (fraction === WAD) penalty = min(penalty, max(0n, balance + pnlUnits + other.value / toWad));
   const reward = min(
     min(max((penalty * risk.keeperShare) / WAD, risk.minKeeperReward), risk.maxKeeperReward),
     penalty,
@@ -327,7 +350,7 @@ export function liquidation(
   let badDebt = 0n;
   let insuranceDraw = 0n;
   let poolWriteOff = 0n;
-  if (fraction === WAD && balance + accountDelta < 0n) {
+  if (fraction === WAD && balance + accountDelta < 0n && !other.held) {
     badDebt = -(balance + accountDelta);
     insuranceDraw = min(badDebt, insuranceBalance + insuranceDelta);
     poolWriteOff = min(badDebt - insuranceDraw, max(0n, poolBalance + poolDelta));
