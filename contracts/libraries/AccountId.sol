@@ -12,8 +12,4 @@ library AccountId {
     function ownerOf(uint256 accountId) internal pure returns (address) {
         return address(uint160(accountId >> 96));
     }
-
-    function subaccountOf(uint256 accountId) internal pure returns (uint96) {
-        return uint96(accountId);
-    }
 }

@@ -8,7 +8,7 @@ import { expect } from "chai";
 import { artifacts, ethers, network } from "hardhat";
 import { loadFixture, takeSnapshot, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import type { ContractTransactionResponse } from "ethers";
+import type { ContractTransactionResponse, Interface } from "ethers";
 import type {
   Clearinghouse,
   MockBlocklistToken,
@@ -16,6 +16,7 @@ import type {
   MockFalseReturnToken,
   MockFeeOnTransferToken,
   MockHookToken,
+  MockReentrantFeed,
   MockV3Aggregator,
   ReentrancyAttacker,
   Vault,
@@ -1034,6 +1035,135 @@ describe("Hazard matrix", function () {
       await sys.pool.connect(attacker).redeem(attackerShares, attacker.address, attacker.address);
     }
     expect(await sys.usdc.balanceOf(victim.address)).to.equal(USDC(300_000) - assets + victimBack);
+  });
+
+  it("a price feed that calls back into the Clearinghouse cannot re-enter trade or liquidate", async function () {
+    const sys = await loadFixture(fundedFixture);
+    const { clearinghouse } = sys;
+    const feed = (await ethers.deployContract("MockReentrantFeed", [
+      ethers.parseUnits("3000", 8),
+    ])) as unknown as MockReentrantFeed;
+    await sys.oracle.setFeed(ETH_KEY, await feed.getAddress(), 86_400, ETH_MIN, ETH_MAX);
+    const chAddress = await clearinghouse.getAddress();
+    const alice = accountIdOf(sys.alice.address);
+    await clearinghouse.connect(sys.alice).trade(0, ETH, WAD(30), MAX);
+    const calls = [
+      clearinghouse.interface.encodeFunctionData("trade", [0, ETH, WAD(1), MAX]),
+      clearinghouse.interface.encodeFunctionData("liquidate", [alice]),
+    ];
+    const positions = async () => (await clearinghouse.positions(alice)).map((p) => p.size);
+    // Armed, the feed's read inside a trade calls back into the Clearinghouse: the guard refuses it.
+    for (const payload of calls) {
+      await feed.arm(chAddress, payload);
+      await expect(clearinghouse.connect(sys.bob).trade(0, ETH, WAD(1), MAX)).to.be.revertedWithCustomError(
+        clearinghouse,
+        "ReentrancyGuardReentrantCall",
+      );
+    }
+    await feed.arm(ethers.ZeroAddress, "0x");
+    await feed.setAnswer(ethers.parseUnits("2750", 8));
+    expect(await clearinghouse.isLiquidatable(alice)).to.equal(true);
+    // The same inside a liquidation, and nothing moves.
+    for (const payload of calls) {
+      await feed.arm(chAddress, payload);
+      await expect(clearinghouse.connect(sys.bob).liquidate(alice)).to.be.revertedWithCustomError(
+        clearinghouse,
+        "ReentrancyGuardReentrantCall",
+      );
+      await feed.arm(ethers.ZeroAddress, "0x");
+      expect(await positions()).to.deep.equal([WAD(30)]);
+    }
+    // Disarmed, both go through.
+    await expect(clearinghouse.connect(sys.bob).liquidate(alice)).to.emit(clearinghouse, "Liquidated");
+    await expect(clearinghouse.connect(sys.bob).trade(0, ETH, WAD(1), MAX)).to.emit(
+      clearinghouse,
+      "TradeExecuted",
+    );
+  });
+
+  it("every re-entrancy-guarded entry point of the Vault and the pool refuses a call from inside a token transfer", async function () {
+    const [, lp] = await ethers.getSigners();
+    const token = (await ethers.deployContract("MockHookToken", [6])) as unknown as MockHookToken;
+    const tokenAddress = await token.getAddress();
+    const { vault, pool } = await deployStack(tokenAddress);
+    const [vaultAddress, poolAddress] = [await vault.getAddress(), await pool.getAddress()];
+    await token.mint(lp.address, POOL_LIQUIDITY);
+    await token.connect(lp).approve(poolAddress, MAX);
+    await pool.connect(lp).deposit(POOL_LIQUIDITY, lp.address);
+    const attacker = (await ethers.deployContract("ReentrancyAttacker")) as unknown as ReentrancyAttacker;
+    const attackerAddress = await attacker.getAddress();
+    const attackerId = accountIdOf(attackerAddress);
+    await token.mint(attackerAddress, USDC(100_000));
+    for (const spender of [vaultAddress, poolAddress]) {
+      await attacker.execute(tokenAddress, token.interface.encodeFunctionData("approve", [spender, MAX]));
+    }
+    await attacker.execute(
+      vaultAddress,
+      vault.interface.encodeFunctionData("deposit", [0, tokenAddress, USDC(1_000)]),
+    );
+    await attacker.execute(
+      poolAddress,
+      pool.interface.encodeFunctionData("deposit", [USDC(1_000), attackerAddress]),
+    );
+    await token.setHook(attackerAddress);
+
+    const v = (fn: string, args: unknown[]) =>
+      [vaultAddress, (vault.interface as Interface).encodeFunctionData(fn, args)] as const;
+    const p = (fn: string, args: unknown[]) =>
+      [poolAddress, (pool.interface as Interface).encodeFunctionData(fn, args)] as const;
+    const vaultCalls = {
+      deposit: v("deposit", [0, tokenAddress, USDC(1)]),
+      depositFor: v("depositFor", [attackerId, tokenAddress, USDC(1)]),
+      withdraw: v("withdraw", [0, tokenAddress, USDC(1)]),
+      fundInsurance: v("fundInsurance", [USDC(1)]),
+      liquidateCollateral: v("liquidateCollateral", [attackerId, tokenAddress, USDC(1)]),
+      settleBadDebt: v("settleBadDebt", [attackerId]),
+      transferSettlement: v("transferSettlement", [attackerId, 1n, -1n, 0n]),
+      settleLiquidation: v("settleLiquidation", [attackerId, 0n, attackerId, 0n, 0n, 0n]),
+      fundPool: v("fundPool", [attackerAddress, USDC(1)]),
+      defundPool: v("defundPool", [attackerAddress, USDC(1)]),
+    };
+    const poolCalls = {
+      deposit: p("deposit", [USDC(1), attackerAddress]),
+      mint: p("mint", [10n ** 6n, attackerAddress]),
+      withdraw: p("withdraw", [USDC(1), attackerAddress, attackerAddress]),
+      redeem: p("redeem", [1n, attackerAddress, attackerAddress]),
+      requestWithdraw: p("requestWithdraw", [1n]),
+      cancelWithdraw: p("cancelWithdraw", []),
+    };
+    const state = async () => ({
+      held: await token.balanceOf(vaultAddress),
+      wallet: await token.balanceOf(attackerAddress),
+      account: await vault.balanceOf(attackerId, tokenAddress),
+      ledgers: [await vault.poolBalance(), await vault.insuranceBalance()],
+      shares: [await pool.balanceOf(attackerAddress), await pool.totalSupply()],
+    });
+    // The Vault's guard: from inside the transfer in of a deposit and the transfer out of a withdrawal.
+    const vaultOuters = [vaultCalls.deposit, vaultCalls.withdraw];
+    // The pool's guard: from inside the transfer in of an LP deposit.
+    const poolOuters = [poolCalls.deposit];
+    for (const [outers, calls, guard] of [
+      [vaultOuters, vaultCalls, vault],
+      [poolOuters, poolCalls, pool],
+    ] as const) {
+      for (const [name, [target, payload]] of Object.entries(calls)) {
+        for (const [outerTarget, outerPayload] of outers) {
+          const before = await state();
+          await attacker.arm(target, payload);
+          await expect(attacker.execute(outerTarget, outerPayload), name).to.be.revertedWithCustomError(
+            guard,
+            "ReentrancyGuardReentrantCall",
+          );
+          expect(await state(), `${name}: nothing moved`).to.deep.equal(before);
+        }
+      }
+    }
+    expect(await attacker.reentries()).to.equal(0n);
+    // Disarmed, the outer calls work.
+    await attacker.arm(ethers.ZeroAddress, "0x");
+    await token.setHook(ethers.ZeroAddress);
+    await attacker.execute(...vaultCalls.deposit);
+    await attacker.execute(...poolCalls.deposit);
   });
 
   it("an LP cannot exit ahead of a known bad debt: no request, no exit; by the time one matures the loss is booked", async function () {

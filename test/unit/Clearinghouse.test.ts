@@ -19,6 +19,7 @@ import { DEFAULT_MARKETS, DEFAULT_RISK, toMarketParams } from "../../deploy/conf
 import { KeelModel, localModel } from "../shared/model";
 import * as math from "../shared/math";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 
 const MAX = ethers.MaxUint256;
 const name = (s: string) => ethers.encodeBytes32String(s);
@@ -26,6 +27,10 @@ const RISK_ADMIN = ethers.id("RISK_ADMIN");
 const GUARDIAN = ethers.id("GUARDIAN");
 
 type Sys = Awaited<ReturnType<typeof fundedFixture>>;
+
+/** The risk parameters as plain bigints, from a config object or the contract's struct. */
+const riskOf = (r: { [K in keyof typeof DEFAULT_RISK]: bigint | number }) =>
+  Object.fromEntries(Object.keys(DEFAULT_RISK).map((k) => [k, BigInt(r[k as keyof typeof DEFAULT_RISK])]));
 
 /** Opens the funded fixture with a model that already knows the traders' deposits. */
 async function setup() {
@@ -81,6 +86,19 @@ describe("Clearinghouse", function () {
       ],
       ["skewScale is zero", { skewScale: 0n }, "skewScale", 0n],
       ["maxOpenInterest is zero", { maxOpenInterest: 0n }, "maxOpenInterest", 0n],
+      [
+        "maxLiquidationNotionalPerWindow is zero",
+        { maxLiquidationNotionalPerWindow: 0n },
+        "maxLiquidationNotionalPerWindow",
+        0n,
+      ],
+      [
+        "maxLiquidationNotionalPerWindow does not fit in 96 bits",
+        { maxLiquidationNotionalPerWindow: 2n ** 96n },
+        "maxLiquidationNotionalPerWindow",
+        2n ** 96n,
+      ],
+      ["liquidationWindow is zero", { liquidationWindow: 0 }, "liquidationWindow", 0n],
     ];
     for (const [title, patch, param, value] of cases) {
       it(`reverts when ${title}`, async function () {
@@ -104,12 +122,29 @@ describe("Clearinghouse", function () {
       expect(await sys.clearinghouse.marketCount()).to.equal(3n);
     });
 
-    it("reverts for an asset without a feed", async function () {
+    it("accepts a window cap of 2^96 - 1 and lists ids up to 255, refusing id 256 with ClearinghouseTooManyMarkets", async function () {
+      const { sys } = await setup();
+      const widest = { ...base, maxLiquidationNotionalPerWindow: 2n ** 96n - 1n };
+      await expect(sys.clearinghouse.addMarket(widest))
+        .to.emit(sys.clearinghouse, "MarketAdded")
+        .withArgs(2n, anyValue);
+      for (let id = 3; id < 256; id++) await sys.clearinghouse.addMarket(base);
+      expect(await sys.clearinghouse.marketCount()).to.equal(256n);
+      await expect(sys.clearinghouse.addMarket(base))
+        .to.be.revertedWithCustomError(sys.clearinghouse, "ClearinghouseTooManyMarkets")
+        .withArgs(256n);
+    });
+
+    it("reverts for an asset without a feed and for the zero asset", async function () {
       const { sys } = await setup();
       const asset = name("DOGE");
       await expect(sys.clearinghouse.addMarket({ ...base, asset }))
         .to.be.revertedWithCustomError(sys.clearinghouse, "ClearinghouseInvalidParameter")
         .withArgs(name("asset"), BigInt(asset));
+      // The zero asset marks an unknown market id, so it can never be listed.
+      await expect(sys.clearinghouse.addMarket({ ...base, asset: ethers.ZeroHash }))
+        .to.be.revertedWithCustomError(sys.clearinghouse, "ClearinghouseInvalidParameter")
+        .withArgs(name("asset"), 0n);
     });
 
     it("refuses a caller without the risk admin role", async function () {
@@ -138,6 +173,13 @@ describe("Clearinghouse", function () {
       expect(view.pendingFunding).to.be.greaterThan(0n);
     });
 
+    it("refuses to update a market that is not listed with ClearinghouseUnknownMarket", async function () {
+      const { sys } = await setup();
+      await expect(sys.clearinghouse.setMarketParams(2n, toMarketParams(DEFAULT_MARKETS[0])))
+        .to.be.revertedWithCustomError(sys.clearinghouse, "ClearinghouseUnknownMarket")
+        .withArgs(2n);
+    });
+
     it("refuses to change a market's asset", async function () {
       const { sys } = await setup();
       const params = { ...toMarketParams(DEFAULT_MARKETS[0]), asset: name("BTC") };
@@ -155,11 +197,29 @@ describe("Clearinghouse", function () {
         ["insuranceFeeShare", WAD(1) + 1n],
         ["maxOpenInterestToPool", 0n],
         ["maxOpenInterestToPool", WAD(10) + 1n],
+        ["liquidationBuffer", WAD(1) + 1n],
+        ["keeperShare", WAD(1) + 1n],
+        ["minKeeperReward", ok.maxKeeperReward + 1n],
       ] as const) {
         await expect(sys.clearinghouse.setRiskParams({ ...ok, [field]: value }))
           .to.be.revertedWithCustomError(sys.clearinghouse, "ClearinghouseInvalidParameter")
           .withArgs(name(field), value);
       }
+      await expect(
+        sys.clearinghouse.setRiskParams({ ...ok, minKeeperReward: 0n, maxKeeperReward: 2n ** 96n }),
+      )
+        .to.be.revertedWithCustomError(sys.clearinghouse, "ClearinghouseInvalidParameter")
+        .withArgs(name("maxKeeperReward"), 2n ** 96n);
+      // The bounds themselves are accepted.
+      const widest = {
+        ...ok,
+        liquidationBuffer: WAD(1),
+        keeperShare: WAD(1),
+        minKeeperReward: 2n ** 96n - 1n,
+        maxKeeperReward: 2n ** 96n - 1n,
+      };
+      await expect(sys.clearinghouse.setRiskParams(widest)).to.emit(sys.clearinghouse, "RiskParamsUpdated");
+      expect(riskOf(await sys.clearinghouse.riskParams())).to.deep.equal(riskOf(widest));
       await expect(sys.clearinghouse.setRiskParams({ ...ok, maxPositionsPerAccount: 64 })).to.emit(
         sys.clearinghouse,
         "RiskParamsUpdated",
@@ -301,6 +361,27 @@ describe("Clearinghouse", function () {
       await expect(sys.clearinghouse.connect(sys.bob).trade(0, ETH, -WAD(1), sell.fill + 1n))
         .to.be.revertedWithCustomError(sys.clearinghouse, "ClearinghouseSlippageExceeded")
         .withArgs(-WAD(1), sell.fill, sell.fill + 1n);
+    });
+
+    it("reverts with ClearinghouseInvalidFillPrice when the skew premium takes the fill to zero or below", async function () {
+      const { sys } = await setup();
+      // A skew scale of 1 ETH: selling 2 ETH into a flat market fills at 3000 × (1 - 2/2/1) = 0.
+      await sys.clearinghouse.setMarketParams(ETH, {
+        ...toMarketParams(DEFAULT_MARKETS[0]),
+        skewScale: WAD(1),
+      });
+      for (const size of [WAD(2), WAD(3)]) {
+        const fill = math.fillPrice(WAD(3000), 0n, -size, WAD(1));
+        expect(fill <= 0n).to.equal(true);
+        await expect(sys.clearinghouse.connect(sys.alice).trade(0, ETH, -size, 0n))
+          .to.be.revertedWithCustomError(sys.clearinghouse, "ClearinghouseInvalidFillPrice")
+          .withArgs(fill);
+      }
+      // One wei less than 2 ETH fills just above zero and is refused for other reasons, not the price.
+      expect(math.fillPrice(WAD(3000), 0n, -(WAD(2) - 1n), WAD(1)) > 0n).to.equal(true);
+      await expect(
+        sys.clearinghouse.connect(sys.alice).trade(0, ETH, -(WAD(2) - 1n), 0n),
+      ).not.to.be.revertedWithCustomError(sys.clearinghouse, "ClearinghouseInvalidFillPrice");
     });
 
     it("reverts for a zero size and an unknown market", async function () {
@@ -503,6 +584,16 @@ describe("Clearinghouse", function () {
       );
     });
 
+    it("refuses to pause twice with EnforcedPause", async function () {
+      const { sys } = await setup();
+      await sys.clearinghouse.pause();
+      await expect(sys.clearinghouse.pause()).to.be.revertedWithCustomError(
+        sys.clearinghouse,
+        "EnforcedPause",
+      );
+      expect(await sys.clearinghouse.paused()).to.equal(true);
+    });
+
     it("is guardian-only", async function () {
       const { sys } = await setup();
       await expect(sys.clearinghouse.connect(sys.alice).pause())
@@ -620,6 +711,58 @@ describe("Clearinghouse", function () {
       const id = accountIdOf(sys.alice.address, 7n);
       expect(await sys.clearinghouse.accountIdOf(sys.alice.address, 7n)).to.equal(id);
       expect(await sys.clearinghouse.ownerOf(id)).to.equal(sys.alice.address);
+    });
+
+    it("reports the risk and market parameters as configured, and refuses unknown market ids", async function () {
+      const { sys } = await setup();
+      expect(riskOf(await sys.clearinghouse.riskParams())).to.deep.equal(riskOf(DEFAULT_RISK));
+      for (const [id, m] of DEFAULT_MARKETS.entries()) {
+        const p = await sys.clearinghouse.marketParams(id);
+        const expected = toMarketParams(m);
+        for (const key of Object.keys(expected) as (keyof typeof expected)[]) {
+          expect(p[key], key).to.equal(key === "asset" ? expected[key] : BigInt(expected[key]));
+        }
+      }
+      for (const view of [
+        () => sys.clearinghouse.marketParams(2n),
+        () => sys.clearinghouse.marketState(2n),
+      ]) {
+        await expect(view())
+          .to.be.revertedWithCustomError(sys.clearinghouse, "ClearinghouseUnknownMarket")
+          .withArgs(2n);
+      }
+    });
+
+    it("reports a market's stored state: open interest, notionals, funding checkpoint and the liquidation window", async function () {
+      const { sys, model } = await setup();
+      await trade(sys, model, sys.alice, ETH, WAD(20));
+      await setPrice(sys.ethFeed, "3100");
+      model.setPrice(0, WAD(3100));
+      const { tx } = await trade(sys, model, sys.bob, ETH, -WAD(5));
+      const t = await txTime(tx);
+      const [a, b] = [
+        model.position(accountIdOf(sys.alice.address), 0),
+        model.position(accountIdOf(sys.bob.address), 0),
+      ];
+      const state = await sys.clearinghouse.marketState(ETH);
+      expect(state.longOpenInterest).to.equal(WAD(20));
+      expect(state.shortOpenInterest).to.equal(WAD(5));
+      expect(state.longOpenNotional).to.equal(a.openNotional);
+      expect(state.shortOpenNotional).to.equal(b.openNotional); // signed: a short's open notional is negative
+      expect(state.lastFundingTime).to.equal(t);
+      expect(state.fundingIndex).to.equal(model.indexAt(0, t));
+      expect(state.sizeTimesLastIndexSum).to.equal(a.size * a.lastFundingIndex + b.size * b.lastFundingIndex);
+      expect([state.liquidationWindowStart, state.liquidatedInWindow]).to.deep.equal([0n, 0n]);
+    });
+
+    it("answers liquidatable for a batch of one like isLiquidatable", async function () {
+      const { sys } = await setup();
+      const alice = accountIdOf(sys.alice.address);
+      await sys.clearinghouse.connect(sys.alice).trade(0, ETH, WAD(30), MAX);
+      expect(await sys.clearinghouse.liquidatable([alice])).to.deep.equal([false]);
+      await setPrice(sys.ethFeed, "2000");
+      expect(await sys.clearinghouse.liquidatable([alice])).to.deep.equal([true]);
+      expect(await sys.clearinghouse.liquidatable([])).to.deep.equal([]);
     });
 
     it("reports a market's state with funding accrued to now", async function () {

@@ -75,15 +75,3 @@ describe("Public interface (DESIGN §14)", function () {
     expect(balanceOf.outputs!.map((o) => o.type)).to.deep.equal(["int256"]);
   });
 });
-
-describe("Code size (EIP-170)", function () {
-  const LIMIT = 24_576;
-  for (const name of ["Vault", "Clearinghouse", "LiquidityPool", "PriceOracle"]) {
-    it(`${name} deploys under ${LIMIT} bytes`, async function () {
-      const { deployedBytecode } = await artifacts.readArtifact(name);
-      const size = (deployedBytecode.length - 2) / 2;
-      expect(size).to.be.greaterThan(0);
-      expect(size).to.be.at.most(LIMIT);
-    });
-  }
-});

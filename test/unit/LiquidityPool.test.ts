@@ -331,6 +331,16 @@ describe("LiquidityPool", function () {
         .withArgs(lp.address, lp.address, lp.address, 1n, dust + 1n);
     });
 
+    it("reverts with PoolZeroAmount for a withdrawal of zero assets", async function () {
+      const { pool, lp } = await loadFixture(fundedFixture);
+      await pool.connect(lp).requestWithdraw(LP_SHARES);
+      await time.increase(DELAY);
+      await expect(pool.connect(lp).withdraw(0n, lp.address, lp.address)).to.be.revertedWithCustomError(
+        pool,
+        "PoolZeroAmount",
+      );
+    });
+
     it("pays the ERC-4626 assets shares × (totalAssets + 1) / (supply + 10^6) at the unlock time", async function () {
       const { pool, vault, usdc, lp } = await loadFixture(fundedFixture);
       const shares = LP_SHARES / 3n;
@@ -446,6 +456,61 @@ describe("LiquidityPool", function () {
       expect(book.poolValue(await latestTime())).to.be.greaterThan(available);
     });
 
+    it("reports maxWithdraw and maxRedeem as the matured request limited by the available liquidity", async function () {
+      const { pool, lp, alice, bob, aliceTrade, bobTrade } = await loadFixture(winningTraderFixture);
+      const book = winningTraderBook(alice.address, bob.address, aliceTrade, bobTrade);
+      const now = await latestTime(); // views run at the latest block's time: the request matured at it
+      const nav = book.poolValue(now);
+      const available = book.availableLiquidity();
+      expect(assetsForShares(LP_SHARES, LP_SHARES, nav)).to.be.greaterThan(available);
+      expect(await pool.maxWithdraw(lp.address)).to.equal(available);
+      expect(await pool.maxRedeem(lp.address)).to.equal(sharesForAssets(available, LP_SHARES, nav));
+      // Someone without a request can take nothing out.
+      expect([await pool.maxWithdraw(alice.address), await pool.maxRedeem(alice.address)]).to.deep.equal([
+        0n,
+        0n,
+      ]);
+    });
+
+    it("reports zero maxWithdraw and maxRedeem one second before maturity and from the expiry on", async function () {
+      const { pool, lp } = await loadFixture(fundedFixture);
+      const requested = await blockTime(await pool.connect(lp).requestWithdraw(LP_SHARES));
+      const limits = async () => [await pool.maxWithdraw(lp.address), await pool.maxRedeem(lp.address)];
+      await time.increaseTo(requested + DELAY - 1n);
+      expect(await limits()).to.deep.equal([0n, 0n]);
+      await time.increaseTo(requested + DELAY);
+      expect(await limits()).to.deep.equal([
+        assetsForShares(LP_SHARES, LP_SHARES, POOL_LIQUIDITY),
+        LP_SHARES,
+      ]);
+      await time.increaseTo(requested + DELAY + WINDOW - 1n);
+      expect(await limits()).to.deep.equal([
+        assetsForShares(LP_SHARES, LP_SHARES, POOL_LIQUIDITY),
+        LP_SHARES,
+      ]);
+      await time.increaseTo(requested + DELAY + WINDOW);
+      expect(await limits()).to.deep.equal([0n, 0n]);
+    });
+
+    it("is zero, never negative, when the winning traders' claims exceed the pool's cash", async function () {
+      const sys = await loadFixture(emptyPoolFixture);
+      const { pool, vault, usdc, clearinghouse, lp, alice } = sys;
+      await pool.connect(lp).deposit(USDC(10_000), lp.address);
+      await mintAndApprove(sys, alice, USDC(10_000), await vault.getAddress());
+      await vault.connect(alice).deposit(0, await usdc.getAddress(), USDC(10_000));
+      const traded = await blockTime(await clearinghouse.connect(alice).trade(0, ETH, WAD(3), ANY_BUY_PRICE));
+      const book = new LedgerBook(USDC(10_000));
+      book.deposit(accountIdOf(alice.address), USDC(10_000));
+      book.trade(accountIdOf(alice.address), Number(ETH), WAD(3), traded);
+      // ETH at 6,500: a 3 ETH long is about 10,500 USD up, more than the pool's 10,000 USDC.
+      await setPrice(sys.ethFeed, 6_500);
+      book.setPrice(Number(ETH), WAD(6_500));
+      expect(book.traderClaims()).to.be.greaterThan(USDC(10_000) * TO_WAD);
+      expect(await vault.poolBalance()).to.equal(book.pool);
+      expect(await pool.availableLiquidity()).to.equal(0n);
+      expect(await pool.maxWithdraw(lp.address)).to.equal(0n);
+    });
+
     it("reverts a redemption above the available liquidity with PoolInsufficientLiquidity(assets, available)", async function () {
       const { pool, lp, alice, bob, aliceTrade, bobTrade } = await loadFixture(winningTraderFixture);
       const book = winningTraderBook(alice.address, bob.address, aliceTrade, bobTrade);
@@ -507,6 +572,30 @@ describe("LiquidityPool", function () {
       const tx = pool.connect(lp).redeem(shares, lp.address, lp.address);
       await expect(tx).to.emit(pool, "Withdraw").withArgs(lp.address, lp.address, lp.address, assets, shares);
       await expect(tx).to.changeTokenBalance(usdc, lp, assets);
+    });
+  });
+
+  describe("ERC-165", function () {
+    it("reports IERC165 and IAccessControl and nothing else", async function () {
+      const { pool } = await loadFixture(deployFixture);
+      const id = (signatures: string[]) => {
+        let x = 0n;
+        for (const sig of signatures) x ^= BigInt(ethers.id(sig).slice(0, 10));
+        return ethers.toBeHex(x, 4);
+      };
+      const erc165 = id(["supportsInterface(bytes4)"]);
+      const accessControl = id([
+        "hasRole(bytes32,address)",
+        "getRoleAdmin(bytes32)",
+        "grantRole(bytes32,address)",
+        "revokeRole(bytes32,address)",
+        "renounceRole(bytes32,address)",
+      ]);
+      expect([erc165, accessControl]).to.deep.equal(["0x01ffc9a7", "0x7965db0b"]);
+      expect(await pool.supportsInterface(erc165)).to.equal(true);
+      expect(await pool.supportsInterface(accessControl)).to.equal(true);
+      expect(await pool.supportsInterface("0xffffffff")).to.equal(false);
+      expect(await pool.supportsInterface(id(["totalAssets()"]))).to.equal(false);
     });
   });
 

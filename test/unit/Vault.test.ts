@@ -267,6 +267,89 @@ describe("Vault", function () {
     });
   });
 
+  describe("ledger guards (a Vault wired to plain signers as its Clearinghouse and pool)", function () {
+    /** A fresh Vault whose Clearinghouse is signer 8 and pool signer 9, with 1,000 USDC in the pool ledger. */
+    async function wiredVaultFixture() {
+      const { usdc, oracle, admin, signers } = await deployFixture();
+      const vault = await ethers.deployContract("Vault", [
+        admin.address,
+        await usdc.getAddress(),
+        await oracle.getAddress(),
+      ]);
+      const [ch, lp, alice] = [signers[8], signers[9], signers[2]];
+      await vault.initialize(ch.address, lp.address);
+      await usdc.mint(await vault.getAddress(), USDC(1_000));
+      await vault.connect(lp).fundPool(lp.address, USDC(1_000));
+      return { vault, usdc, ch, lp, id: accountIdOf(alice.address) };
+    }
+
+    it("refuses a transferSettlement whose deltas do not sum to zero, one unit either way", async function () {
+      const { vault, ch, id } = await loadFixture(wiredVaultFixture);
+      for (const [account, pool, insurance] of [
+        [1n, 0n, 0n],
+        [1n, -2n, 0n],
+        [0n, 0n, -1n],
+      ]) {
+        await expect(vault.connect(ch).transferSettlement(id, account, pool, insurance))
+          .to.be.revertedWithCustomError(vault, "VaultUnbalancedTransfer")
+          .withArgs(account, pool, insurance);
+      }
+    });
+
+    it("moves pool to insurance without touching an account, and refuses to take either below zero", async function () {
+      const { vault, ch, id } = await loadFixture(wiredVaultFixture);
+      await vault.connect(ch).transferSettlement(id, 0n, -USDC(400), USDC(400));
+      expect(await vault.poolBalance()).to.equal(USDC(600));
+      expect(await vault.insuranceBalance()).to.equal(USDC(400));
+      expect(await vault.balanceOf(id, await vault.settlementToken())).to.equal(0n);
+      // A zero move is a no-op.
+      await vault.connect(ch).transferSettlement(id, 0n, 0n, 0n);
+      expect([await vault.poolBalance(), await vault.insuranceBalance()]).to.deep.equal([
+        USDC(600),
+        USDC(400),
+      ]);
+      // One unit more than the ledger holds, either ledger.
+      await expect(vault.connect(ch).transferSettlement(id, USDC(400) + 1n, 0n, -(USDC(400) + 1n)))
+        .to.be.revertedWithCustomError(vault, "VaultInsufficientInsuranceBalance")
+        .withArgs(USDC(400), USDC(400) + 1n);
+      await expect(vault.connect(ch).transferSettlement(id, USDC(600) + 1n, -(USDC(600) + 1n), 0n))
+        .to.be.revertedWithCustomError(vault, "VaultInsufficientPoolBalance")
+        .withArgs(USDC(600), USDC(600) + 1n);
+      // Exactly what they hold is fine.
+      await vault.connect(ch).transferSettlement(id, USDC(1_000), -USDC(600), -USDC(400));
+      expect([await vault.poolBalance(), await vault.insuranceBalance()]).to.deep.equal([0n, 0n]);
+      expect(await vault.balanceOf(id, await vault.settlementToken())).to.equal(USDC(1_000));
+    });
+
+    it("refuses a settleLiquidation whose deltas and reward do not sum to zero", async function () {
+      const { vault, ch, id } = await loadFixture(wiredVaultFixture);
+      const keeper = accountIdOf(ch.address);
+      await expect(vault.connect(ch).settleLiquidation(id, -5n, keeper, 3n, 1n, 0n))
+        .to.be.revertedWithCustomError(vault, "VaultUnbalancedLiquidation")
+        .withArgs(-5n, 3n, 1n, 0n);
+      await expect(vault.connect(ch).settleLiquidation(id, -5n, keeper, 3n, 2n, 1n))
+        .to.be.revertedWithCustomError(vault, "VaultUnbalancedLiquidation")
+        .withArgs(-5n, 3n, 2n, 1n);
+      await vault.connect(ch).settleLiquidation(id, -5n, keeper, 3n, 2n, 0n);
+      const token = await vault.settlementToken();
+      expect(await vault.balanceOf(id, token)).to.equal(-5n);
+      expect(await vault.balanceOf(keeper, token)).to.equal(3n);
+      expect(await vault.poolBalance()).to.equal(USDC(1_000) + 2n);
+    });
+
+    it("refuses a defundPool one unit above the pool ledger and pays exactly the ledger", async function () {
+      const { vault, usdc, lp } = await loadFixture(wiredVaultFixture);
+      await expect(vault.connect(lp).defundPool(lp.address, USDC(1_000) + 1n))
+        .to.be.revertedWithCustomError(vault, "VaultInsufficientPoolBalance")
+        .withArgs(USDC(1_000), USDC(1_000) + 1n);
+      await expect(vault.connect(lp).defundPool(lp.address, USDC(1_000)))
+        .to.emit(vault, "PoolDefunded")
+        .withArgs(lp.address, USDC(1_000));
+      expect(await usdc.balanceOf(lp.address)).to.equal(USDC(1_000));
+      expect(await vault.poolBalance()).to.equal(0n);
+    });
+  });
+
   describe("#initialize", function () {
     it("reverts with VaultInvalidInitialization when called a second time", async function () {
       const { vault, clearinghouse, pool, admin } = await loadFixture(deployFixture);

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, takeSnapshot, time } from "@nomicfoundation/hardhat-network-helpers";
+import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import {
   TRADER_DEPOSIT,
   USDC,
@@ -39,6 +40,48 @@ describe("Liquidation: how much is closed", function () {
     const state = await sys.clearinghouse.accountState(alice);
     expect(state.equity).to.equal(after.equity);
     expect(state.liquidatable).to.equal(false);
+  });
+
+  it("caps the keeper reward at maxKeeperReward: equal to the cap pays it, one unit less pays the cap", async function () {
+    const sys = await loadFixture(fundedFixture);
+    const model = await withModel(sys);
+    const alice = accountIdOf(sys.alice.address);
+    await trade(sys, model, sys.alice, 0, WAD(30));
+    await movePrice(sys, model, 0, 2_750);
+    // Every liquidation below is mined at T, after a parameter change at T - 1.
+    const T = (await latestTime()) + 2n;
+    // The reward before any cap: keeperShare of the penalty, above the floor and below the default cap.
+    const uncapped = model.previewLiquidation(alice, T, RISK).keeperReward;
+    expect(uncapped).to.be.greaterThan(RISK.minKeeperReward);
+    expect(uncapped).to.be.lessThan(RISK.maxKeeperReward);
+    const snapshot = await takeSnapshot();
+    // Cap exactly at the reward: paid in full.
+    const atCap = { ...RISK, maxKeeperReward: uncapped };
+    await time.setNextBlockTimestamp(T - 1n);
+    await sys.clearinghouse.setRiskParams(atCap);
+    const whole = model.previewLiquidation(alice, T, atCap);
+    expect(whole.keeperReward).to.equal(uncapped);
+    await time.setNextBlockTimestamp(T);
+    await expect(sys.clearinghouse.connect(sys.bob).liquidate(alice))
+      .to.emit(sys.clearinghouse, "Liquidated")
+      .withArgs(
+        alice,
+        sys.bob.address,
+        whole.fraction,
+        anyValue,
+        anyValue,
+        anyValue,
+        whole.penalty,
+        uncapped,
+      );
+    await snapshot.restore();
+    // One unit lower: the cap binds, and the keeper's account, the pool and insurance all follow the reference.
+    const belowCap = { ...RISK, maxKeeperReward: uncapped - 1n };
+    await time.setNextBlockTimestamp(T - 1n);
+    await sys.clearinghouse.setRiskParams(belowCap);
+    const { tx, r } = await liquidate(sys, model, sys.bob, alice, belowCap);
+    expect(await txTime(tx)).to.equal(T);
+    expect(r.keeperReward).to.equal(uncapped - 1n);
   });
 
   it("closes the same fraction of every leg of a hedged book", async function () {

@@ -44,15 +44,25 @@ export async function movePrice(sys: Sys, model: KeelModel, marketId: number, us
 }
 
 /** The reference of a liquidation mined in the next block (one second on). */
-export async function nextLiquidation(model: KeelModel, accountId: bigint): Promise<LiquidationRef> {
-  return model.previewLiquidation(accountId, (await latestTime()) + 1n, RISK);
+export async function nextLiquidation(
+  model: KeelModel,
+  accountId: bigint,
+  risk: typeof RISK = RISK,
+): Promise<LiquidationRef> {
+  return model.previewLiquidation(accountId, (await latestTime()) + 1n, risk);
 }
 
 /** Liquidates through the contract and the model, and checks the event and every ledger against the model. */
-export async function liquidate(sys: Sys, model: KeelModel, keeper: HardhatEthersSigner, accountId: bigint) {
-  const expected = await nextLiquidation(model, accountId);
+export async function liquidate(
+  sys: Sys,
+  model: KeelModel,
+  keeper: HardhatEthersSigner,
+  accountId: bigint,
+  risk: typeof RISK = RISK,
+) {
+  const expected = await nextLiquidation(model, accountId, risk);
   const tx = await sys.clearinghouse.connect(keeper).liquidate(accountId);
-  const r = model.liquidate(accountId, accountIdOf(keeper.address), await txTime(tx), RISK);
+  const r = model.liquidate(accountId, accountIdOf(keeper.address), await txTime(tx), risk);
   expect(r).to.deep.equal(expected);
   await expect(tx)
     .to.emit(sys.clearinghouse, "Liquidated")
