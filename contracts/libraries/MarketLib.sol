@@ -203,8 +203,10 @@ library MarketLib {
             short_.openNotional -= notionalOut;
             m.short = short_;
         }
-        // Σ size_i * (lastIndex_i + 1): the new term minus the old one.
-        m.sizeTimesShiftedIndexSum += newSize * index - old.size * old.lastFundingIndex + (newSize - old.size);
+        // Σ size_i * (lastIndex_i + 1): the new term minus the old one. The stored int128 fields are widened before
+        // they are multiplied: their product needs up to 255 bits.
+        int256 oldSize = old.size;
+        m.sizeTimesShiftedIndexSum += newSize * index - oldSize * old.lastFundingIndex + (newSize - oldSize);
         int256 newSkew = int256(uint256(long_.openInterest)) - int256(uint256(short_.openInterest));
         m.funding = MarketFunding(index.toInt128(), uint40(block.timestamp), fundingProportion(newSkew, skewScale));
     }

@@ -793,6 +793,50 @@ describe("Hazard matrix", function () {
     expect(await sys.usdc.balanceOf(lp2.address)).to.equal(back);
   });
 
+  it("a position opened at a large funding index is still liquidated: size × lastFundingIndex beyond 2^127", async function () {
+    // Found by the cascade simulation: the liquidation path multiplied the stored int128 size and index in 128 bits.
+    const sys = await loadFixture(fundedFixture);
+    const model = await modelOf(sys);
+    const whale = sys.signers[5];
+    await deposit(sys, model, whale, USDC(100_000));
+    await trade(sys, model, whale, ETH, WAD(10));
+    // Two days of funding at 100% a day (|skew| above the skew scale): the index grows by 2 × price.
+    const defaults = DEFAULT_MARKETS[0];
+    const hot = { ...defaults, skewScale: WAD(1), maxFundingRatePerDay: WAD(1) };
+    model.accrue(0, await txTime(await sys.clearinghouse.setMarketParams(ETH, toMarketParams(hot))));
+    model.markets[0].params = hot;
+    await time.increase(2n * 86_400n);
+    await setEth(sys, model, "3000");
+    model.accrue(0, await txTime(await sys.clearinghouse.setMarketParams(ETH, toMarketParams(defaults))));
+    model.markets[0].params = defaults;
+    // Carol opens 30 ETH at that index: her size × lastFundingIndex no longer fits 128 bits.
+    const carol = accountIdOf(sys.carol.address);
+    await trade(sys, model, sys.carol, ETH, WAD(30));
+    const position = model.position(carol, 0);
+    expect(position.size * position.lastFundingIndex).to.be.greaterThan(2n ** 127n);
+    await setEth(sys, model, "2750");
+    const t = (await latestTime()) + 1n;
+    const r = model.previewLiquidation(carol, t, RISK);
+    expect(r.before.liquidatable).to.equal(true);
+    await expect(at(t, () => sys.clearinghouse.connect(sys.bob).liquidate(carol)))
+      .to.emit(sys.clearinghouse, "Liquidated")
+      .withArgs(
+        carol,
+        sys.bob.address,
+        r.fraction,
+        r.before.equity,
+        r.before.maintenanceMargin,
+        r.notionalClosed,
+        r.penalty,
+        r.keeperReward,
+      );
+    model.liquidate(carol, accountIdOf(sys.bob.address), t, RISK);
+    const [view] = await sys.clearinghouse.positions(carol);
+    expect(view.size).to.equal(model.position(carol, 0).size);
+    // The pool's funding aggregate still matches the positions: its NAV equals the reference.
+    expect(await sys.pool.totalAssets()).to.equal(model.poolValue(await latestTime()));
+  });
+
   it("funding at maximum skew for a year of simulated time does not overflow or revert", async function () {
     const sys = await loadFixture(fundedFixture);
     const model = await modelOf(sys);
