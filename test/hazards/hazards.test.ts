@@ -453,16 +453,7 @@ describe("Hazard matrix", function () {
     expect(r).to.deep.equal(expected);
     await expect(tx)
       .to.emit(sys.clearinghouse, "Liquidated")
-      .withArgs(
-        risky,
-        dave.address,
-        r.fraction,
-        r.before.equity,
-        r.before.maintenanceMargin,
-        r.notionalClosed,
-        r.penalty,
-        r.keeperReward,
-      );
+      .withArgs(...math.liquidatedEventArgs(risky, dave.address, r));
     const bySelf =
       (await sys.clearinghouse.accountState(main)).equity +
       (await sys.clearinghouse.accountState(risky)).equity;
@@ -516,16 +507,7 @@ describe("Hazard matrix", function () {
     const expected = model.previewLiquidation(victim, t, RISK);
     await expect(at(t, () => sys.clearinghouse.connect(sys.carol).liquidate(victim)))
       .to.emit(sys.clearinghouse, "Liquidated")
-      .withArgs(
-        victim,
-        sys.carol.address,
-        expected.fraction,
-        expected.before.equity,
-        expected.before.maintenanceMargin,
-        expected.notionalClosed,
-        expected.penalty,
-        expected.keeperReward,
-      );
+      .withArgs(...math.liquidatedEventArgs(victim, sys.carol.address, expected));
   });
 
   it("liquidation of a blacklisted account (a mock token with a blocklist) still works: no token moves inside a liquidation", async function () {
@@ -556,16 +538,7 @@ describe("Hazard matrix", function () {
     expect(expected.before.liquidatable).to.equal(true);
     await expect(at(t, () => clearinghouse.connect(keeper).liquidate(victimId)))
       .to.emit(clearinghouse, "Liquidated")
-      .withArgs(
-        victimId,
-        keeper.address,
-        expected.fraction,
-        expected.before.equity,
-        expected.before.maintenanceMargin,
-        expected.notionalClosed,
-        expected.penalty,
-        expected.keeperReward,
-      );
+      .withArgs(...math.liquidatedEventArgs(victimId, keeper.address, expected));
     model.liquidate(victimId, keeperId, t, RISK);
     // The reward is a ledger credit to the blocked keeper; the tokens never moved.
     expect(expected.keeperReward).to.be.greaterThan(0n);
@@ -615,16 +588,7 @@ describe("Hazard matrix", function () {
     expect(expected.fraction).to.equal(WAD(1));
     await expect(at(t, () => sys.clearinghouse.connect(sys.bob).liquidate(alice)))
       .to.emit(sys.clearinghouse, "Liquidated")
-      .withArgs(
-        alice,
-        sys.bob.address,
-        WAD(1),
-        expected.before.equity,
-        expected.before.maintenanceMargin,
-        expected.notionalClosed,
-        expected.penalty,
-        expected.keeperReward,
-      );
+      .withArgs(...math.liquidatedEventArgs(alice, sys.bob.address, expected));
     expect(await sys.clearinghouse.positions(alice)).to.have.length(0);
   });
 
@@ -820,16 +784,7 @@ describe("Hazard matrix", function () {
     expect(r.before.liquidatable).to.equal(true);
     await expect(at(t, () => sys.clearinghouse.connect(sys.bob).liquidate(carol)))
       .to.emit(sys.clearinghouse, "Liquidated")
-      .withArgs(
-        carol,
-        sys.bob.address,
-        r.fraction,
-        r.before.equity,
-        r.before.maintenanceMargin,
-        r.notionalClosed,
-        r.penalty,
-        r.keeperReward,
-      );
+      .withArgs(...math.liquidatedEventArgs(carol, sys.bob.address, r));
     model.liquidate(carol, accountIdOf(sys.bob.address), t, RISK);
     const [view] = await sys.clearinghouse.positions(carol);
     expect(view.size).to.equal(model.position(carol, 0).size);
@@ -873,18 +828,10 @@ describe("Hazard matrix", function () {
     // The account owes far more than it has: it is closed out, the waterfall covers what it can, nothing reverts.
     const t = now + 1n;
     const r = model.previewLiquidation(id, t, RISK);
+    expect(r.fraction).to.equal(WAD(1));
     await expect(at(t, () => sys.clearinghouse.connect(sys.bob).liquidate(id)))
       .to.emit(sys.clearinghouse, "Liquidated")
-      .withArgs(
-        id,
-        sys.bob.address,
-        WAD(1),
-        r.before.equity,
-        r.before.maintenanceMargin,
-        r.notionalClosed,
-        r.penalty,
-        r.keeperReward,
-      );
+      .withArgs(...math.liquidatedEventArgs(id, sys.bob.address, r));
     model.liquidate(id, accountIdOf(sys.bob.address), t, RISK);
     const usdc = await sys.usdc.getAddress();
     expect(await sys.vault.balanceOf(id, usdc)).to.equal(model.balance(id));
@@ -1299,16 +1246,7 @@ describe("Hazard matrix", function () {
     const r = model.previewLiquidation(bobId, tl, RISK);
     await expect(at(tl, () => sys.clearinghouse.connect(sys.carol).liquidate(bobId)))
       .to.emit(sys.clearinghouse, "Liquidated")
-      .withArgs(
-        bobId,
-        sys.carol.address,
-        r.fraction,
-        r.before.equity,
-        r.before.maintenanceMargin,
-        r.notionalClosed,
-        r.penalty,
-        r.keeperReward,
-      );
+      .withArgs(...math.liquidatedEventArgs(bobId, sys.carol.address, r));
     // LPs with a matured request leave.
     await expect(
       at(requested + DELAY, () => sys.pool.connect(lp).redeem(1_000_000n, lp.address, lp.address)),

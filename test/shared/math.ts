@@ -290,6 +290,19 @@ export interface LiquidationRef {
   poolWriteOff: bigint;
 }
 
+/** The arguments of the `Liquidated` event that liquidation `r` of `accountId` by `keeper` emits, in order. */
+export const liquidatedEventArgs = (accountId: bigint, keeper: string, r: LiquidationRef) =>
+  [
+    accountId,
+    keeper,
+    r.fraction,
+    r.before.equity,
+    r.before.maintenanceMargin,
+    r.notionalClosed,
+    r.penalty,
+    r.keeperReward,
+  ] as const;
+
 /**
  * DESIGN §10. Closes f = min(1, (M' - E) / (M' - L)) of every position at the oracle price (f rounds up, each closed
  * size rounds away from zero), f = 1 when a remainder would fall under its minimum notional. The penalty f * L rounds

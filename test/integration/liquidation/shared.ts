@@ -11,6 +11,7 @@ import {
 } from "../../shared/fixtures";
 import { DEFAULT_RISK } from "../../../deploy/config";
 import { KeelModel, localModel } from "../../shared/model";
+import * as math from "../../shared/math";
 import type { LiquidationRef } from "../../shared/math";
 
 export type Sys = Awaited<ReturnType<typeof fundedFixture>>;
@@ -66,16 +67,7 @@ export async function liquidate(
   expect(r).to.deep.equal(expected);
   await expect(tx)
     .to.emit(sys.clearinghouse, "Liquidated")
-    .withArgs(
-      accountId,
-      keeper.address,
-      r.fraction,
-      r.before.equity,
-      r.before.maintenanceMargin,
-      r.notionalClosed,
-      r.penalty,
-      r.keeperReward,
-    );
+    .withArgs(...math.liquidatedEventArgs(accountId, keeper.address, r));
   for (const leg of r.legs) {
     await expect(tx)
       .to.emit(sys.clearinghouse, "PositionLiquidated")
