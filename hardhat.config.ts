@@ -48,9 +48,11 @@ const hardhatChainId = process.env.HARDHAT_CHAIN_ID ? Number(process.env.HARDHAT
 /**
  * `hardhat coverage` compiles instrumented sources with the legacy pipeline: instrumented via-IR builds attribute hits
  * to the wrong lines (measured: `super.deposit` in LiquidityPool reported as never run). Production builds, the gas
- * snapshot and the EIP-170 check use via-IR.
+ * snapshot and the EIP-170 check use via-IR. It is decided here, in the configuration, because solidity-coverage
+ * instruments via-IR builds differently; the task is the first argument that is not a flag (`hardhat coverage …`), so
+ * `hardhat test --grep coverage` keeps via-IR.
  */
-const coverage = process.argv.includes("coverage");
+const coverage = process.argv.slice(2).find((arg) => !arg.startsWith("-")) === "coverage";
 
 const config: HardhatUserConfig = {
   solidity: {

@@ -257,18 +257,7 @@ export class TradeCommand extends KeelCommand {
       done.logs,
       s.address.clearinghouse,
       "TradeExecuted",
-      [
-        id,
-        BigInt(market),
-        delta,
-        ref.fill,
-        ref.fee,
-        ref.realizedPnl,
-        ref.fundingOwed,
-        ref.accountDelta,
-        ref.newSize,
-        ref.newOpenNotional,
-      ],
+      [...math.tradeExecutedEventArgs(id, BigInt(market), delta, ref)],
       label,
     );
     return (snap) => {

@@ -172,6 +172,21 @@ export interface TradeRef extends Fill {
   insuranceDelta: bigint;
 }
 
+/** The arguments of the `TradeExecuted` event that trade `r` of `sizeDelta` on `marketId` by `accountId` emits. */
+export const tradeExecutedEventArgs = (accountId: bigint, marketId: bigint, sizeDelta: bigint, r: TradeRef) =>
+  [
+    accountId,
+    marketId,
+    sizeDelta,
+    r.fill,
+    r.fee,
+    r.realizedPnl,
+    r.fundingOwed,
+    r.accountDelta,
+    r.newSize,
+    r.newOpenNotional,
+  ] as const;
+
 /**
  * One trade against a market whose funding index is already accrued to now.
  * Token-unit conversion: (realized - funding) rounds toward -infinity, the fee rounds up, the insurance fund gets

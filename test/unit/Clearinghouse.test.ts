@@ -290,18 +290,7 @@ describe("Clearinghouse", function () {
         const { tx, ref } = await trade(sys, model, sys.alice, ETH, delta);
         await expect(tx)
           .to.emit(sys.clearinghouse, "TradeExecuted")
-          .withArgs(
-            id,
-            ETH,
-            delta,
-            ref.fill,
-            ref.fee,
-            ref.realizedPnl,
-            ref.fundingOwed,
-            ref.accountDelta,
-            ref.newSize,
-            ref.newOpenNotional,
-          );
+          .withArgs(...math.tradeExecutedEventArgs(id, ETH, delta, ref));
         expect(await sys.vault.balanceOf(id, usdc)).to.equal(model.balance(id));
       }
       expect(await sys.clearinghouse.positions(id)).to.have.length(0);
@@ -330,18 +319,7 @@ describe("Clearinghouse", function () {
       expect(ref.fundingOwed).to.be.greaterThan(pa.pendingFunding); // one more second accrued
       await expect(tx)
         .to.emit(sys.clearinghouse, "TradeExecuted")
-        .withArgs(
-          alice,
-          ETH,
-          -WAD(1),
-          ref.fill,
-          ref.fee,
-          ref.realizedPnl,
-          ref.fundingOwed,
-          ref.accountDelta,
-          ref.newSize,
-          ref.newOpenNotional,
-        );
+        .withArgs(...math.tradeExecutedEventArgs(alice, ETH, -WAD(1), ref));
       expect(await sys.vault.balanceOf(alice, await sys.usdc.getAddress())).to.equal(model.balance(alice));
       expectState(await sys.clearinghouse.accountState(bob), model.accountState(bob, await latestTime()));
     });
