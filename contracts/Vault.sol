@@ -13,8 +13,8 @@ import {IClearinghouse} from "./interfaces/IClearinghouse.sol";
 import {IPriceOracle} from "./interfaces/IPriceOracle.sol";
 import {AccountId} from "./libraries/AccountId.sol";
 import {Bitmap} from "./libraries/Bitmap.sol";
+import {WAD} from "./libraries/Constants.sol";
 import {FixedPointMath} from "./libraries/FixedPointMath.sol";
-import {LossWaterfall} from "./libraries/LossWaterfall.sol";
 import {Roles} from "./libraries/Roles.sol";
 
 /// @title Vault
@@ -26,7 +26,6 @@ contract Vault is IVault, AccessControl, ReentrancyGuardTransient {
     using SafeCast for int256;
     using FixedPointMath for uint256;
 
-    uint256 private constant WAD = 1e18;
     uint256 private constant MAX_COLLATERAL_TOKENS = 64;
     uint256 private constant MAX_COLLATERALS_PER_ACCOUNT = 16;
     uint256 private constant MAX_LIQUIDATION_DISCOUNT = 0.5e18;
@@ -179,7 +178,8 @@ contract Vault is IVault, AccessControl, ReentrancyGuardTransient {
         uint256 keeperAccountId,
         uint256 keeperReward,
         int256 poolDelta,
-        int256 insuranceDelta
+        int256 insuranceDelta,
+        bool closedOut
     ) external nonReentrant {
         if (msg.sender != clearinghouse) revert VaultUnauthorizedCaller(msg.sender);
         int256 reward = keeperReward.toInt256();
@@ -190,6 +190,26 @@ contract Vault is IVault, AccessControl, ReentrancyGuardTransient {
         if (reward != 0) _addSettlement(keeperAccountId, reward);
         totalAccountBalance[settlementToken] += accountDelta + reward;
         _applyLedgerDeltas(poolDelta, insuranceDelta);
+        // A closed-out account left owing with no other collateral: its debt is bad debt now. One holding other
+        // collateral offers it to keepers first (`liquidateCollateral`), then `settleBadDebt`.
+        if (closedOut) {
+            AccountLedger memory account = _accounts[accountId];
+            if (account.settlementBalance < 0 && account.heldCollaterals == 0) {
+                _coverBadDebt(accountId, account.settlementBalance);
+            }
+        }
+    }
+
+    /// @inheritdoc IVault
+    function previewBadDebtCover(
+        uint256 badDebt,
+        int256 poolDelta,
+        int256 insuranceDelta
+    ) external view returns (uint256 insuranceDraw, uint256 poolWriteOff) {
+        ProtocolLedgers memory ledgers = _ledgers;
+        int256 pool = int256(uint256(ledgers.pool)) + poolDelta;
+        int256 insurance = int256(uint256(ledgers.insurance)) + insuranceDelta;
+        return _waterfall(badDebt, insurance <= 0 ? 0 : uint256(insurance), pool <= 0 ? 0 : uint256(pool));
     }
 
     /// @inheritdoc IVault
@@ -260,15 +280,7 @@ contract Vault is IVault, AccessControl, ReentrancyGuardTransient {
         uint256 held = account.heldCollaterals;
         if (positions != 0 || held != 0) revert VaultBadDebtNotSettleable(accountId, positions, Bitmap.popCount(held));
 
-        uint256 badDebt = uint256(-settlement);
-        ProtocolLedgers memory ledgers = _ledgers;
-        (uint256 insuranceDraw, uint256 poolWriteOff) = LossWaterfall.split(badDebt, ledgers.insurance, ledgers.pool);
-        // Each draw is at most its ledger.
-        _ledgers = ProtocolLedgers(uint128(ledgers.pool - poolWriteOff), uint128(ledgers.insurance - insuranceDraw));
-        int256 covered = (insuranceDraw + poolWriteOff).toInt256();
-        _accounts[accountId].settlementBalance = (settlement + covered).toInt128();
-        totalAccountBalance[settlementToken] += covered;
-        emit BadDebtSettled(accountId, badDebt, insuranceDraw, poolWriteOff, badDebt - insuranceDraw - poolWriteOff);
+        _coverBadDebt(accountId, settlement);
     }
 
     /* COLLATERAL REGISTRY */
@@ -417,6 +429,30 @@ contract Vault is IVault, AccessControl, ReentrancyGuardTransient {
             _applyDelta(ledgers.pool, poolDelta, false).toUint128(),
             _applyDelta(ledgers.insurance, insuranceDelta, true).toUint128()
         );
+    }
+
+    /// @dev The loss waterfall (DESIGN §10), the only place Keel runs it: the insurance fund pays the debt first, then
+    /// the pool (socialized to LPs, its NAV drops); what neither can pay stays on the account as unrecovered debt.
+    function _coverBadDebt(uint256 accountId, int256 settlement) private {
+        uint256 badDebt = uint256(-settlement);
+        ProtocolLedgers memory ledgers = _ledgers;
+        (uint256 insuranceDraw, uint256 poolWriteOff) = _waterfall(badDebt, ledgers.insurance, ledgers.pool);
+        // Each draw is at most its ledger.
+        _ledgers = ProtocolLedgers(uint128(ledgers.pool - poolWriteOff), uint128(ledgers.insurance - insuranceDraw));
+        int256 covered = (insuranceDraw + poolWriteOff).toInt256();
+        _accounts[accountId].settlementBalance = (settlement + covered).toInt128();
+        totalAccountBalance[settlementToken] += covered;
+        emit BadDebtSettled(accountId, badDebt, insuranceDraw, poolWriteOff, badDebt - insuranceDraw - poolWriteOff);
+    }
+
+    /// @dev Who pays `badDebt`: the insurance fund first, then the pool; never reverts.
+    function _waterfall(
+        uint256 badDebt,
+        uint256 insuranceAvailable,
+        uint256 poolAvailable
+    ) private pure returns (uint256 insuranceDraw, uint256 poolWriteOff) {
+        insuranceDraw = Math.min(badDebt, insuranceAvailable);
+        poolWriteOff = Math.min(badDebt - insuranceDraw, poolAvailable);
     }
 
     function _setMaxCollateralsPerAccount(uint8 max) private {

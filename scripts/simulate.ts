@@ -153,7 +153,7 @@ export async function runSession(
   await send(
     sys.vault.connect(trader).deposit(SESSION.subaccount, sys.addresses.usdc, SESSION.traderDeposit),
   );
-  const accountId = await sys.clearinghouse.accountIdOf(trader.address, SESSION.subaccount);
+  const accountId = await sys.lens.accountIdOf(trader.address, SESSION.subaccount);
   print(
     `  trader ${shortAddress(trader.address)} deposited ${usdcAmount(SESSION.traderDeposit)} USDC ` +
       `into subaccount ${SESSION.subaccount}`,

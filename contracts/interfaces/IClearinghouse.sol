@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {MarketState} from "../libraries/MarketLib.sol";
+import {Market} from "../types/Market.sol";
+import {MarketConfig, RiskConfig} from "../types/ClearinghouseStorage.sol";
+import {Position} from "../types/Position.sol";
 import {IPriceOracle} from "./IPriceOracle.sol";
 import {IVault} from "./IVault.sol";
 
@@ -104,27 +106,6 @@ interface IClearinghouse {
         bool liquidatable;
     }
 
-    /// @notice One open position with its PnL and funding at current prices.
-    struct PositionView {
-        uint256 marketId;
-        int256 size;
-        int256 openNotional;
-        uint256 entryPrice;
-        int256 unrealizedPnl;
-        int256 pendingFunding;
-    }
-
-    /// @notice A market's parameters and live state, funding accrued to now.
-    struct MarketView {
-        MarketParams params;
-        uint256 oraclePrice;
-        int256 skew;
-        uint256 longOpenInterest;
-        uint256 shortOpenInterest;
-        int256 fundingIndex;
-        int256 fundingRatePerDay;
-    }
-
     /* EVENTS */
 
     /// @notice Emitted when a market is listed.
@@ -181,16 +162,6 @@ interface IClearinghouse {
         int256 realizedPnl,
         int256 fundingPaid
     );
-    /// @notice Emitted when a closed-out account's negative balance goes through the loss waterfall
-    /// (settlement-token units): the insurance fund first, then the pool; `unrecovered` stays as the account's debt.
-    event BadDebtSettled(
-        uint256 indexed accountId,
-        uint256 badDebt,
-        uint256 insuranceDraw,
-        uint256 poolWriteOff,
-        uint256 unrecovered
-    );
-
     /* ERRORS */
 
     /// @notice A parameter is outside its hard bounds; `name` is the parameter.
@@ -250,7 +221,9 @@ interface IClearinghouse {
     /// under its market's minimum notional. Charges `f * L` (a full close charges at most what the account still
     /// has), pays the keeper `clamp(penalty * keeperShare, minKeeperReward, maxKeeperReward)` capped at the penalty,
     /// into the caller's subaccount 0, and sends the rest to the insurance fund. A negative balance left by a full
-    /// close is paid by the insurance fund, then written off against the pool. Never blocked by pause.
+    /// close (with no other collateral) goes through the Vault's loss waterfall in the same transaction: the insurance
+    /// fund, then the pool (`IVault.BadDebtSettled`). Never blocked by pause. The computation runs in the linked
+    /// library `LiquidationLogic`, in this contract's context.
     /// @return keeperReward Settlement-token units credited to the caller's subaccount 0.
     function liquidate(uint256 accountId) external returns (uint256 keeperReward);
 
@@ -268,9 +241,6 @@ interface IClearinghouse {
     /// @notice The account's margin picture at current prices, funding accrued to now.
     function accountState(uint256 accountId) external view returns (AccountState memory);
 
-    /// @notice The account's open positions, in market-id order.
-    function positions(uint256 accountId) external view returns (PositionView[] memory);
-
     /// @notice What `trade` would do now: fill price, fee (USD, WAD) and the account's state after it.
     /// @dev Runs the same computation as `trade` without its checks of caps and margin.
     function previewTrade(
@@ -285,24 +255,11 @@ interface IClearinghouse {
     /// @notice Number of listed markets; ids are `0 .. marketCount() - 1`.
     function marketCount() external view returns (uint256);
 
-    /// @notice A market's parameters and state, funding accrued to now.
-    function market(uint256 marketId) external view returns (MarketView memory);
-
-    /// @notice The protocol-wide risk parameters.
-    function riskParams() external view returns (RiskParams memory);
-
     /// @notice The Vault holding every account's collateral.
     function vault() external view returns (IVault);
 
     /// @notice The price oracle.
     function oracle() external view returns (IPriceOracle);
-
-    /// @notice A market's risk parameters.
-    function marketParams(uint256 marketId) external view returns (MarketParams memory);
-
-    /// @notice A market's stored state: open interest, funding index as of its last accrual, and the aggregates
-    /// behind the pool's NAV (`MarketLib.poolValue`).
-    function marketState(uint256 marketId) external view returns (MarketState memory);
 
     /// @notice What the open positions of every market are worth to the liquidity pool (USD, WAD), O(markets) from
     /// the per-market aggregates (DESIGN §11): `Σ funding owed to the pool - Σ traders' unrealized PnL`, and what
@@ -320,11 +277,24 @@ interface IClearinghouse {
     /// traps funds that nothing is owed against.
     function checkWithdrawal(uint256 accountId) external view;
 
-    /// @notice Builds an account id from its owner and subaccount (DESIGN §4).
-    function accountIdOf(address owner, uint96 subaccount) external pure returns (uint256);
+    /* RAW STATE (for the lens and integrators: the stored structs as they are) */
 
-    /// @notice Recovers the owner from an account id.
-    function ownerOf(uint256 accountId) external pure returns (address);
+    /// @notice Bit `i` set when the account has an open position on market `i`.
+    function openMarkets(uint256 accountId) external view returns (uint256);
+
+    /// @notice The account's stored position on `marketId` (zero when none): funding settled up to its
+    /// `lastFundingIndex`, not accrued to now.
+    function position(uint256 accountId, uint256 marketId) external view returns (Position memory);
+
+    /// @notice A market's stored parameters and cascade-damping window (zero for an unknown id).
+    function marketConfig(uint256 marketId) external view returns (MarketConfig memory);
+
+    /// @notice A market's stored state: funding as of its last accrual, each side's aggregates and the funding
+    /// aggregate behind the pool's NAV (`MarketLib.poolValue`).
+    function marketData(uint256 marketId) external view returns (Market memory);
+
+    /// @notice The protocol-wide parameters and the pause flag, as stored.
+    function riskConfig() external view returns (RiskConfig memory);
 
     /* ADMINISTRATION */
 

@@ -198,14 +198,29 @@ interface IVault {
 
     /// @notice Settles a liquidation: the account, the keeper's account, the pool and the insurance fund.
     /// Clearinghouse only. The deltas must sum to zero.
+    /// @dev With `closedOut` (the liquidation closed every position), an account left with a negative settlement
+    /// balance and no other collateral has its debt covered by the loss waterfall at once (`BadDebtSettled`); one that
+    /// still holds other collateral keeps the debt until keepers take that collateral (`liquidateCollateral`), then
+    /// `settleBadDebt`.
     function settleLiquidation(
         uint256 accountId,
         int256 accountDelta,
         uint256 keeperAccountId,
         uint256 keeperReward,
         int256 poolDelta,
-        int256 insuranceDelta
+        int256 insuranceDelta,
+        bool closedOut
     ) external;
+
+    /// @notice Who would pay `badDebt` after the pool and insurance ledgers moved by `poolDelta` and
+    /// `insuranceDelta`: the loss waterfall's split, as `settleLiquidation` would run it (for previews).
+    /// @return insuranceDraw Paid by the insurance fund (settlement-token units).
+    /// @return poolWriteOff Written off against the pool (settlement-token units).
+    function previewBadDebtCover(
+        uint256 badDebt,
+        int256 poolDelta,
+        int256 insuranceDelta
+    ) external view returns (uint256 insuranceDraw, uint256 poolWriteOff);
 
     /// @notice Credits the pool ledger with `amount` settlement tokens the pool has just sent here. Pool only.
     function fundPool(address from, uint256 amount) external;

@@ -3,14 +3,13 @@ pragma solidity 0.8.28;
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {WAD} from "./Constants.sol";
 
 /// @title FixedPointMath
 /// @notice 18-decimal fixed point with the rounding direction in every name.
 /// @dev Unsigned: `Down` truncates, `Up` rounds up. Signed: `Floor` rounds toward -infinity, `Ceil` toward
 /// +infinity. Callers pick the direction that goes against the account (DESIGN §3) and say why at the call.
 library FixedPointMath {
-    uint256 internal constant WAD = 1e18;
-
     function wMulDown(uint256 x, uint256 y) internal pure returns (uint256) {
         return mulDivDown(x, y, WAD);
     }

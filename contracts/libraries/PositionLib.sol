@@ -3,19 +3,7 @@ pragma solidity 0.8.28;
 
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {FixedPointMath} from "./FixedPointMath.sol";
-
-/// @notice One account's position on one market. Two storage slots: size and funding index, then open notional (the
-/// market's index is an `int128`, so is every copy of it). Both slots of an open position are non-zero whatever the
-/// index, so what writing them costs does not depend on the market's funding history (a gas estimate made before a
-/// market's first accrual still holds after it).
-/// @param size Signed base units (WAD), long > 0.
-/// @param lastFundingIndex The market's funding index when this position last settled funding.
-/// @param openNotional Signed sum of entry notionals (USD, WAD); entry price = openNotional / size.
-struct Position {
-    int128 size;
-    int128 lastFundingIndex;
-    int128 openNotional;
-}
+import {WAD, WAD_SQUARED} from "./Constants.sol";
 
 /// @title PositionLib
 /// @notice The position update of DESIGN §7 step 4 and the per-position margin terms of §9.
@@ -84,15 +72,15 @@ library PositionLib {
         uint256 sizeAbs = size.abs();
         // size * price toward -infinity: a long's value rounds down, a short's liability rounds up.
         pnl =
-            (size > 0 ? sizeAbs.mulDivDown(price, 1e18).toInt256() : -sizeAbs.mulDivUp(price, 1e18).toInt256()) -
+            (size > 0 ? sizeAbs.mulDivDown(price, WAD).toInt256() : -sizeAbs.mulDivUp(price, WAD).toInt256()) -
             openNotional;
         funding = size.wMulCeil(fundingIndex - lastFundingIndex);
-        initialMargin = sizeAbs.mulDivUp(price * imf, 1e36);
-        maintenanceMargin = sizeAbs.mulDivUp(price * mmf, 1e36);
+        initialMargin = sizeAbs.mulDivUp(price * imf, WAD_SQUARED);
+        maintenanceMargin = sizeAbs.mulDivUp(price * mmf, WAD_SQUARED);
     }
 
     /// @notice Margin requirement `|size| * price * fraction`, rounded up (in favour of the protocol).
     function marginRequirement(int256 size, uint256 price, uint256 fraction) internal pure returns (uint256) {
-        return size.abs().mulDivUp(price * fraction, 1e36);
+        return size.abs().mulDivUp(price * fraction, WAD_SQUARED);
     }
 }

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {Market, MarketLib} from "../libraries/MarketLib.sol";
-import {Position} from "../libraries/PositionLib.sol";
+import {MarketLib} from "../libraries/MarketLib.sol";
+import {Market} from "../types/Market.sol";
+import {Position} from "../types/Position.sol";
 
 /// @notice Exposes MarketLib's two aggregate updates for property tests: `reducePosition` (storage, the liquidation
 /// path) and `replacePosition` (memory, the trade path), each applied to a market given as input.

@@ -75,6 +75,8 @@ export interface Core {
   oracle: NamedArtifactContractDeploymentFuture<"PriceOracle">;
   vault: NamedArtifactContractDeploymentFuture<"Vault">;
   clearinghouse: NamedArtifactContractDeploymentFuture<"Clearinghouse">;
+  /** Read-only periphery over the Clearinghouse: the keeper, the tasks, the simulation and apps read through it. */
+  lens: NamedArtifactContractDeploymentFuture<"ClearinghouseLens">;
   pool: NamedArtifactContractDeploymentFuture<"LiquidityPool">;
   /** Every configuration call: anything that must happen after the system is set up waits for these. */
   setup: Future[];
@@ -105,7 +107,14 @@ export function buildCore(m: IgnitionModuleBuilder, c: CoreConfig): Core {
   }
 
   const vault = m.contract("Vault", [c.admin, c.settlementToken, oracle], from);
-  const clearinghouse = m.contract("Clearinghouse", [c.admin, vault, oracle, c.risk], from);
+  // The Clearinghouse's linked logic libraries: they run by DELEGATECALL in its context (DESIGN §2).
+  const liquidationLogic = m.library("LiquidationLogic", from);
+  const configLogic = m.library("ConfigLogic", from);
+  const clearinghouse = m.contract("Clearinghouse", [c.admin, vault, oracle, c.risk], {
+    ...from,
+    libraries: { LiquidationLogic: liquidationLogic, ConfigLogic: configLogic },
+  });
+  const lens = m.contract("ClearinghouseLens", [clearinghouse], from);
   const pool = m.contract(
     "LiquidityPool",
     [c.admin, vault, clearinghouse, c.withdrawalDelay, c.withdrawalWindow],
@@ -148,7 +157,7 @@ export function buildCore(m: IgnitionModuleBuilder, c: CoreConfig): Core {
     previous = [added];
   }
 
-  return { oracle, vault, clearinghouse, pool, setup };
+  return { oracle, vault, clearinghouse, lens, pool, setup };
 }
 
 export interface Handover {

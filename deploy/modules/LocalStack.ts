@@ -67,6 +67,7 @@ export default buildModule("LocalStack", (m) => {
     oracle: core.oracle,
     vault: core.vault,
     clearinghouse: core.clearinghouse,
+    lens: core.lens,
     pool: core.pool,
     ethFeed: feeds.ETH,
     btcFeed: feeds.BTC,

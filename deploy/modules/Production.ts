@@ -68,6 +68,7 @@ export function productionModule(layout: NetworkLayout) {
       oracle: core.oracle,
       vault: core.vault,
       clearinghouse: core.clearinghouse,
+      lens: core.lens,
       pool: core.pool,
     };
   });

@@ -93,5 +93,5 @@ export class AccountTracker {
 export const COLLATERAL_LIQUIDATED_TOPIC = ethers.id(
   "CollateralLiquidated(uint256,address,address,uint256,uint256,uint256)",
 );
-/** Topic 0 of `BadDebtSettled(uint256 indexed accountId, ...)` (the Vault's and the Clearinghouse's). */
+/** Topic 0 of `Vault.BadDebtSettled(uint256 indexed accountId, ...)`: the loss waterfall, run only by the Vault. */
 export const BAD_DEBT_SETTLED_TOPIC = ethers.id("BadDebtSettled(uint256,uint256,uint256,uint256,uint256)");

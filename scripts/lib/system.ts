@@ -13,6 +13,7 @@ import {
 } from "@nomicfoundation/hardhat-ignition/helpers";
 import LocalStack from "../../deploy/modules/LocalStack";
 import {
+  ClearinghouseLens__factory,
   Clearinghouse__factory,
   LiquidityPool__factory,
   MockERC20__factory,
@@ -22,6 +23,8 @@ import {
 } from "../../typechain-types";
 import type {
   Clearinghouse,
+  ClearinghouseLens,
+  IClearinghouseLens,
   IClearinghouse,
   LiquidityPool,
   MockERC20,
@@ -36,6 +39,7 @@ export const SYSTEM_CONTRACTS = [
   "oracle",
   "vault",
   "clearinghouse",
+  "lens",
   "pool",
   "ethFeed",
   "btcFeed",
@@ -49,6 +53,8 @@ export interface System {
   oracle: PriceOracle;
   vault: Vault;
   clearinghouse: Clearinghouse;
+  /** Read-only periphery: positions, markets and parameters as views (the core keeps the views actions use). */
+  lens: ClearinghouseLens;
   pool: LiquidityPool;
   ethFeed: MockV3Aggregator;
   btcFeed: MockV3Aggregator;
@@ -128,6 +134,7 @@ export async function attachSystem(
     oracle: PriceOracle__factory.connect(addresses.oracle, runner),
     vault: Vault__factory.connect(addresses.vault, runner),
     clearinghouse: Clearinghouse__factory.connect(addresses.clearinghouse, runner),
+    lens: ClearinghouseLens__factory.connect(addresses.lens, runner),
     pool: LiquidityPool__factory.connect(addresses.pool, runner),
     ethFeed: MockV3Aggregator__factory.connect(addresses.ethFeed, runner),
     btcFeed: MockV3Aggregator__factory.connect(addresses.btcFeed, runner),
@@ -190,7 +197,7 @@ export const toAccountStateData = (s: IClearinghouse.AccountStateStructOutput): 
 export const readAccountState = async (sys: System, accountId: bigint): Promise<AccountStateData> =>
   toAccountStateData(await sys.clearinghouse.accountState(accountId));
 
-export const toPositionData = (p: IClearinghouse.PositionViewStructOutput): PositionData => ({
+export const toPositionData = (p: IClearinghouseLens.PositionViewStructOutput): PositionData => ({
   marketId: p.marketId,
   size: p.size,
   openNotional: p.openNotional,
@@ -200,7 +207,7 @@ export const toPositionData = (p: IClearinghouse.PositionViewStructOutput): Posi
 });
 
 export const readPositions = async (sys: System, accountId: bigint): Promise<PositionData[]> =>
-  (await sys.clearinghouse.positions(accountId)).map(toPositionData);
+  (await sys.lens.positions(accountId)).map(toPositionData);
 
 /** Every listed market, at `blockTag` (the latest block by default). */
 export async function readMarkets(sys: System, blockTag?: number): Promise<MarketData[]> {
@@ -208,7 +215,7 @@ export async function readMarkets(sys: System, blockTag?: number): Promise<Marke
   const count = await sys.clearinghouse.marketCount(at);
   const markets: MarketData[] = [];
   for (let marketId = 0n; marketId < count; marketId++) {
-    const m = await sys.clearinghouse.market(marketId, at);
+    const m = await sys.lens.market(marketId, at);
     markets.push({
       marketId,
       name: `${ethers.decodeBytes32String(m.params.asset)}-PERP`,
@@ -250,7 +257,7 @@ export async function readSnapshot(sys: System, accountId: bigint): Promise<Snap
   const at = { blockTag: block.number };
   const [account, views, poolTotalAssets, poolBalance, insuranceBalance, markets] = await Promise.all([
     sys.clearinghouse.accountState(accountId, at),
-    sys.clearinghouse.positions(accountId, at),
+    sys.lens.positions(accountId, at),
     sys.pool.totalAssets(at),
     sys.vault.poolBalance(at),
     sys.vault.insuranceBalance(at),

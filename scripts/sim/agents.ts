@@ -490,4 +490,4 @@ const readState = async (env: AgentEnv, accountId: bigint): Promise<AccountState
   toAccountStateData(await env.sys.clearinghouse.accountState(accountId));
 
 const readPositions = async (env: AgentEnv, accountId: bigint): Promise<PositionData[]> =>
-  (await env.sys.clearinghouse.positions(accountId)).map(toPositionData);
+  (await env.sys.lens.positions(accountId)).map(toPositionData);

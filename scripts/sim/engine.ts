@@ -124,7 +124,7 @@ export async function runVariant(input: VariantInput): Promise<VariantResult> {
     // Cascade damping for this variant.
     const liquidationCap: Record<string, bigint> = {};
     for (const m of markets) {
-      const params = await sys.clearinghouse.marketParams(m.marketId);
+      const params = await sys.lens.marketParams(m.marketId);
       let cap = params.maxLiquidationNotionalPerWindow;
       if (variant.damping !== "deployed") {
         cap = variant.damping === "off" ? NO_CAP : dampedCap(population.traderCollateral);
@@ -700,7 +700,7 @@ async function readMarketInfo(sys: System): Promise<MarketInfo[]> {
   const count = Number(await sys.clearinghouse.marketCount());
   const out: MarketInfo[] = [];
   for (let i = 0; i < count; i++) {
-    const p = await sys.clearinghouse.marketParams(i);
+    const p = await sys.lens.marketParams(i);
     out.push({
       marketId: BigInt(i),
       symbol: ethers.decodeBytes32String(p.asset),
@@ -742,7 +742,7 @@ async function readTokens(sys: System, markets: MarketInfo[]): Promise<Map<strin
   return out;
 }
 
-function paramsObject(p: Awaited<ReturnType<System["clearinghouse"]["marketParams"]>>) {
+function paramsObject(p: Awaited<ReturnType<System["lens"]["marketParams"]>>) {
   return {
     asset: p.asset,
     imf: p.imf,
@@ -785,7 +785,7 @@ async function readStep(
   const openInterest: Record<string, bigint> = {};
   const skew: Record<string, bigint> = {};
   for (const m of markets) {
-    const view = await sys.clearinghouse.market(m.marketId);
+    const view = await sys.lens.market(m.marketId);
     openInterest[m.symbol] = ((view.longOpenInterest + view.shortOpenInterest) * view.oraclePrice) / WAD;
     skew[m.symbol] = (view.skew * BigInt(view.oraclePrice)) / WAD;
   }

@@ -9,6 +9,7 @@
  * figures depend on nothing but the code (no wall-clock time, no nonce history).
  */
 import { ethers, network } from "hardhat";
+import { deployClearinghouse } from "../shared/deploy";
 import type { ContractTransactionReceipt, ContractTransactionResponse } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type {
@@ -140,12 +141,11 @@ export async function gasFixture(): Promise<GasSystem> {
     await usdcToken.getAddress(),
     await oracle.getAddress(),
   ]);
-  const clearinghouse = await deploy<Clearinghouse>("Clearinghouse", [
-    deployer.address,
-    await vault.getAddress(),
-    await oracle.getAddress(),
-    RISK,
-  ]);
+  const { clearinghouse } = await deployClearinghouse(
+    [deployer.address, await vault.getAddress(), await oracle.getAddress(), RISK],
+    deployer,
+    overrides,
+  );
   const pool = await deploy<LiquidityPool>("LiquidityPool", [
     deployer.address,
     await vault.getAddress(),

@@ -146,7 +146,7 @@ async function expectEthGate(
     ["accountState", () => clearinghouse.accountState(aliceId)],
     ["isLiquidatable", () => clearinghouse.isLiquidatable(aliceId)],
     ["previewLiquidation", () => clearinghouse.previewLiquidation(aliceId)],
-    ["market", () => clearinghouse.market(ETH)],
+    ["market", () => sys.lens.market(ETH)],
     ["pool totalAssets", () => pool.totalAssets()],
   ] as const) {
     await expect((call as () => Promise<unknown>)(), what)
@@ -376,7 +376,7 @@ describe("Hazard matrix", function () {
     // Reducing the long side is never capped; nor is opening the short side, far below the cap.
     await trade(sys, model, sys.alice, ETH, -WAD(10));
     await trade(sys, model, sys.bob, ETH, -WAD("0.1"));
-    expect((await sys.clearinghouse.market(ETH)).longOpenInterest).to.equal(model.markets[0].longOI);
+    expect((await sys.lens.market(ETH)).longOpenInterest).to.equal(model.markets[0].longOI);
     // Base units are capped too, at any price: 2x the cap in one trade is refused before any price is read.
     const tooBig = 2n * DEFAULT_MARKETS[0].maxOpenInterest + 1n;
     await expect(sys.clearinghouse.connect(sys.bob).trade(0, ETH, tooBig, MAX))
@@ -568,9 +568,9 @@ describe("Hazard matrix", function () {
     // Exactly the minimum is a position; closing everything is always allowed.
     const exact = math.divCeil(min * math.WAD, model.markets[0].price);
     await trade(sys, model, sys.alice, ETH, exact - WAD(1));
-    expect((await sys.clearinghouse.positions(alice))[0].size).to.equal(exact);
+    expect((await sys.lens.positions(alice))[0].size).to.equal(exact);
     await trade(sys, model, sys.alice, ETH, -exact);
-    expect(await sys.clearinghouse.positions(alice)).to.have.length(0);
+    expect(await sys.lens.positions(alice)).to.have.length(0);
 
     // A liquidation that would leave dust closes everything.
     await trade(sys, model, sys.alice, ETH, WAD(30));
@@ -589,7 +589,7 @@ describe("Hazard matrix", function () {
     await expect(at(t, () => sys.clearinghouse.connect(sys.bob).liquidate(alice)))
       .to.emit(sys.clearinghouse, "Liquidated")
       .withArgs(...math.liquidatedEventArgs(alice, sys.bob.address, expected));
-    expect(await sys.clearinghouse.positions(alice)).to.have.length(0);
+    expect(await sys.lens.positions(alice)).to.have.length(0);
   });
 
   it("gas at maxPositionsPerAccount (liquidation fits in 25% of 2^24 gas): 32 positions and 4 collateral tokens, partial and full", async function () {
@@ -786,7 +786,7 @@ describe("Hazard matrix", function () {
       .to.emit(sys.clearinghouse, "Liquidated")
       .withArgs(...math.liquidatedEventArgs(carol, sys.bob.address, r));
     model.liquidate(carol, accountIdOf(sys.bob.address), t, RISK);
-    const [view] = await sys.clearinghouse.positions(carol);
+    const [view] = await sys.lens.positions(carol);
     expect(view.size).to.equal(model.position(carol, 0).size);
     // The pool's funding aggregate still matches the positions: its NAV equals the reference.
     expect(await sys.pool.totalAssets()).to.equal(model.poolValue(await latestTime()));
@@ -817,7 +817,7 @@ describe("Hazard matrix", function () {
       math.fundingIndexDelta(WAD(10), WAD(1), WAD(1), now - model.markets[0].lastFundingTime, ETH_MAX),
     );
     expect(index).to.be.lessThan(2n ** 127n); // fits the int128 the index is stored in
-    const market = await sys.clearinghouse.market(ETH);
+    const market = await sys.lens.market(ETH);
     expect(market.fundingIndex).to.equal(index);
     const state = await sys.clearinghouse.accountState(id);
     const expected = model.accountState(id, now);
@@ -947,8 +947,8 @@ describe("Hazard matrix", function () {
       victim: await vault.balanceOf(victimId, tokenAddress),
       pool: await vault.poolBalance(),
       insurance: await vault.insuranceBalance(),
-      attackerPositions: (await clearinghouse.positions(attackerId)).length,
-      victimPositions: (await clearinghouse.positions(victimId)).map((p) => p.size),
+      attackerPositions: (await stack.lens.positions(attackerId)).length,
+      victimPositions: (await stack.lens.positions(victimId)).map((p) => p.size),
     });
 
     // Unarmed, the hook runs on every transfer and changes nothing: withdraw and deposit work.
@@ -1042,7 +1042,7 @@ describe("Hazard matrix", function () {
       clearinghouse.interface.encodeFunctionData("trade", [0, ETH, WAD(1), MAX]),
       clearinghouse.interface.encodeFunctionData("liquidate", [alice]),
     ];
-    const positions = async () => (await clearinghouse.positions(alice)).map((p) => p.size);
+    const positions = async () => (await sys.lens.positions(alice)).map((p) => p.size);
     // Armed, the feed's read inside a trade calls back into the Clearinghouse: the guard refuses it.
     for (const payload of calls) {
       await feed.arm(chAddress, payload);
@@ -1110,7 +1110,7 @@ describe("Hazard matrix", function () {
       liquidateCollateral: v("liquidateCollateral", [attackerId, tokenAddress, USDC(1)]),
       settleBadDebt: v("settleBadDebt", [attackerId]),
       transferSettlement: v("transferSettlement", [attackerId, 1n, -1n, 0n]),
-      settleLiquidation: v("settleLiquidation", [attackerId, 0n, attackerId, 0n, 0n, 0n]),
+      settleLiquidation: v("settleLiquidation", [attackerId, 0n, attackerId, 0n, 0n, 0n, false]),
       fundPool: v("fundPool", [attackerAddress, USDC(1)]),
       defundPool: v("defundPool", [attackerAddress, USDC(1)]),
     };
@@ -1365,7 +1365,7 @@ describe("Hazard matrix", function () {
     const id = accountIdOf(stranger.address);
     for (const [fn, args] of [
       ["transferSettlement", [id, 1n, -1n, 0n]],
-      ["settleLiquidation", [id, -1n, id, 1n, 0n, 0n]],
+      ["settleLiquidation", [id, -1n, id, 1n, 0n, 0n, false]],
       ["fundPool", [stranger.address, 1n]],
       ["defundPool", [stranger.address, 1n]],
     ] as const) {

@@ -148,6 +148,7 @@ export interface Snapshot {
 function calls(s: Suite): Call[] {
   const v = s.vault.interface;
   const c = s.clearinghouse.interface;
+  const l = s.lens.interface;
   const p = s.pool.interface;
   const e = s.usdc.interface;
   const a = s.address;
@@ -157,7 +158,7 @@ function calls(s: Suite): Call[] {
   for (const id of s.accounts) {
     for (const token of [a.usdc, a.weth, a.wbtc]) add(a.vault, v, "balanceOf", [id, token]);
     add(a.clearinghouse, c, "accountState", [id]);
-    add(a.clearinghouse, c, "positions", [id]);
+    add(a.lens, l, "positions", [id]);
   }
   add(a.clearinghouse, c, "liquidatable", [s.accounts]);
   for (const token of [a.usdc, a.weth, a.wbtc]) add(token, e, "balanceOf", [a.vault]);
@@ -173,8 +174,8 @@ function calls(s: Suite): Call[] {
   for (const lp of s.actors.lps) add(a.pool, p, "withdrawalRequest", [lp.address]);
   add(a.pool, p, "paused");
   add(a.clearinghouse, c, "paused");
-  for (const id of [0, 1]) add(a.clearinghouse, c, "marketState", [id]);
-  for (const id of [0, 1]) add(a.clearinghouse, c, "market", [id]);
+  for (const id of [0, 1]) add(a.lens, l, "marketState", [id]);
+  for (const id of [0, 1]) add(a.lens, l, "market", [id]);
   return list;
 }
 
@@ -185,14 +186,17 @@ export async function snapshot(s: Suite, blockTag: "latest" | "pending" = "lates
   let entry = cache.get(s);
   if (entry === undefined) {
     const list = calls(s);
-    const data = s.lens.interface.encodeFunctionData("tryAggregate", [
+    const data = s.multicall.interface.encodeFunctionData("tryAggregate", [
       list.map((c) => ({ target: c.target, data: c.data })),
     ]);
     entry = { list, data };
     cache.set(s, entry);
   }
   const started = performance.now();
-  const raw = await network.provider.send("eth_call", [{ to: s.address.lens, data: entry.data }, blockTag]);
+  const raw = await network.provider.send("eth_call", [
+    { to: s.address.multicall, data: entry.data },
+    blockTag,
+  ]);
   const decodeStarted = performance.now();
   perf.snapshot += decodeStarted - started;
   perf.snapshots++;

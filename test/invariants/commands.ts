@@ -603,8 +603,8 @@ export class LiquidateCommand extends KeelCommand {
     await network.provider.send("evm_setNextBlockTimestamp", [Number(t)]);
     const views = await pendingCall(
       s,
-      s.address.lens,
-      s.lens.interface.encodeFunctionData("tryAggregate", [
+      s.address.multicall,
+      s.multicall.interface.encodeFunctionData("tryAggregate", [
         [
           { target: s.address.clearinghouse, data: ch.encodeFunctionData("isLiquidatable", [id]) },
           { target: s.address.clearinghouse, data: ch.encodeFunctionData("previewLiquidation", [id]) },
@@ -612,7 +612,7 @@ export class LiquidateCommand extends KeelCommand {
       ]),
     );
     if (!views.ok) fail(`lens reverted: ${views.error}`);
-    const [, okFlags, results] = s.lens.interface.decodeFunctionResult("tryAggregate", views.data);
+    const [, okFlags, results] = s.multicall.interface.decodeFunctionResult("tryAggregate", views.data);
     if (outcome.ok) {
       const r = outcome.value;
       if (!okFlags[0] || !okFlags[1])
@@ -704,7 +704,7 @@ export class LiquidateCommand extends KeelCommand {
       expectEvent(
         s,
         done.logs,
-        s.address.clearinghouse,
+        s.address.vault,
         "BadDebtSettled",
         [id, r.badDebt, r.insuranceDraw, r.poolWriteOff, r.badDebt - r.insuranceDraw - r.poolWriteOff],
         label,

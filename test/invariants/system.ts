@@ -38,16 +38,17 @@ export interface Actors {
 
 export interface Suite extends System {
   actors: Actors;
-  lens: MulticallLens;
+  multicall: MulticallLens;
   address: {
     usdc: string;
     weth: string;
     wbtc: string;
     vault: string;
     clearinghouse: string;
+    lens: string;
     pool: string;
     oracle: string;
-    lens: string;
+    multicall: string;
     feeds: [string, string];
   };
   /** Every account the suite can touch: traders' subaccounts 0 and 1, then the keeper's subaccount 0. */
@@ -176,16 +177,17 @@ export async function deploySuite(): Promise<Suite> {
     keeper: signers[6],
     donor: signers[7],
   };
-  const lens = (await ethers.deployContract("MulticallLens")) as unknown as MulticallLens;
+  const multicall = (await ethers.deployContract("MulticallLens")) as unknown as MulticallLens;
   const address = {
     usdc: await sys.usdc.getAddress(),
     weth: await sys.weth.getAddress(),
     wbtc: await sys.wbtc.getAddress(),
     vault: await sys.vault.getAddress(),
     clearinghouse: await sys.clearinghouse.getAddress(),
+    lens: await sys.lens.getAddress(),
     pool: await sys.pool.getAddress(),
     oracle: await sys.oracle.getAddress(),
-    lens: await lens.getAddress(),
+    multicall: await multicall.getAddress(),
     feeds: [await sys.ethFeed.getAddress(), await sys.btcFeed.getAddress()] as [string, string],
   };
   const everyone = [...actors.lps, ...actors.traders, actors.keeper, actors.donor, actors.admin];
@@ -212,7 +214,7 @@ export async function deploySuite(): Promise<Suite> {
   const s: Suite = {
     ...sys,
     actors,
-    lens,
+    multicall,
     address,
     accounts,
     errors,
@@ -233,7 +235,7 @@ export async function deploySuite(): Promise<Suite> {
 
   // The seed state, sent through the same path as the commands so the model follows every step.
   const m = s.initial;
-  for (const [marketId, state] of [0, 1].map((id) => [id, sys.clearinghouse.marketState(id)] as const)) {
+  for (const [marketId, state] of [0, 1].map((id) => [id, sys.lens.marketState(id)] as const)) {
     m.markets[marketId].lastFundingTime = (await state).lastFundingTime;
   }
   const block = await ethers.provider.getBlock("latest");

@@ -3,6 +3,7 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import LocalStack from "../../deploy/modules/LocalStack";
 import type {
   Clearinghouse,
+  ClearinghouseLens,
   LiquidityPool,
   MockERC20,
   MockV3Aggregator,
@@ -24,6 +25,8 @@ export interface System {
   oracle: PriceOracle;
   vault: Vault;
   clearinghouse: Clearinghouse;
+  /** The read-only periphery: `positions`, `market`, `marketState`, `marketParams`, `riskParams`, and forwarded views. */
+  lens: ClearinghouseLens;
   pool: LiquidityPool;
   ethFeed: MockV3Aggregator;
   btcFeed: MockV3Aggregator;
@@ -44,6 +47,7 @@ export async function deployFixture(): Promise<System> {
     oracle: await at<PriceOracle>("PriceOracle", deployed.oracle),
     vault: await at<Vault>("Vault", deployed.vault),
     clearinghouse: await at<Clearinghouse>("Clearinghouse", deployed.clearinghouse),
+    lens: await at<ClearinghouseLens>("ClearinghouseLens", deployed.lens),
     pool: await at<LiquidityPool>("LiquidityPool", deployed.pool),
     ethFeed: await at<MockV3Aggregator>("MockV3Aggregator", deployed.ethFeed),
     btcFeed: await at<MockV3Aggregator>("MockV3Aggregator", deployed.btcFeed),

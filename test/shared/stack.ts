@@ -5,8 +5,10 @@
  * risk parameters, the deployer (signer 0) holding every role.
  */
 import { ethers } from "hardhat";
+import { deployClearinghouse } from "./deploy";
 import type {
   Clearinghouse,
+  ClearinghouseLens,
   LiquidityPool,
   MockV3Aggregator,
   PriceOracle,
@@ -26,6 +28,7 @@ export interface Stack {
   oracle: PriceOracle;
   vault: Vault;
   clearinghouse: Clearinghouse;
+  lens: ClearinghouseLens;
   pool: LiquidityPool;
   ethFeed: MockV3Aggregator;
   btcFeed: MockV3Aggregator;
@@ -49,12 +52,12 @@ export async function deployStack(settlementToken: string): Promise<Stack> {
     await oracle.getAddress(),
   ])) as unknown as Vault;
   const risk = { ...DEFAULT_RISK };
-  const clearinghouse = (await ethers.deployContract("Clearinghouse", [
+  const { clearinghouse, lens } = await deployClearinghouse([
     admin.address,
     await vault.getAddress(),
     await oracle.getAddress(),
     risk,
-  ])) as unknown as Clearinghouse;
+  ]);
   const pool = (await ethers.deployContract("LiquidityPool", [
     admin.address,
     await vault.getAddress(),
@@ -64,5 +67,5 @@ export async function deployStack(settlementToken: string): Promise<Stack> {
   ])) as unknown as LiquidityPool;
   await vault.initialize(await clearinghouse.getAddress(), await pool.getAddress());
   for (const m of DEFAULT_MARKETS) await clearinghouse.addMarket(toMarketParams(m));
-  return { oracle, vault, clearinghouse, pool, ethFeed: feeds[0], btcFeed: feeds[1] };
+  return { oracle, vault, clearinghouse, lens, pool, ethFeed: feeds[0], btcFeed: feeds[1] };
 }

@@ -165,7 +165,7 @@ describe("Clearinghouse", function () {
       model.accrue(0, await txTime(tx));
       model.markets[0].params = { ...model.markets[0].params, maxFundingRatePerDay: 0n };
       await time.increase(3_600);
-      const [view] = await sys.clearinghouse.positions(accountIdOf(sys.alice.address));
+      const [view] = await sys.lens.positions(accountIdOf(sys.alice.address));
       const pos = model.position(accountIdOf(sys.alice.address), 0);
       expect(view.pendingFunding).to.equal(
         math.fundingOwed(pos.size, model.indexAt(0, await latestTime()), pos.lastFundingIndex),
@@ -219,7 +219,7 @@ describe("Clearinghouse", function () {
         maxKeeperReward: 2n ** 96n - 1n,
       };
       await expect(sys.clearinghouse.setRiskParams(widest)).to.emit(sys.clearinghouse, "RiskParamsUpdated");
-      expect(riskOf(await sys.clearinghouse.riskParams())).to.deep.equal(riskOf(widest));
+      expect(riskOf(await sys.lens.riskParams())).to.deep.equal(riskOf(widest));
       await expect(sys.clearinghouse.setRiskParams({ ...ok, maxPositionsPerAccount: 64 })).to.emit(
         sys.clearinghouse,
         "RiskParamsUpdated",
@@ -293,7 +293,7 @@ describe("Clearinghouse", function () {
           .withArgs(...math.tradeExecutedEventArgs(id, ETH, delta, ref));
         expect(await sys.vault.balanceOf(id, usdc)).to.equal(model.balance(id));
       }
-      expect(await sys.clearinghouse.positions(id)).to.have.length(0);
+      expect(await sys.lens.positions(id)).to.have.length(0);
       expect(await sys.vault.poolBalance()).to.equal(model.pool);
     });
 
@@ -305,8 +305,8 @@ describe("Clearinghouse", function () {
       await time.increase(86_400 / 2);
       await setPrice(sys.ethFeed, "3000"); // refresh the feed's timestamp
       const now = await latestTime();
-      const [pa] = await sys.clearinghouse.positions(alice);
-      const [pb] = await sys.clearinghouse.positions(bob);
+      const [pa] = await sys.lens.positions(alice);
+      const [pb] = await sys.lens.positions(bob);
       const ma = model.position(alice, 0);
       const mb = model.position(bob, 0);
       const index = model.indexAt(0, now);
@@ -620,7 +620,7 @@ describe("Clearinghouse", function () {
       model.setPrice(0, WAD(3100));
       model.setPrice(1, WAD(59_000));
       const now = await latestTime();
-      const views = await sys.clearinghouse.positions(id);
+      const views = await sys.lens.positions(id);
       expect(views.map((v) => v.marketId)).to.deep.equal([ETH, BTC]);
       for (const v of views) {
         const m = Number(v.marketId);
@@ -687,24 +687,21 @@ describe("Clearinghouse", function () {
     it("derives account ids from owner and subaccount", async function () {
       const { sys } = await setup();
       const id = accountIdOf(sys.alice.address, 7n);
-      expect(await sys.clearinghouse.accountIdOf(sys.alice.address, 7n)).to.equal(id);
-      expect(await sys.clearinghouse.ownerOf(id)).to.equal(sys.alice.address);
+      expect(await sys.lens.accountIdOf(sys.alice.address, 7n)).to.equal(id);
+      expect(await sys.lens.ownerOf(id)).to.equal(sys.alice.address);
     });
 
     it("reports the risk and market parameters as configured, and refuses unknown market ids", async function () {
       const { sys } = await setup();
-      expect(riskOf(await sys.clearinghouse.riskParams())).to.deep.equal(riskOf(DEFAULT_RISK));
+      expect(riskOf(await sys.lens.riskParams())).to.deep.equal(riskOf(DEFAULT_RISK));
       for (const [id, m] of DEFAULT_MARKETS.entries()) {
-        const p = await sys.clearinghouse.marketParams(id);
+        const p = await sys.lens.marketParams(id);
         const expected = toMarketParams(m);
         for (const key of Object.keys(expected) as (keyof typeof expected)[]) {
           expect(p[key], key).to.equal(key === "asset" ? expected[key] : BigInt(expected[key]));
         }
       }
-      for (const view of [
-        () => sys.clearinghouse.marketParams(2n),
-        () => sys.clearinghouse.marketState(2n),
-      ]) {
+      for (const view of [() => sys.lens.marketParams(2n), () => sys.lens.marketState(2n)]) {
         await expect(view())
           .to.be.revertedWithCustomError(sys.clearinghouse, "ClearinghouseUnknownMarket")
           .withArgs(2n);
@@ -722,7 +719,7 @@ describe("Clearinghouse", function () {
         model.position(accountIdOf(sys.alice.address), 0),
         model.position(accountIdOf(sys.bob.address), 0),
       ];
-      const state = await sys.clearinghouse.marketState(ETH);
+      const state = await sys.lens.marketState(ETH);
       expect(state.longOpenInterest).to.equal(WAD(20));
       expect(state.shortOpenInterest).to.equal(WAD(5));
       expect(state.longOpenNotional).to.equal(a.openNotional);
@@ -748,7 +745,7 @@ describe("Clearinghouse", function () {
       await trade(sys, model, sys.alice, ETH, WAD(20));
       await time.increase(7_200);
       await setPrice(sys.ethFeed, "3000");
-      const view = await sys.clearinghouse.market(ETH);
+      const view = await sys.lens.market(ETH);
       expect(view.skew).to.equal(WAD(20));
       expect(view.longOpenInterest).to.equal(WAD(20));
       expect(view.fundingIndex).to.equal(model.indexAt(0, await latestTime()));

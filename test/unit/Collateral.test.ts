@@ -1011,7 +1011,7 @@ describe("Multi-collateral", function () {
       expect(r.fraction).to.equal(WAD(1));
       expect(r.penalty).to.equal(0n);
       expect(r.badDebt).to.equal(0n);
-      await expect(tx).not.to.emit(ctx.clearinghouse, "BadDebtSettled");
+      await expect(tx).not.to.emit(ctx.vault, "BadDebtSettled");
       expect(await ctx.clearinghouse.positionCount(id)).to.equal(0n);
       expect(ctx.model.balance(id)).to.be.lessThan(-USDC(30_000));
       expect(await ctx.vault.accountCollaterals(id)).to.deep.equal([await ctx.weth.getAddress()]);
@@ -1031,7 +1031,7 @@ describe("Multi-collateral", function () {
       expect(r.penalty).to.be.lessThan(fullPenalty);
       const wethValue = ref.collateralValue(WAD(10), 18, WAD(2650), WETH_CONFIG.weight);
       expect(ctx.model.balance(id) + wethValue / TO_WAD).to.equal(0n);
-      await expect(tx).not.to.emit(ctx.clearinghouse, "BadDebtSettled");
+      await expect(tx).not.to.emit(ctx.vault, "BadDebtSettled");
       await expectConservation(ctx);
     });
 

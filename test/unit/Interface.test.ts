@@ -15,6 +15,14 @@ const STABLE: Record<string, string[]> = {
     "isLiquidatable(uint256)",
     "liquidatable(uint256[])",
     "accountState(uint256)",
+    "previewTrade(uint256,uint256,int256)",
+    "marketCount()",
+  ],
+  // The read-only periphery: the views that format state moved here from the core, and the core's views forwarded.
+  ClearinghouseLens: [
+    "isLiquidatable(uint256)",
+    "liquidatable(uint256[])",
+    "accountState(uint256)",
     "positions(uint256)",
     "previewTrade(uint256,uint256,int256)",
     "marketCount()",
@@ -46,6 +54,8 @@ type AbiParam = { name: string; type: string; components?: AbiParam[] };
 type AbiItem = { type: string; name?: string; inputs?: AbiParam[]; outputs?: AbiParam[] };
 
 const signature = (f: AbiItem) => `${f.name}(${(f.inputs ?? []).map((i) => i.type).join(",")})`;
+/** Types and struct fields of parameters, without the return variables' names. */
+const shape = (ps: AbiParam[] = []): unknown => ps.map((p) => [p.type, shape(p.components)]);
 const fields = (p: AbiParam) => (p.components ?? []).map((c) => [c.name, c.type]);
 
 describe("Public interface (DESIGN §14)", function () {
@@ -57,21 +67,52 @@ describe("Public interface (DESIGN §14)", function () {
     });
   }
 
-  it("returns the documented types", async function () {
-    const abi = (await artifacts.readArtifact("Clearinghouse")).abi as AbiItem[];
-    const fn = (n: string) => abi.find((i) => i.type === "function" && i.name === n)!;
-    expect(fn("trade").outputs!.map((o) => o.type)).to.deep.equal(["uint256"]);
-    expect(fn("isLiquidatable").outputs!.map((o) => o.type)).to.deep.equal(["bool"]);
-    expect(fn("liquidatable").outputs!.map((o) => o.type)).to.deep.equal(["bool[]"]);
-    expect(fields(fn("accountState").outputs![0])).to.deep.equal(ACCOUNT_STATE);
-    expect(fields(fn("positions").outputs![0])).to.deep.equal(POSITION_VIEW);
-    const preview = fn("previewTrade").outputs!;
-    expect(preview.map((o) => o.type)).to.deep.equal(["uint256", "uint256", "tuple"]);
-    expect(fields(preview[2])).to.deep.equal(ACCOUNT_STATE);
-    expect(fn("marketCount").outputs!.map((o) => o.type)).to.deep.equal(["uint256"]);
-    expect(fn("ownerOf").outputs!.map((o) => o.type)).to.deep.equal(["address"]);
-    const vault = (await artifacts.readArtifact("Vault")).abi as AbiItem[];
-    const balanceOf = vault.find((i) => i.type === "function" && i.name === "balanceOf")!;
-    expect(balanceOf.outputs!.map((o) => o.type)).to.deep.equal(["int256"]);
+  for (const contract of ["Clearinghouse", "ClearinghouseLens"]) {
+    it(`${contract} returns the documented types`, async function () {
+      await expectDocumentedTypes(contract);
+    });
+  }
+
+  it("the lens and the core agree on every view they share, signature and outputs", async function () {
+    const core = (await artifacts.readArtifact("Clearinghouse")).abi as AbiItem[];
+    const lens = (await artifacts.readArtifact("ClearinghouseLens")).abi as AbiItem[];
+    const views = (abi: AbiItem[]) =>
+      new Map(
+        abi.filter((i) => i.type === "function").map((f) => [signature(f), JSON.stringify(shape(f.outputs))]),
+      );
+    const coreViews = views(core);
+    const shared = [...views(lens)].filter(([sig]) => coreViews.has(sig));
+    expect(shared.map(([sig]) => sig)).to.include.members([
+      "accountState(uint256)",
+      "previewLiquidation(uint256)",
+    ]);
+    for (const [sig, outputs] of shared) expect(outputs, sig).to.equal(coreViews.get(sig));
   });
 });
+
+/** The output types of DESIGN §14 on `contract`, for each of its functions that has one (`trade` is the core's only). */
+async function expectDocumentedTypes(contract: string) {
+  const abi = (await artifacts.readArtifact(contract)).abi as AbiItem[];
+  const fn = (n: string) => {
+    const f = abi.find((i) => i.type === "function" && i.name === n);
+    expect(f, `${contract}.${n}`).to.not.equal(undefined);
+    return f!;
+  };
+  const types = (n: string) => fn(n).outputs!.map((o) => o.type);
+  if (contract === "Clearinghouse") expect(types("trade")).to.deep.equal(["uint256"]);
+  expect(types("isLiquidatable")).to.deep.equal(["bool"]);
+  expect(types("liquidatable")).to.deep.equal(["bool[]"]);
+  expect(fields(fn("accountState").outputs![0])).to.deep.equal(ACCOUNT_STATE);
+  const preview = fn("previewTrade").outputs!;
+  expect(preview.map((o) => o.type)).to.deep.equal(["uint256", "uint256", "tuple"]);
+  expect(fields(preview[2])).to.deep.equal(ACCOUNT_STATE);
+  expect(types("marketCount")).to.deep.equal(["uint256"]);
+  if (contract === "ClearinghouseLens") {
+    expect(fields(fn("positions").outputs![0])).to.deep.equal(POSITION_VIEW);
+    expect(types("ownerOf")).to.deep.equal(["address"]);
+    expect(types("accountIdOf")).to.deep.equal(["uint256"]);
+  }
+  const vault = (await artifacts.readArtifact("Vault")).abi as AbiItem[];
+  const balanceOf = vault.find((i) => i.type === "function" && i.name === "balanceOf")!;
+  expect(balanceOf.outputs!.map((o) => o.type)).to.deep.equal(["int256"]);
+}

@@ -24,6 +24,7 @@ import {
   sharesForAssets,
   sharesForAssetsUp,
 } from "../shared/poolHelpers";
+import { deployClearinghouse } from "../shared/deploy";
 import * as math from "../shared/math";
 import { DEFAULT_RISK, LOCAL_WITHDRAWAL_DELAY, LOCAL_WITHDRAWAL_WINDOW } from "../../deploy/config";
 
@@ -121,7 +122,7 @@ describe("LiquidityPool", function () {
         await feeToken.getAddress(),
         await oracle.getAddress(),
       ]);
-      const feeClearinghouse = await ethers.deployContract("Clearinghouse", [
+      const { clearinghouse: feeClearinghouse } = await deployClearinghouse([
         admin.address,
         await feeVault.getAddress(),
         await oracle.getAddress(),

@@ -324,13 +324,13 @@ describe("Vault", function () {
     it("refuses a settleLiquidation whose deltas and reward do not sum to zero", async function () {
       const { vault, ch, id } = await loadFixture(wiredVaultFixture);
       const keeper = accountIdOf(ch.address);
-      await expect(vault.connect(ch).settleLiquidation(id, -5n, keeper, 3n, 1n, 0n))
+      await expect(vault.connect(ch).settleLiquidation(id, -5n, keeper, 3n, 1n, 0n, false))
         .to.be.revertedWithCustomError(vault, "VaultUnbalancedLiquidation")
         .withArgs(-5n, 3n, 1n, 0n);
-      await expect(vault.connect(ch).settleLiquidation(id, -5n, keeper, 3n, 2n, 1n))
+      await expect(vault.connect(ch).settleLiquidation(id, -5n, keeper, 3n, 2n, 1n, false))
         .to.be.revertedWithCustomError(vault, "VaultUnbalancedLiquidation")
         .withArgs(-5n, 3n, 2n, 1n);
-      await vault.connect(ch).settleLiquidation(id, -5n, keeper, 3n, 2n, 0n);
+      await vault.connect(ch).settleLiquidation(id, -5n, keeper, 3n, 2n, 0n, false);
       const token = await vault.settlementToken();
       expect(await vault.balanceOf(id, token)).to.equal(-5n);
       expect(await vault.balanceOf(keeper, token)).to.equal(3n);

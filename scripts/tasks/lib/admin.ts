@@ -266,7 +266,7 @@ function jsonField(kind: "fraction" | "base" | "usd" | "seconds", value: bigint)
 
 export async function adminMarkets(ctx: TaskContext): Promise<TaskOutput> {
   const markets = await listMarkets(ctx);
-  const risk = await ctx.clearinghouse.riskParams();
+  const risk = await ctx.lens.riskParams();
   const paused = await ctx.clearinghouse.paused();
   const poolPaused = await ctx.pool.paused();
   const rows: Row[] = MARKET_FIELDS.map((f) => [

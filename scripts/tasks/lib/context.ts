@@ -9,6 +9,7 @@ import { ethers } from "ethers";
 import type { ContractTransactionReceipt, Interface, Signer } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import {
+  ClearinghouseLens__factory,
   Clearinghouse__factory,
   ERC4626__factory,
   Errors__factory,
@@ -24,6 +25,7 @@ import {
 } from "../../../typechain-types";
 import type {
   Clearinghouse,
+  ClearinghouseLens,
   IClearinghouse,
   LiquidityPool,
   PriceOracle,
@@ -42,6 +44,8 @@ export interface CommonArgs {
 export interface DeploymentAddresses {
   vault: string;
   clearinghouse: string;
+  /** The ClearinghouseLens: the read-only views that format state (positions, markets, parameters). */
+  lens: string;
   pool: string;
   oracle: string;
   /** The TimelockController of a production deployment. */
@@ -63,6 +67,7 @@ export interface TaskContext {
   signerAddress: string;
   vault: Vault;
   clearinghouse: Clearinghouse;
+  lens: ClearinghouseLens;
   pool: LiquidityPool;
   oracle: PriceOracle;
   timelock?: TimelockController;
@@ -119,6 +124,7 @@ export function readDeployment(ignitionDir: string, deploymentId: string): Deplo
   return {
     vault: pick(addresses, "Vault", file, true)!,
     clearinghouse: pick(addresses, "Clearinghouse", file, true)!,
+    lens: pick(addresses, "ClearinghouseLens", file, true)!,
     pool: pick(addresses, "LiquidityPool", file, true)!,
     oracle: pick(addresses, "PriceOracle", file, true)!,
     timelock: pick(addresses, "TimelockController", file, false),
@@ -156,6 +162,7 @@ export async function loadContext(hre: HardhatRuntimeEnvironment, args: CommonAr
     signerAddress: await signer.getAddress(),
     vault,
     clearinghouse: Clearinghouse__factory.connect(addresses.clearinghouse, signer),
+    lens: ClearinghouseLens__factory.connect(addresses.lens, signer),
     pool: LiquidityPool__factory.connect(addresses.pool, signer),
     oracle: PriceOracle__factory.connect(addresses.oracle, signer),
     timelock: addresses.timelock
@@ -208,7 +215,7 @@ export async function listMarkets(ctx: TaskContext): Promise<MarketRef[]> {
   const count = await ctx.clearinghouse.marketCount();
   const refs: MarketRef[] = [];
   for (let marketId = 0n; marketId < count; marketId++) {
-    const params = await ctx.clearinghouse.marketParams(marketId);
+    const params = await ctx.lens.marketParams(marketId);
     const symbol = assetSymbol(params.asset);
     refs.push({ marketId, symbol, name: `${symbol}-PERP`, params });
   }

@@ -3,7 +3,7 @@
  * JSON value for machines (numbers as exact decimal strings in human units: USD, tokens, base units).
  */
 import { IERC20Metadata__factory } from "../../../typechain-types";
-import type { IClearinghouse } from "../../../typechain-types";
+import type { IClearinghouseLens } from "../../../typechain-types";
 import { formatFixed, formatPercent, formatSize, formatUsd, heading, renderTable } from "../../lib/format";
 import type { Row } from "../../lib/format";
 import { accountStateTable } from "../../lib/report";
@@ -43,9 +43,9 @@ export async function markets(ctx: TaskContext, args: MarketsArgs): Promise<Task
   const rows: Row[] = [];
   const json: unknown[] = [];
   for (const ref of refs) {
-    let view: IClearinghouse.MarketViewStructOutput;
+    let view: IClearinghouseLens.MarketViewStructOutput;
     try {
-      view = await ctx.clearinghouse.market(ref.marketId);
+      view = await ctx.lens.market(ref.marketId);
     } catch (err) {
       // A market whose price is unusable (stale, out of bounds, sequencer down) is listed with the reason.
       const reason = describeFailure(err, ERROR_INTERFACES).message;
@@ -163,7 +163,7 @@ export async function account(ctx: TaskContext, args: AccountArgs): Promise<Task
   const { accountId, owner, subaccount } = await resolveAccountId(ctx, args);
   const [stateRaw, views, heldTokens] = await Promise.all([
     ctx.clearinghouse.accountState(accountId),
-    ctx.clearinghouse.positions(accountId),
+    ctx.lens.positions(accountId),
     ctx.vault.accountCollaterals(accountId),
   ]);
   const state: AccountStateData = {
@@ -209,7 +209,7 @@ export async function account(ctx: TaskContext, args: AccountArgs): Promise<Task
   const positions: PositionLine[] = [];
   for (const v of views) {
     const ref = refs.find((r) => r.marketId === v.marketId)!;
-    const markPrice = (await ctx.clearinghouse.market(v.marketId)).oraclePrice;
+    const markPrice = (await ctx.lens.market(v.marketId)).oraclePrice;
     const sameAsset = collateral
       .filter((c) => c.asset !== undefined && c.asset === ref.symbol)
       .reduce((sum, c) => sum + mulWad(c.balance * 10n ** BigInt(18 - c.token.decimals), c.weight), 0n);
@@ -515,7 +515,7 @@ export async function close(ctx: TaskContext, args: TradeArgs): Promise<TaskOutp
   const market = await resolveMarket(ctx, args.market);
   const subaccount = parseSubaccount(args.subaccount);
   const accountId = (BigInt(ctx.signerAddress) << 96n) | subaccount;
-  const position = (await ctx.clearinghouse.positions(accountId)).find((p) => p.marketId === market.marketId);
+  const position = (await ctx.lens.positions(accountId)).find((p) => p.marketId === market.marketId);
   if (!position || position.size === 0n)
     throw new Error(`no open position on ${market.name} in subaccount ${subaccount}`);
   return executeTrade(ctx, { ...args, sizeDelta: -position.size }, "Closed the position");

@@ -18,6 +18,7 @@ import { expect } from "chai";
 import { ethers } from "ethers";
 import { parse as parseJson5 } from "json5";
 import {
+  ClearinghouseLens__factory,
   Clearinghouse__factory,
   LiquidityPool__factory,
   MockERC20__factory,
@@ -239,9 +240,11 @@ for (const layout of [ARBITRUM_ONE, BASE]) {
 
     it("lists the markets in order with the file's parameters, and the risk and pool parameters", async function () {
       const clearinghouse = Clearinghouse__factory.connect(at("Clearinghouse"), node.provider);
+      const lens = ClearinghouseLens__factory.connect(at("ClearinghouseLens"), node.provider);
+      expect(await lens.clearinghouse()).to.equal(at("Clearinghouse"));
       expect(await clearinghouse.marketCount()).to.equal(BigInt(layout.markets.length));
       for (const [marketId, symbol] of layout.markets.entries()) {
-        const p = await clearinghouse.marketParams(marketId);
+        const p = await lens.marketParams(marketId);
         expect(ethers.decodeBytes32String(p.asset)).to.equal(symbol);
         for (const field of MARKET_FIELDS) {
           expect(BigInt(p[field]), `${symbol}-PERP ${field}`).to.equal(
@@ -249,7 +252,7 @@ for (const layout of [ARBITRUM_ONE, BASE]) {
           );
         }
       }
-      const risk = await clearinghouse.riskParams();
+      const risk = await lens.riskParams();
       const expected = params.risk as Record<string, unknown>;
       for (const key of Object.keys(expected)) {
         expect(BigInt(risk[key as keyof typeof risk] as bigint), `risk.${key}`).to.equal(big(expected[key]));
@@ -328,8 +331,8 @@ for (const layout of [ARBITRUM_ONE, BASE]) {
           ...common,
         ]);
         expect(scheduled.mode).to.equal("scheduled");
-        const clearinghouse = Clearinghouse__factory.connect(at("Clearinghouse"), node.provider);
-        expect((await clearinghouse.marketParams(0)).imf).to.equal(big(params["ETH-PERP_imf"]));
+        const lens = ClearinghouseLens__factory.connect(at("ClearinghouseLens"), node.provider);
+        expect((await lens.marketParams(0)).imf).to.equal(big(params["ETH-PERP_imf"]));
 
         await rpc(node, "evm_increaseTime", [Number(big(params.timelockMinDelay)) + 1]);
         await rpc(node, "evm_mine", []);
@@ -338,7 +341,7 @@ for (const layout of [ARBITRUM_ONE, BASE]) {
         const executed = await okJson<{ mode: string; operationId: string }>(node, [...command, ...common]);
         expect(executed.mode).to.equal("executed");
         expect(executed.operationId).to.equal(scheduled.operationId);
-        expect((await clearinghouse.marketParams(0)).imf).to.equal(125n * 10n ** 15n);
+        expect((await lens.marketParams(0)).imf).to.equal(125n * 10n ** 15n);
       });
 
       it("mock:set-price refuses to run on a chain that is not a local development chain", async function () {

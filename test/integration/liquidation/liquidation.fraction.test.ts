@@ -98,7 +98,7 @@ describe("Liquidation: how much is closed", function () {
       math.divCeil(WAD(15) * r.fraction, math.WAD),
       -math.divCeil(WAD("0.75") * r.fraction, math.WAD),
     ]);
-    const views = await sys.clearinghouse.positions(alice);
+    const views = await sys.lens.positions(alice);
     expect(views.map((v) => v.size)).to.deep.equal(r.legs.map((l) => l.newSize));
   });
 
@@ -114,7 +114,7 @@ describe("Liquidation: how much is closed", function () {
     await movePrice(sys, model, 0, 2_750);
     const { r } = await liquidate(sys, model, sys.bob, alice);
     expect(r.fraction).to.equal(WAD(1));
-    expect(await sys.clearinghouse.positions(alice)).to.have.length(0);
+    expect(await sys.lens.positions(alice)).to.have.length(0);
   });
 
   it("previews exactly what it then does, and previews a healthy account without reverting", async function () {

@@ -31,7 +31,7 @@ describe("Liquidation: the loss waterfall", function () {
       10n ** 12n,
     );
     expect((await sys.vault.poolBalance()) - poolBefore).to.equal(loss);
-    expect(await sys.clearinghouse.positions(alice)).to.have.length(0);
+    expect(await sys.lens.positions(alice)).to.have.length(0);
   });
 
   it("moves what an empty insurance fund cannot pay onto the pool's NAV, losing nothing else", async function () {

@@ -75,7 +75,7 @@ export async function liquidate(
   }
   if (r.badDebt > 0n) {
     await expect(tx)
-      .to.emit(sys.clearinghouse, "BadDebtSettled")
+      .to.emit(sys.vault, "BadDebtSettled")
       .withArgs(
         accountId,
         r.badDebt,
@@ -84,7 +84,7 @@ export async function liquidate(
         r.badDebt - r.insuranceDraw - r.poolWriteOff,
       );
   } else {
-    await expect(tx).not.to.emit(sys.clearinghouse, "BadDebtSettled");
+    await expect(tx).not.to.emit(sys.vault, "BadDebtSettled");
   }
   await expectLedgers(sys, model, [accountId, accountIdOf(keeper.address)]);
   return { tx, r };

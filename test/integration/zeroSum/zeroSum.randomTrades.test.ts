@@ -78,7 +78,7 @@ describe("Zero-sum: random trades, price moves and funding, then closing everyth
             .trade(0, market, -size, size < 0n ? ethers.MaxUint256 : 0n);
           model.trade(id, Number(market), -size, await txTime(tx));
         }
-        expect(await sys.clearinghouse.positions(id)).to.have.length(0);
+        expect(await sys.lens.positions(id)).to.have.length(0);
         expect(await sys.vault.balanceOf(id, usdc)).to.equal(model.balance(id));
       }
       let sum = (await sys.vault.poolBalance()) + (await sys.vault.insuranceBalance());

@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {IClearinghouse} from "../interfaces/IClearinghouse.sol";
+import {ClearinghouseStorage, Env, LiquidationWindow, RiskConfig} from "../types/ClearinghouseStorage.sol";
+import {Leg, LiquidationPlan, Totals} from "../types/Computations.sol";
+import {Position} from "../types/Position.sol";
+import {AccountId} from "./AccountId.sol";
+import {Bitmap} from "./Bitmap.sol";
+import {WAD} from "./Constants.sol";
+import {FixedPointMath} from "./FixedPointMath.sol";
+import {MarginLib} from "./MarginLib.sol";
+import {MarketLib} from "./MarketLib.sol";
+import {PositionLib} from "./PositionLib.sol";
+
+/// @title LiquidationLogic
+/// @notice DESIGN §10: which fraction of every position a liquidation closes, the penalty, the keeper's reward and the
+/// cascade-damping cap, computed in memory (`plan`) and then written (`liquidate`).
+/// @dev An external library linked into the Clearinghouse: its functions run by DELEGATECALL in the Clearinghouse's
+/// own storage and address, so the trust boundary is the Clearinghouse's. `previewLiquidation` runs the same `plan`, so
+/// the view and the action agree by construction. Errors and events are the Clearinghouse's (`IClearinghouse`).
+library LiquidationLogic {
+    using FixedPointMath for int256;
+    using FixedPointMath for uint256;
+    using SafeCast for int256;
+    using SafeCast for uint256;
+
+    /// @notice Liquidates `accountId` for `keeper` (see `IClearinghouse.liquidate`).
+    /// @dev `env` is memory: it is handed on to `MarginLib`, whose functions the core also calls with its immutables.
+    // solhint-disable-next-line gas-calldata-parameters
+    function liquidate(
+        ClearinghouseStorage storage s,
+        Env memory env,
+        uint256 accountId,
+        address keeper
+    ) external returns (uint256 keeperReward) {
+        LiquidationPlan memory plan = _plan(s, env, accountId);
+        if (!plan.before.liquidatable) {
+            revert IClearinghouse.ClearinghouseNotLiquidatable(
+                accountId,
+                plan.before.equity,
+                plan.before.maintenanceMargin
+            );
+        }
+        if (!plan.capAllows) {
+            revert IClearinghouse.ClearinghouseLiquidationCapExceeded(
+                plan.capMarket,
+                plan.capUsed,
+                plan.capNotional,
+                plan.cap
+            );
+        }
+        uint256 closedMarkets;
+        for (uint256 i; i < plan.legs.length; ++i) {
+            Leg memory leg = plan.legs[i];
+            _applyLeg(s, accountId, leg);
+            if (leg.newSize == 0) closedMarkets |= uint256(1) << leg.marketId;
+        }
+        if (closedMarkets != 0) s.openMarkets[accountId] &= ~closedMarkets;
+        keeperReward = plan.keeperReward;
+        // The Vault moves the ledgers and, for a closed-out account left owing, runs the loss waterfall.
+        env.vault.settleLiquidation(
+            accountId,
+            plan.accountDelta,
+            AccountId.from(keeper, 0),
+            keeperReward,
+            plan.poolDelta,
+            plan.insuranceDelta,
+            plan.fraction == WAD
+        );
+        emit IClearinghouse.Liquidated(
+            accountId,
+            keeper,
+            plan.fraction,
+            plan.before.equity,
+            plan.before.maintenanceMargin,
+            plan.notionalClosed,
+            plan.penalty,
+            keeperReward
+        );
+    }
+
+    /// @notice What `liquidate(accountId)` would do now (see `IClearinghouse.previewLiquidation`).
+    // solhint-disable-next-line gas-calldata-parameters
+    function preview(
+        ClearinghouseStorage storage s,
+        Env memory env,
+        uint256 accountId
+    ) external view returns (IClearinghouse.LiquidationPreview memory p) {
+        LiquidationPlan memory plan = _plan(s, env, accountId);
+        uint256 n = plan.legs.length;
+        p.liquidatable = plan.before.liquidatable;
+        p.equity = plan.before.equity;
+        p.maintenanceMargin = plan.before.maintenanceMargin;
+        p.fraction = plan.fraction;
+        p.marketIds = new uint256[](n);
+        p.sizesClosed = new int256[](n);
+        p.notionalsClosed = new uint256[](n);
+        for (uint256 i; i < n; ++i) {
+            p.marketIds[i] = plan.legs[i].marketId;
+            p.sizesClosed[i] = plan.legs[i].sizeClosed;
+            p.notionalsClosed[i] = plan.legs[i].notionalClosed;
+        }
+        p.penalty = plan.penalty;
+        p.keeperReward = plan.keeperReward;
+        p.capAllows = plan.capAllows;
+        int256 finalBalance = plan.balance + plan.accountDelta;
+        if (plan.fraction == WAD && finalBalance < 0 && !plan.hasOtherCollateral) {
+            p.badDebt = uint256(-finalBalance);
+            (p.insuranceDraw, p.poolWriteOff) = env.vault.previewBadDebtCover(
+                p.badDebt,
+                plan.poolDelta,
+                plan.insuranceDelta
+            );
+        }
+    }
+
+    /// @dev DESIGN §10 computed in memory. The health pass reads each market's price once and the close pass reuses
+    /// it. Returns early (with `before.liquidatable == false`) for a healthy account.
+    function _plan(
+        ClearinghouseStorage storage s,
+        Env memory env,
+        uint256 accountId
+    ) private view returns (LiquidationPlan memory plan) {
+        uint256 map = s.openMarkets[accountId];
+        plan.legs = new Leg[](Bitmap.popCount(map));
+        Totals memory t;
+        uint256 fullPenalty;
+        for (uint256 i; map != 0; ++i) {
+            Leg memory leg = plan.legs[i];
+            leg.marketId = Bitmap.lowestBit(map);
+            map &= map - 1;
+            MarginLib.quoteInto(leg.quote, s, env, leg.marketId);
+            leg.position = s.positions[accountId][leg.marketId];
+            leg.fundingOwed = MarginLib.addPosition(
+                t,
+                leg.position.size,
+                leg.position.openNotional,
+                leg.position.lastFundingIndex,
+                leg.quote
+            );
+            fullPenalty += PositionLib.marginRequirement(leg.position.size, leg.quote.price, leg.quote.liquidationFee);
+        }
+        uint256 otherValue;
+        (plan.balance, otherValue, plan.hasOtherCollateral) = env.vault.accountCollateral(accountId);
+        plan.before = MarginLib.finalize(plan.balance, otherValue, t, env.toWad);
+        plan.capAllows = true;
+        if (!plan.before.liquidatable) return plan;
+
+        plan.fraction = _fraction(plan.before, fullPenalty, s.risk.liquidationBuffer);
+        if (plan.fraction < WAD && _leavesDust(s, plan)) plan.fraction = WAD;
+
+        int256 pnl;
+        for (uint256 i; i < plan.legs.length; ++i) {
+            Leg memory leg = plan.legs[i];
+            int256 size = leg.position.size;
+            // Rounds the closed size away from zero (closes more), never past the whole position (`_leavesDust`
+            // computed it for a partial close).
+            uint256 closedAbs = plan.fraction == WAD ? size.abs() : leg.closedAbs;
+            leg.sizeClosed = size > 0 ? closedAbs.toInt256() : -closedAbs.toInt256();
+            leg.notionalClosed = closedAbs.wMulDown(leg.quote.price);
+            plan.notionalClosed += leg.notionalClosed;
+            (leg.newSize, leg.newOpenNotional, leg.realizedPnl) = PositionLib.applyFill(
+                size,
+                leg.position.openNotional,
+                -leg.sizeClosed,
+                leg.quote.price
+            );
+            pnl += leg.realizedPnl - leg.fundingOwed;
+            if (plan.capAllows && plan.before.equity > 0) _checkCap(s, plan, leg);
+        }
+        uint256 penaltyWad = plan.fraction == WAD ? fullPenalty : fullPenalty.wMulUp(plan.fraction);
+        _settleAmounts(s.risk, plan, otherValue, pnl, penaltyWad, env.toWad);
+    }
+
+    /// @dev `f = min(1, (M' - E) / (M' - L))`, rounded up (closes more).
+    function _fraction(
+        IClearinghouse.AccountState memory state,
+        uint256 fullPenalty,
+        uint256 liquidationBuffer
+    ) private pure returns (uint256) {
+        int256 penalty = fullPenalty.toInt256();
+        if (state.equity <= penalty) return WAD;
+        // E < M <= M' and E > L, so M' - L > M' - E > 0.
+        uint256 target = state.maintenanceMargin.wMulUp(WAD + liquidationBuffer);
+        uint256 f = uint256(target.toInt256() - state.equity).mulDivUp(WAD, uint256(target.toInt256() - penalty));
+        return f > WAD ? WAD : f;
+    }
+
+    /// @dev Whether closing `plan.fraction` would leave any position under its market's minimum notional; keeps each
+    /// leg's closed size (rounded up: closes more) for the close pass.
+    function _leavesDust(ClearinghouseStorage storage s, LiquidationPlan memory plan) private view returns (bool) {
+        for (uint256 i; i < plan.legs.length; ++i) {
+            Leg memory leg = plan.legs[i];
+            uint256 sizeAbs = int256(leg.position.size).abs();
+            leg.closedAbs = sizeAbs.mulDivUp(plan.fraction, WAD);
+            uint256 remaining = sizeAbs - leg.closedAbs;
+            if (remaining.wMulDown(leg.quote.price) < s.configs[leg.marketId].skew.minPositionNotional) return true;
+        }
+        return false;
+    }
+
+    /// @dev Cascade damping: whether the leg fits in its market's window (accounts at or below zero equity are exempt).
+    function _checkCap(ClearinghouseStorage storage s, LiquidationPlan memory plan, Leg memory leg) private view {
+        LiquidationWindow memory w = s.configs[leg.marketId].window;
+        uint256 cap = w.cap;
+        uint256 used = _windowOpen(w) ? w.used : 0;
+        if (used + leg.notionalClosed > cap) {
+            plan.capAllows = false;
+            plan.capMarket = leg.marketId;
+            plan.capUsed = used;
+            plan.capNotional = leg.notionalClosed;
+            plan.cap = cap;
+        }
+    }
+
+    /// @dev Whether the market's current cascade-damping window is still open.
+    function _windowOpen(LiquidationWindow memory w) private view returns (bool) {
+        // Modulo 2^32: a window starts at most 2^32 - 1 seconds (136 years) before it is read.
+        unchecked {
+            return uint32(block.timestamp) - w.start < w.length;
+        }
+    }
+
+    /// @dev Penalty, keeper reward and the ledger deltas, in settlement-token units. What a closed-out account is left
+    /// owing is the Vault's to cover (its loss waterfall, DESIGN §10).
+    function _settleAmounts(
+        RiskConfig storage risk,
+        LiquidationPlan memory plan,
+        uint256 otherValue,
+        int256 pnl,
+        uint256 penaltyWad,
+        uint256 toWad
+    ) private view {
+        // Against the account: PnL net of funding rounds toward -infinity, the penalty rounds up.
+        int256 pnlUnits = pnl.divFloor(toWad);
+        uint256 penalty = penaltyWad.mulDivUp(1, toWad);
+        if (plan.fraction == WAD) {
+            // A closed-out account pays the penalty only from what it still has (its other collateral at its
+            // haircut value included): penalties never create bad debt.
+            int256 left = plan.balance + pnlUnits + (otherValue / toWad).toInt256();
+            if (left <= 0) penalty = 0;
+            else if (uint256(left) < penalty) penalty = uint256(left);
+        }
+        // The reward never exceeds the penalty, so liquidating one's own account never pays.
+        uint256 reward = penalty.wMulDown(risk.keeperShare);
+        if (reward < risk.minKeeperReward) reward = risk.minKeeperReward;
+        if (reward > risk.maxKeeperReward) reward = risk.maxKeeperReward;
+        if (reward > penalty) reward = penalty;
+
+        plan.penalty = penalty;
+        plan.keeperReward = reward;
+        plan.accountDelta = pnlUnits - penalty.toInt256();
+        plan.poolDelta = -pnlUnits;
+        plan.insuranceDelta = (penalty - reward).toInt256();
+    }
+
+    /// @dev Writes one liquidated position: accrues its market, updates aggregates and the cascade window.
+    function _applyLeg(ClearinghouseStorage storage s, uint256 accountId, Leg memory leg) private {
+        uint256 marketId = leg.marketId;
+        MarketLib.reducePosition(
+            s.markets[marketId],
+            leg.position,
+            leg.quote.index,
+            leg.newSize,
+            leg.newOpenNotional,
+            s.configs[marketId].skew.skewScale
+        );
+
+        LiquidationWindow memory w = s.configs[marketId].window;
+        uint256 used = w.used;
+        if (!_windowOpen(w)) {
+            w.start = uint32(block.timestamp);
+            used = 0;
+        }
+        // Saturates: past the cap (accounts at or below zero equity are exempt) the window is full either way.
+        used += leg.notionalClosed;
+        w.used = used > type(uint96).max ? type(uint96).max : uint96(used);
+        s.configs[marketId].window = w;
+
+        if (leg.newSize == 0) {
+            delete s.positions[accountId][marketId];
+        } else {
+            s.positions[accountId][marketId] = Position(
+                leg.newSize.toInt128(),
+                int128(leg.quote.index),
+                leg.newOpenNotional.toInt128()
+            );
+        }
+        emit IClearinghouse.PositionLiquidated(
+            accountId,
+            marketId,
+            leg.sizeClosed,
+            leg.quote.price,
+            leg.realizedPnl,
+            leg.fundingOwed
+        );
+    }
+}
