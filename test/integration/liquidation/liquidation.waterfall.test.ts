@@ -17,7 +17,14 @@ describe("Liquidation: the loss waterfall", function () {
     await trade(sys, model, sys.alice, 0, WAD(30));
     await movePrice(sys, model, 0, 2_600); // -12,000 on 10,000 of collateral
     const poolBefore = model.pool;
+    // The preview (through the lens, at the block the liquidation lands in) runs the Vault's waterfall split.
+    const preview = await sys.lens.previewLiquidation(alice, { blockTag: "pending" });
     const { r } = await liquidate(sys, model, sys.bob, alice);
+    expect([preview.badDebt, preview.insuranceDraw, preview.poolWriteOff]).to.deep.equal([
+      r.badDebt,
+      r.insuranceDraw,
+      r.poolWriteOff,
+    ]);
     expect(r.fraction).to.equal(WAD(1));
     expect(r.penalty).to.equal(0n); // a closed-out account pays no penalty it does not have
     expect(r.keeperReward).to.equal(0n);
