@@ -99,8 +99,13 @@ contract Clearinghouse is IClearinghouse, AccessControl, ReentrancyGuardTransien
         if (before.liquidatable) {
             revert ClearinghouseAccountLiquidatable(accountId, before.equity, before.maintenanceMargin);
         }
-        if (!reduceOnly && afterTrade.equity < afterTrade.initialMargin.toInt256()) {
-            revert ClearinghouseInsufficientMargin(accountId, afterTrade.equity, afterTrade.initialMargin);
+        if (!reduceOnly) {
+            if (afterTrade.equity < afterTrade.initialMargin.toInt256()) {
+                revert ClearinghouseInsufficientMargin(accountId, afterTrade.equity, afterTrade.initialMargin);
+            }
+        } else if (afterTrade.equity < 0) {
+            // Reducing risk must not create bad debt: a close costing more than the equity is left to liquidation.
+            revert ClearinghouseReduceOnlyBadDebt(accountId, afterTrade.equity);
         }
 
         _s.markets[marketId] = c.market;

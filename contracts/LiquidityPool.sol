@@ -58,11 +58,15 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, Pausable, Reen
 
     /* ERC-4626 */
 
-    /// @notice Net asset value: pool ledger + funding owed to the pool - traders' unrealized PnL, floored at 0.
+    /// @notice Net asset value: pool ledger + funding owed to the pool - traders' unrealized PnL - the booked bad debt
+    /// the insurance fund cannot pay, floored at 0.
     /// @dev Rounds down: the pool is never valued above what it holds.
     function totalAssets() public view override(ERC4626, IERC4626) returns (uint256) {
         (int256 unrealizedValue, ) = poolExposure();
-        int256 value = (vault.poolBalance() * _toWad).toInt256() + unrealizedValue;
+        // Bad debt booked but not yet through the waterfall: insurance pays first, the rest is the pool's (§10.5).
+        uint256 pendingLoss = vault.pendingBadDebt().zeroFloorSub(vault.insuranceBalance());
+        int256 value =
+            ((vault.poolBalance() * _toWad).toInt256() - (pendingLoss * _toWad).toInt256()) + unrealizedValue;
         return value <= 0 ? 0 : uint256(value) / _toWad;
     }
 

@@ -30,6 +30,7 @@ contract Vault is IVault, AccessControl, ReentrancyGuardTransient {
     uint256 private constant MAX_COLLATERALS_PER_ACCOUNT = 16;
     uint256 private constant MAX_LIQUIDATION_DISCOUNT = 0.5e18;
     uint256 private constant MAX_TOKEN_DECIMALS = 36;
+    uint64 private constant DEFAULT_COLLATERAL_LIQUIDATION_BUFFER = 0.1e18;
 
     /// @notice Prices non-settlement collateral.
     IPriceOracle public immutable oracle;
@@ -69,6 +70,13 @@ contract Vault is IVault, AccessControl, ReentrancyGuardTransient {
     mapping(address token => CollateralConfig) private _collaterals;
     address[] private _collateralTokens;
     uint8 public maxCollateralsPerAccount;
+    /// @inheritdoc IVault
+    uint64 public collateralLiquidationBuffer;
+    /// @inheritdoc IVault
+    uint256 public pendingBadDebt;
+    /// @dev Per closed-out account left owing while it holds other collateral: the part of its debt that collateral
+    /// does not cover at haircut value (settlement units). Σ = `pendingBadDebt`.
+    mapping(uint256 accountId => uint256) private _bookedBadDebt;
     /// @dev 10 ** (18 - settlement decimals): settlement-token units to WAD.
     uint256 private immutable _toWad;
 
@@ -82,6 +90,7 @@ contract Vault is IVault, AccessControl, ReentrancyGuardTransient {
         settlementDecimals = decimals;
         _toWad = 10 ** (18 - decimals);
         _setMaxCollateralsPerAccount(4);
+        _setCollateralLiquidationBuffer(DEFAULT_COLLATERAL_LIQUIDATION_BUFFER);
     }
 
     /// @notice Wires in the Clearinghouse and the LiquidityPool, once. Admin only.
@@ -104,6 +113,8 @@ contract Vault is IVault, AccessControl, ReentrancyGuardTransient {
     /// @inheritdoc IVault
     function depositFor(uint256 accountId, address token, uint256 amount) external nonReentrant {
         if (AccountId.ownerOf(accountId) == address(0)) revert VaultInvalidAccount(accountId);
+        // Nobody adds a token to someone else's account (DESIGN §18.18): settlement tokens only repay debt.
+        if (token != settlementToken) revert VaultDepositForNotSettlement(accountId, token);
         _deposit(accountId, token, amount);
     }
 
@@ -191,12 +202,13 @@ contract Vault is IVault, AccessControl, ReentrancyGuardTransient {
         totalAccountBalance[settlementToken] += accountDelta + reward;
         _applyLedgerDeltas(poolDelta, insuranceDelta);
         // A closed-out account left owing with no other collateral: its debt is bad debt now. One holding other
-        // collateral offers it to keepers first (`liquidateCollateral`), then `settleBadDebt`.
+        // collateral offers it to keepers first (`liquidateCollateral`), then `settleBadDebt`; meanwhile the part of
+        // its debt that collateral does not cover at haircut value is booked, in this transaction (DESIGN §10.5).
         if (closedOut) {
             AccountLedger memory account = _accounts[accountId];
-            if (account.settlementBalance < 0 && account.heldCollaterals == 0) {
-                _coverBadDebt(accountId, account.settlementBalance);
-            }
+            int256 settlement = account.settlementBalance;
+            if (settlement < 0 && account.heldCollaterals == 0) _coverBadDebt(accountId, settlement);
+            else _book(accountId, settlement < 0 ? _uncovered(accountId, settlement, account.heldCollaterals) : 0);
         }
     }
 
@@ -242,10 +254,8 @@ contract Vault is IVault, AccessControl, ReentrancyGuardTransient {
         CollateralConfig memory config = _collateralConfig(token);
         int256 settlement = _accounts[accountId].settlementBalance;
         if (settlement >= 0) revert VaultNoDebt(accountId);
-        IClearinghouse ch = IClearinghouse(clearinghouse);
-        if (ch.positionCount(accountId) != 0 && !ch.isLiquidatable(accountId)) {
-            revert VaultCollateralNotLiquidatable(accountId);
-        }
+        uint256 booked = _bookedBadDebt[accountId];
+        if (!_collateralLiquidatable(accountId, settlement, booked)) revert VaultCollateralNotLiquidatable(accountId);
         uint256 held = uint256(_balances[accountId][token]);
         if (held == 0) revert VaultCollateralNotHeld(accountId, token);
         uint256 price = oracle.price(config.asset);
@@ -267,6 +277,9 @@ contract Vault is IVault, AccessControl, ReentrancyGuardTransient {
         _balances[accountId][token] -= seized.toInt256();
         totalAccountBalance[token] -= seized.toInt256();
         if (seized == held) _removeHeld(accountId, token);
+        // The repayment lowers the debt; what the collateral left does not cover only shrinks (weight * (1 + discount)
+        // <= 1): the booked amount is capped by the debt, no repricing (a broken feed of another token blocks nothing).
+        if (booked != 0) _book(accountId, Math.min(booked, uint256(-settlement) - repaid));
         IERC20(token).safeTransfer(msg.sender, seized);
         emit CollateralLiquidated(accountId, msg.sender, token, repaid, seized, price);
     }
@@ -275,12 +288,25 @@ contract Vault is IVault, AccessControl, ReentrancyGuardTransient {
     function settleBadDebt(uint256 accountId) external nonReentrant {
         AccountLedger memory account = _accounts[accountId];
         int256 settlement = account.settlementBalance;
-        if (settlement >= 0) revert VaultNoDebt(accountId);
         uint256 positions = IClearinghouse(clearinghouse).positionCount(accountId);
         uint256 held = account.heldCollaterals;
-        if (positions != 0 || held != 0) revert VaultBadDebtNotSettleable(accountId, positions, Bitmap.popCount(held));
+        if (settlement < 0 && positions == 0) {
+            // Only debt left: the waterfall. Collateral left: re-mark what it does not cover at today's prices.
+            if (held == 0) _coverBadDebt(accountId, settlement);
+            else _book(accountId, _uncovered(accountId, settlement, held));
+        } else if (_bookedBadDebt[accountId] != 0) {
+            // Repaid, or trading again: nothing of its debt is pending any more.
+            _book(accountId, 0);
+        } else if (settlement >= 0) {
+            revert VaultNoDebt(accountId);
+        } else {
+            revert VaultBadDebtNotSettleable(accountId, positions, Bitmap.popCount(held));
+        }
+    }
 
-        _coverBadDebt(accountId, settlement);
+    /// @inheritdoc IVault
+    function badDebtBooked(uint256 accountId) external view returns (uint256) {
+        return _bookedBadDebt[accountId];
     }
 
     /* COLLATERAL REGISTRY */
@@ -325,6 +351,11 @@ contract Vault is IVault, AccessControl, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IVault
+    function setCollateralLiquidationBuffer(uint64 buffer) external onlyRole(Roles.RISK_ADMIN) {
+        _setCollateralLiquidationBuffer(buffer);
+    }
+
+    /// @inheritdoc IVault
     function collateralConfig(address token) external view returns (CollateralConfig memory) {
         return _collateralConfig(token);
     }
@@ -350,19 +381,8 @@ contract Vault is IVault, AccessControl, ReentrancyGuardTransient {
     ) external view returns (int256 settlementBalance, uint256 otherCollateralValue, bool hasOtherCollateral) {
         AccountLedger memory account = _accounts[accountId];
         settlementBalance = account.settlementBalance;
-        uint256 held = account.heldCollaterals;
-        hasOtherCollateral = held != 0;
-        while (held != 0) {
-            address token = _collateralTokens[Bitmap.lowestBit(held)];
-            held &= held - 1;
-            CollateralConfig memory config = _collaterals[token];
-            uint256 balance = uint256(_balances[accountId][token]);
-            // balance * price * weight / 10^decimals, rounded down (collateral value rounds against the account).
-            otherCollateralValue += (balance * oracle.price(config.asset)).mulDivDown(
-                config.weight,
-                10 ** config.decimals * WAD
-            );
-        }
+        hasOtherCollateral = account.heldCollaterals != 0;
+        otherCollateralValue = _haircutValue(accountId, account.heldCollaterals);
     }
 
     /* INTERNAL */
@@ -382,7 +402,65 @@ contract Vault is IVault, AccessControl, ReentrancyGuardTransient {
             _addSettlement(accountId, signedAmount);
         }
         totalAccountBalance[token] += signedAmount;
+        uint256 booked = _bookedBadDebt[accountId];
+        if (booked != 0) _book(accountId, _bookedAfterDeposit(accountId, token, amount, booked));
         emit Deposited(accountId, token, msg.sender, amount);
+    }
+
+    /// @dev A deposit into an account with booked bad debt: settlement tokens repay (the booked amount is capped by
+    /// what is still owed); another token covers its haircut value (rounded down: the booking shrinks by no more).
+    function _bookedAfterDeposit(
+        uint256 accountId,
+        address token,
+        uint256 amount,
+        uint256 booked
+    ) private view returns (uint256) {
+        if (token == settlementToken) {
+            int256 settlement = _accounts[accountId].settlementBalance;
+            return settlement >= 0 ? 0 : Math.min(booked, uint256(-settlement));
+        }
+        CollateralConfig memory config = _collaterals[token];
+        uint256 value = (amount * oracle.price(config.asset)).mulDivDown(config.weight, 10 ** config.decimals * WAD);
+        return booked.zeroFloorSub(value / _toWad);
+    }
+
+    /// @dev An account with positions: while the Clearinghouse says liquidatable. Without: while it has booked bad
+    /// debt, or its haircut collateral value is below its debt * (1 + collateralLiquidationBuffer) (DESIGN §12).
+    function _collateralLiquidatable(uint256 accountId, int256 settlement, uint256 booked) private view returns (bool) {
+        IClearinghouse ch = IClearinghouse(clearinghouse);
+        if (ch.positionCount(accountId) != 0) return ch.isLiquidatable(accountId);
+        if (booked != 0) return true;
+        // Rounded down: the keeper, who profits from the discount, gets no benefit of the doubt.
+        uint256 required = (uint256(-settlement) * _toWad).mulDivDown(WAD + collateralLiquidationBuffer, WAD);
+        return _haircutValue(accountId, _accounts[accountId].heldCollaterals) < required;
+    }
+
+    /// @dev Σ over the held tokens of balance * price * weight / 10^decimals (USD, WAD), each rounded down
+    /// (collateral value rounds against the account).
+    function _haircutValue(uint256 accountId, uint256 held) private view returns (uint256 value) {
+        while (held != 0) {
+            address token = _collateralTokens[Bitmap.lowestBit(held)];
+            held &= held - 1;
+            CollateralConfig memory config = _collaterals[token];
+            uint256 balance = uint256(_balances[accountId][token]);
+            value += (balance * oracle.price(config.asset)).mulDivDown(config.weight, 10 ** config.decimals * WAD);
+        }
+    }
+
+    /// @dev The part of a debt (`settlement < 0`) the held collateral does not cover at haircut value, in settlement
+    /// units. The value rounds down, so the uncovered part rounds up: the pool is never valued above what it holds.
+    function _uncovered(uint256 accountId, int256 settlement, uint256 held) private view returns (uint256) {
+        return uint256(-settlement).zeroFloorSub(_haircutValue(accountId, held) / _toWad);
+    }
+
+    /// @dev Sets an account's booked bad debt and keeps `pendingBadDebt` equal to their sum.
+    function _book(uint256 accountId, uint256 amount) private {
+        uint256 old = _bookedBadDebt[accountId];
+        if (old == amount) return;
+        _bookedBadDebt[accountId] = amount;
+        uint256 pending = pendingBadDebt + amount - old;
+        pendingBadDebt = pending;
+        emit BadDebtBooked(accountId, amount, pending);
     }
 
     /// @dev Takes `amount` of `token` from the caller, refusing tokens that deliver anything else.
@@ -434,6 +512,7 @@ contract Vault is IVault, AccessControl, ReentrancyGuardTransient {
     /// @dev The loss waterfall (DESIGN §10), the only place Keel runs it: the insurance fund pays the debt first, then
     /// the pool (socialized to LPs, its NAV drops); what neither can pay stays on the account as unrecovered debt.
     function _coverBadDebt(uint256 accountId, int256 settlement) private {
+        _book(accountId, 0);
         uint256 badDebt = uint256(-settlement);
         ProtocolLedgers memory ledgers = _ledgers;
         (uint256 insuranceDraw, uint256 poolWriteOff) = _waterfall(badDebt, ledgers.insurance, ledgers.pool);
@@ -453,6 +532,12 @@ contract Vault is IVault, AccessControl, ReentrancyGuardTransient {
     ) private pure returns (uint256 insuranceDraw, uint256 poolWriteOff) {
         insuranceDraw = Math.min(badDebt, insuranceAvailable);
         poolWriteOff = Math.min(badDebt - insuranceDraw, poolAvailable);
+    }
+
+    function _setCollateralLiquidationBuffer(uint64 buffer) private {
+        if (buffer > WAD) revert VaultInvalidCollateralParameter(address(0), "collateralLiquidationBuffer", buffer);
+        collateralLiquidationBuffer = buffer;
+        emit CollateralLiquidationBufferSet(buffer);
     }
 
     function _setMaxCollateralsPerAccount(uint8 max) private {

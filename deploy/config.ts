@@ -43,7 +43,9 @@ export const DEFAULT_MARKETS: MarketConfig[] = [
     makerFee: wad("0.0002"),
     maxFundingRatePerDay: wad("0.1"),
     skewScale: wad(100_000),
-    maxOpenInterest: wad(10_000),
+    // maxOpenInterest / skewScale + takerFee <= mmf (0.04 + 0.0005 <= 0.05): a reduce-only close never costs more
+    // premium and fee than a tradable account holds (DESIGN §18.17). Was 10,000 (a 10% worst premium).
+    maxOpenInterest: wad(4_000),
     minPositionNotional: wad(10),
     maxLiquidationNotionalPerWindow: wad(5_000_000),
     liquidationWindow: 300,
@@ -57,7 +59,8 @@ export const DEFAULT_MARKETS: MarketConfig[] = [
     makerFee: wad("0.0002"),
     maxFundingRatePerDay: wad("0.1"),
     skewScale: wad(5_000),
-    maxOpenInterest: wad(500),
+    // 200 / 5,000 + 0.0005 <= 0.05 (DESIGN §18.17). Was 500.
+    maxOpenInterest: wad(200),
     minPositionNotional: wad(10),
     maxLiquidationNotionalPerWindow: wad(5_000_000),
     liquidationWindow: 300,
@@ -93,6 +96,13 @@ export const LOCAL_FEEDS = [
     maxPrice: wad(10_000_000),
   },
 ];
+
+/**
+ * Seconds added to every feed's heartbeat before an answer is stale (`PriceOracle.setStalenessBuffer`, DESIGN §5), per
+ * network: local stack 0 (the mock feeds post when the tests say, so no round is ever late); Arbitrum One and Base
+ * 600 (`stalenessBuffer` in deploy/parameters/*.json: a heartbeat round lands some seconds after it is due).
+ */
+export const LOCAL_STALENESS_BUFFER = 0;
 
 /** LP withdrawal delay of the local stack, and how long a matured request stays usable (seconds). */
 export const LOCAL_WITHDRAWAL_DELAY = 86_400;

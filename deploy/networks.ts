@@ -68,6 +68,7 @@ export const GLOBAL_PARAMETERS = [
   "settlementToken",
   "sequencerUptimeFeed",
   "sequencerGracePeriod",
+  "stalenessBuffer",
   "withdrawalDelay",
   "withdrawalWindow",
   "maxCollateralsPerAccount",

@@ -188,6 +188,17 @@ interface IClearinghouse {
     error ClearinghouseInsufficientMargin(uint256 accountId, int256 equity, uint256 initialMargin);
     /// @notice The account is liquidatable: it can only be liquidated.
     error ClearinghouseAccountLiquidatable(uint256 accountId, int256 equity, uint256 maintenanceMargin);
+    /// @notice A reduce-only trade whose fill premium and fee would leave the account's equity (USD, WAD) below zero:
+    /// the account is left to liquidation at the oracle price instead.
+    error ClearinghouseReduceOnlyBadDebt(uint256 accountId, int256 equityAfter);
+    /// @notice Market parameters whose worst skew premium (`maxOpenInterest / skewScale`, rounded up) plus taker fee
+    /// exceed the maintenance margin fraction: a reduce-only close could cost more than a tradable account holds.
+    error ClearinghouseSkewPremiumExceedsMargin(
+        uint256 maxOpenInterest,
+        uint256 skewScale,
+        uint256 takerFee,
+        uint256 mmf
+    );
     /// @notice `liquidate` on an account whose equity is at least its maintenance margin.
     error ClearinghouseNotLiquidatable(uint256 accountId, int256 equity, uint256 maintenanceMargin);
     /// @notice The market's liquidation window is full: `used + notional > cap` (USD, WAD).

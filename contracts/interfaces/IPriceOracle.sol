@@ -8,7 +8,8 @@ pragma solidity 0.8.28;
 interface IPriceOracle {
     /// @notice How an asset is priced.
     /// @param feed The Chainlink `AggregatorV3Interface` (proxy) for ASSET/USD.
-    /// @param heartbeat Maximum age of an answer, in seconds, before it is stale.
+    /// @param heartbeat The feed's published heartbeat in seconds: an answer older than `heartbeat +
+    /// stalenessBuffer` is stale.
     /// @param decimals The feed's decimals, read when the feed is set.
     /// @param minPrice Lowest accepted price (WAD).
     /// @param maxPrice Highest accepted price (WAD).
@@ -31,6 +32,8 @@ interface IPriceOracle {
     );
     /// @notice Emitted when the L2 sequencer uptime feed or its grace period is set (`feed == 0` disables it).
     event SequencerUptimeFeedSet(address indexed feed, uint32 gracePeriod);
+    /// @notice Emitted when the staleness buffer added to every feed's heartbeat changes (seconds).
+    event StalenessBufferSet(uint32 buffer);
 
     /// @notice The asset has no feed.
     error OracleUnknownAsset(bytes32 asset);
@@ -38,8 +41,8 @@ interface IPriceOracle {
     error OracleNonPositivePrice(bytes32 asset, address feed, int256 answer);
     /// @notice The feed's `updatedAt` is zero or later than the current block.
     error OracleInvalidTimestamp(bytes32 asset, address feed, uint256 updatedAt, uint256 blockTimestamp);
-    /// @notice The answer is older than the feed's heartbeat.
-    error OracleStalePrice(bytes32 asset, address feed, uint256 updatedAt, uint256 heartbeat, uint256 blockTimestamp);
+    /// @notice The answer is older than `maxAge`, the feed's heartbeat plus the staleness buffer.
+    error OracleStalePrice(bytes32 asset, address feed, uint256 updatedAt, uint256 maxAge, uint256 blockTimestamp);
     /// @notice The normalised price is outside the asset's `[minPrice, maxPrice]`.
     error OraclePriceOutOfBounds(bytes32 asset, address feed, uint256 price, uint256 minPrice, uint256 maxPrice);
     /// @notice The L2 sequencer uptime feed reports the sequencer down (`answer == 1`).
@@ -75,4 +78,12 @@ interface IPriceOracle {
 
     /// @notice Sets the L2 sequencer uptime feed and its grace period (`feed == 0` disables the check). Admin only.
     function setSequencerUptimeFeed(address feed, uint32 gracePeriod) external;
+
+    /// @notice Seconds added to every feed's heartbeat before an answer is stale: a heartbeat round lands on chain
+    /// some seconds after it is due (DESIGN §5). 0 at deployment; set per network.
+    function stalenessBuffer() external view returns (uint32);
+
+    /// @notice Sets the staleness buffer, at most 3,600 s (`OracleInvalidConfig(0, "stalenessBuffer", buffer)`).
+    /// Risk admin only.
+    function setStalenessBuffer(uint32 buffer) external;
 }

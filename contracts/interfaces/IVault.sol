@@ -56,6 +56,11 @@ interface IVault {
         uint256 poolWriteOff,
         uint256 unrecovered
     );
+    /// @notice Emitted when the bad debt booked for an account changes (settlement-token units): `booked` is the part
+    /// of its debt its other collateral does not cover at haircut value, `pendingBadDebt` the sum over all accounts.
+    event BadDebtBooked(uint256 indexed accountId, uint256 booked, uint256 pendingBadDebt);
+    /// @notice Emitted when the collateral liquidation buffer of accounts without positions changes (WAD).
+    event CollateralLiquidationBufferSet(uint256 buffer);
     /// @notice Emitted once, when the Clearinghouse and the LiquidityPool are wired in.
     event Initialized(address clearinghouse, address liquidityPool);
 
@@ -69,9 +74,10 @@ interface IVault {
     error VaultCollateralNotHeld(uint256 accountId, address token);
     /// @notice The account has no settlement-token debt.
     error VaultNoDebt(uint256 accountId);
-    /// @notice Collateral can be liquidated only while the account is liquidatable or has no positions.
+    /// @notice Collateral can be liquidated only while the account is liquidatable or, without positions, while it has
+    /// booked bad debt or its haircut collateral value is below its debt × (1 + collateralLiquidationBuffer).
     error VaultCollateralNotLiquidatable(uint256 accountId);
-    /// @notice Bad debt is settled only for an account with no positions and no other collateral.
+    /// @notice `settleBadDebt` on an account with positions and nothing booked.
     error VaultBadDebtNotSettleable(uint256 accountId, uint256 positions, uint256 collaterals);
     /// @notice A zero amount was passed.
     error VaultZeroAmount();
@@ -100,11 +106,16 @@ interface IVault {
     error VaultInvalidInitialization();
     /// @notice The account id's owner is the zero address.
     error VaultInvalidAccount(uint256 accountId);
+    /// @notice `depositFor` takes only the settlement token: nobody adds a token to someone else's account.
+    error VaultDepositForNotSettlement(uint256 accountId, address token);
 
     /// @notice Deposits `amount` of `token` from the caller into the caller's `subaccount`.
     function deposit(uint96 subaccount, address token, uint256 amount) external;
 
-    /// @notice Deposits `amount` of `token` from the caller into any account.
+    /// @notice Deposits `amount` settlement tokens from the caller into any account (repaying its debt, if any).
+    /// @dev Other tokens revert `VaultDepositForNotSettlement`: a third party could otherwise make an account hold a
+    /// token (keeping a closed-out account's debt from `settleBadDebt`, or exposing it to a broken feed). A settlement
+    /// deposit can only raise the account's balance and lower its booked bad debt, so it blocks nothing.
     function depositFor(uint256 accountId, address token, uint256 amount) external;
 
     /// @notice Withdraws `amount` of `token` from the caller's `subaccount` to the caller.
@@ -114,10 +125,11 @@ interface IVault {
 
     /// @notice Repays up to `repayAmount` of an account's settlement-token debt with the caller's settlement tokens
     /// and sends the caller collateral worth `repay * (1 + liquidationDiscount)` at the oracle price, clamped to
-    /// what the account holds (the repayment then shrinks to match). Anyone may call while the account has debt
-    /// and is liquidatable or has no positions.
+    /// what the account holds (the repayment then shrinks to match). Anyone may call while the account has debt and
+    /// either has positions and is liquidatable, or has none and has booked bad debt or a haircut collateral value below
+    /// its debt × (1 + `collateralLiquidationBuffer`) (the threshold rounds down; equal is not liquidatable).
     /// @dev The seized amount rounds down and a clamped repayment rounds up: the account never gives more than the
-    /// discount. Never blocked by pause.
+    /// discount. The account's booked bad debt becomes at most its remaining debt. Never blocked by pause.
     /// @return repaid Settlement tokens taken from the caller.
     /// @return seized Collateral tokens sent to the caller.
     function liquidateCollateral(
@@ -126,9 +138,27 @@ interface IVault {
         uint256 repayAmount
     ) external returns (uint256 repaid, uint256 seized);
 
-    /// @notice Runs the loss waterfall on an account with no positions, no other collateral and a negative
-    /// settlement balance: the insurance fund pays first, then the pool. Anyone may call.
+    /// @notice For an account with debt and no positions: with no other collateral, runs the loss waterfall (the
+    /// insurance fund pays first, then the pool; its booked bad debt is cleared); with other collateral, re-marks its
+    /// booked bad debt at today's prices (the debt its collateral does not cover at haircut value). For an account
+    /// with positions or without debt, clears a booked amount left from before. Anyone may call.
+    /// @dev Reverts `VaultNoDebt` (no debt, nothing booked) or `VaultBadDebtNotSettleable` (positions, nothing booked).
     function settleBadDebt(uint256 accountId) external;
+
+    /// @notice Σ over accounts of booked bad debt (settlement-token units): debt of closed-out accounts that their
+    /// other collateral does not cover at haircut value, not yet through the waterfall. The pool's value subtracts the
+    /// part of it the insurance fund cannot pay (DESIGN §11).
+    function pendingBadDebt() external view returns (uint256);
+
+    /// @notice The bad debt booked for one account (settlement-token units); see `pendingBadDebt`.
+    function badDebtBooked(uint256 accountId) external view returns (uint256);
+
+    /// @notice Margin an account without positions keeps before its collateral may be liquidated: liquidatable once
+    /// its haircut collateral value is below debt × (1 + buffer) (WAD; 10% at deployment).
+    function collateralLiquidationBuffer() external view returns (uint64);
+
+    /// @notice Sets `collateralLiquidationBuffer` (at most 1 = 100%). Risk admin only.
+    function setCollateralLiquidationBuffer(uint64 buffer) external;
 
     /// @notice Lists or updates a collateral token. Risk admin only.
     /// @dev Bounds: 0 < weight <= 1, liquidationDiscount <= 50% and weight * (1 + liquidationDiscount) <= 1 (so a
@@ -201,7 +231,8 @@ interface IVault {
     /// @dev With `closedOut` (the liquidation closed every position), an account left with a negative settlement
     /// balance and no other collateral has its debt covered by the loss waterfall at once (`BadDebtSettled`); one that
     /// still holds other collateral keeps the debt until keepers take that collateral (`liquidateCollateral`), then
-    /// `settleBadDebt`.
+    /// `settleBadDebt`, and has the part of its debt that collateral does not cover at haircut value booked at once
+    /// (`BadDebtBooked`, `pendingBadDebt`).
     function settleLiquidation(
         uint256 accountId,
         int256 accountDelta,

@@ -7,6 +7,7 @@ import {ClearinghouseStorage, MarginConfig, MarketConfig} from "../types/Clearin
 import {RiskConfig, SkewConfig, TradeConfig} from "../types/ClearinghouseStorage.sol";
 import {Market, MarketFunding} from "../types/Market.sol";
 import {WAD} from "./Constants.sol";
+import {FixedPointMath} from "./FixedPointMath.sol";
 import {MarginLib} from "./MarginLib.sol";
 import {MarketLib} from "./MarketLib.sol";
 
@@ -141,6 +142,17 @@ library ConfigLogic {
         }
         if (p.skewScale == 0) revert IClearinghouse.ClearinghouseInvalidParameter("skewScale", 0);
         if (p.maxOpenInterest == 0) revert IClearinghouse.ClearinghouseInvalidParameter("maxOpenInterest", 0);
+        // A tradable account holds at least mmf of each position's notional; closing one pays at most |skew| /
+        // skewScale <= maxOpenInterest / skewScale of premium plus the taker fee. Rounded up: the bound never
+        // admits a set that could leave bad debt (DESIGN §18.17).
+        if (FixedPointMath.mulDivUp(p.maxOpenInterest, WAD, p.skewScale) + p.takerFee > p.mmf) {
+            revert IClearinghouse.ClearinghouseSkewPremiumExceedsMargin(
+                p.maxOpenInterest,
+                p.skewScale,
+                p.takerFee,
+                p.mmf
+            );
+        }
         if (p.maxLiquidationNotionalPerWindow == 0 || p.maxLiquidationNotionalPerWindow > type(uint96).max) {
             revert IClearinghouse.ClearinghouseInvalidParameter(
                 "maxLiquidationNotionalPerWindow",

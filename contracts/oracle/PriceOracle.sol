@@ -11,10 +11,13 @@ import {Roles} from "../libraries/Roles.sol";
 /// uptime feed. `answeredInRound` is deprecated by Chainlink and deliberately not read.
 contract PriceOracle is IPriceOracle, AccessControl {
     uint256 private constant MAX_FEED_DECIMALS = 36;
+    uint32 private constant MAX_STALENESS_BUFFER = 1 hours;
 
     mapping(bytes32 asset => FeedConfig) private _feeds;
     address private _sequencerFeed;
     uint32 private _gracePeriod;
+    /// @inheritdoc IPriceOracle
+    uint32 public stalenessBuffer;
 
     constructor(address admin) {
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
@@ -32,8 +35,10 @@ contract PriceOracle is IPriceOracle, AccessControl {
         if (updatedAt == 0 || updatedAt > block.timestamp) {
             revert OracleInvalidTimestamp(asset, config.feed, updatedAt, block.timestamp);
         }
-        if (block.timestamp - updatedAt > config.heartbeat) {
-            revert OracleStalePrice(asset, config.feed, updatedAt, config.heartbeat, block.timestamp);
+        // An answer exactly `heartbeat + stalenessBuffer` old is accepted.
+        uint256 maxAge = uint256(config.heartbeat) + stalenessBuffer;
+        if (block.timestamp - updatedAt > maxAge) {
+            revert OracleStalePrice(asset, config.feed, updatedAt, maxAge, block.timestamp);
         }
         // Exact for decimals <= 18; for more decimals the division truncates below 1 wei of a WAD price.
         uint256 scale;
@@ -85,6 +90,13 @@ contract PriceOracle is IPriceOracle, AccessControl {
         _sequencerFeed = feed;
         _gracePeriod = gracePeriod;
         emit SequencerUptimeFeedSet(feed, gracePeriod);
+    }
+
+    /// @inheritdoc IPriceOracle
+    function setStalenessBuffer(uint32 buffer) external onlyRole(Roles.RISK_ADMIN) {
+        if (buffer > MAX_STALENESS_BUFFER) revert OracleInvalidConfig(bytes32(0), "stalenessBuffer", buffer);
+        stalenessBuffer = buffer;
+        emit StalenessBufferSet(buffer);
     }
 
     /// @dev `latestRoundData()` of `feed`, reading only the two words used (answer, updatedAt); reverts with the

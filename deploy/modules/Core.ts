@@ -63,6 +63,8 @@ export interface CoreConfig {
   feeds: FeedSetup[];
   /** The L2 sequencer uptime feed and its grace period; left unset (no check) when omitted. */
   sequencer?: { feed: ArgumentType; gracePeriod: ArgumentType };
+  /** `PriceOracle.setStalenessBuffer`: seconds on top of every heartbeat (DESIGN §5); 0 when omitted. */
+  stalenessBuffer?: ArgumentType;
   /** Collateral tokens, listed in this order (their index in the Vault). */
   collaterals: CollateralSetup[];
   /** `Vault.setMaxCollateralsPerAccount`; the constructor's default (4) when omitted. */
@@ -97,6 +99,11 @@ export function buildCore(m: IgnitionModuleBuilder, c: CoreConfig): Core {
     );
   }
   const setup: Future[] = [...feedSet];
+  if (c.stalenessBuffer !== undefined) {
+    setup.push(
+      m.call(oracle, "setStalenessBuffer", [c.stalenessBuffer], { id: "setStalenessBuffer", ...from }),
+    );
+  }
   if (c.sequencer !== undefined) {
     setup.push(
       m.call(oracle, "setSequencerUptimeFeed", [c.sequencer.feed, c.sequencer.gracePeriod], {

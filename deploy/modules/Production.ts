@@ -37,6 +37,7 @@ export function productionModule(layout: NetworkLayout) {
       withdrawalDelay: p("withdrawalDelay"),
       withdrawalWindow: p("withdrawalWindow"),
       sequencer: { feed: p("sequencerUptimeFeed"), gracePeriod: p("sequencerGracePeriod") },
+      stalenessBuffer: p("stalenessBuffer"),
       maxCollateralsPerAccount: p("maxCollateralsPerAccount"),
       feeds: layout.feeds.map((f) => {
         const [feed, heartbeat, minPrice, maxPrice] = FEED_FIELDS.map((field) =>

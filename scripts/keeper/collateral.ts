@@ -21,7 +21,7 @@ export interface AccountDebtStatus {
   settlementBalance: bigint;
   /** Open positions (`Clearinghouse.positionCount`). */
   positionCount: number;
-  /** `Clearinghouse.isLiquidatable` (only needed when the account has positions). */
+  /** With positions: `Clearinghouse.isLiquidatable`. Without: haircut collateral value below debt × (1 + buffer). */
   liquidatable: boolean;
   /** Whether the account holds any non-settlement collateral (`Vault.accountCollateral`). */
   hasOtherCollateral: boolean;
@@ -47,7 +47,7 @@ export type BadDebtResult = (typeof BAD_DEBT_RESULTS)[number];
 export type NoDebtActionReason =
   /** Balance >= 0: nothing owed. */
   | "no_debt"
-  /** Debt, other collateral, positions, and healthy: the debt is ordinary borrowing against collateral. */
+  /** Debt and other collateral, healthy (with positions) or covered with the buffer (without): ordinary borrowing. */
   | "not_liquidatable"
   /** Debt, positions and no other collateral: `liquidate` closes the positions first (its waterfall covers it). */
   | "positions_open";
@@ -66,7 +66,7 @@ export function decideDebtAction(status: AccountDebtStatus): DebtDecision {
   if (status.settlementBalance >= 0n) return { action: "none", reason: "no_debt", watch: false };
   const debt = -status.settlementBalance;
   if (status.hasOtherCollateral) {
-    if (status.positionCount > 0 && !status.liquidatable) {
+    if (!status.liquidatable) {
       return { action: "none", reason: "not_liquidatable", watch: false };
     }
     return { action: "liquidateCollateral", debt, watch: true };

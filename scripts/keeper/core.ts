@@ -38,6 +38,7 @@ import {
   previewCollateralLiquidation,
   rankCollaterals,
   repayAmount,
+  WAD,
 } from "./collateral";
 import type { BadDebtResult, CollateralResult, DebtActionKind, HeldCollateral } from "./collateral";
 import {
@@ -988,16 +989,16 @@ export class Keeper {
     // Balances, one read per watched account.
     const reads = await mapLimit(ids, this.options.readConcurrency, async (accountId) => {
       try {
-        const [balance, , hasOther] = await this.rpc(() =>
+        const [balance, otherValue, hasOther] = await this.rpc(() =>
           this.vault.accountCollateral(accountId, { blockTag: block }),
         );
-        return { accountId, balance, hasOther };
+        return { accountId, balance, otherValue, hasOther };
       } catch (err) {
         this.readFailed(accountId, block, "accountCollateral", err);
         return undefined;
       }
     });
-    const debtors: { accountId: bigint; balance: bigint; hasOther: boolean }[] = [];
+    const debtors: { accountId: bigint; balance: bigint; otherValue: bigint; hasOther: boolean }[] = [];
     for (const read of reads) {
       if (read === undefined) continue;
       if (read.balance >= 0n) {
@@ -1029,6 +1030,19 @@ export class Keeper {
         for (const id of batch) counts[debtors.findIndex((d) => d.accountId === id)] = undefined;
       }
     }
+
+    // Without positions, collateral is open to liquidation only with booked bad debt or below debt × (1 + buffer)
+    // at haircut value (DESIGN §12).
+    const buffer = await this.rpc(() => this.vault.collateralLiquidationBuffer({ blockTag: block }));
+    const toWad = 10n ** BigInt(18 - (await this.settlementToken()).decimals);
+    const closed = debtors.filter((d, i) => counts[i] === 0 && d.hasOther);
+    const booked = await mapLimit(closed, this.options.readConcurrency, ({ accountId }) =>
+      this.rpc(() => this.vault.badDebtBooked(accountId, { blockTag: block })).catch(() => 0n),
+    );
+    closed.forEach((d, j) => {
+      if (booked[j] > 0n || d.otherValue < (-d.balance * toWad * (WAD + buffer)) / WAD)
+        liquidatable.add(d.accountId);
+    });
 
     // Decide.
     const plans: { accountId: bigint; action: DebtActionKind; debt: bigint }[] = [];

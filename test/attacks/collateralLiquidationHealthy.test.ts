@@ -15,7 +15,7 @@ import * as ref from "../shared/collateral";
  *
  * Red run on the unchanged code: the keeper took 25.52 USD from Gina, who was never at risk. After the fix an
  * account without positions is open to collateral liquidation only once its weighted collateral is below its debt
- * × (1 + collateralLiquidationBuffer) (DESIGN §12, §18.x); the keeper's call reverts and nobody profits.
+ * × (1 + collateralLiquidationBuffer) (DESIGN §12, §18.20); the keeper's call reverts and nobody profits.
  */
 
 const [WETH] = LOCAL_COLLATERALS;

@@ -51,7 +51,8 @@ export const marketParams = (i: number) => ({
   makerFee: wad("0.0002"),
   maxFundingRatePerDay: wad("0.1"),
   skewScale: wad(1_000_000),
-  maxOpenInterest: wad(1_000_000),
+  // 40,000 / 1,000,000 + 0.0005 <= mmf: the skew-premium bound (DESIGN §18.17).
+  maxOpenInterest: wad(40_000),
   minPositionNotional: wad(10),
   maxLiquidationNotionalPerWindow: wad(1_000_000_000),
   liquidationWindow: 300,

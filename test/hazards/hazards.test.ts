@@ -766,7 +766,13 @@ describe("Hazard matrix", function () {
     await trade(sys, model, whale, ETH, WAD(10));
     // Two days of funding at 100% a day (|skew| above the skew scale): the index grows by 2 × price.
     const defaults = DEFAULT_MARKETS[0];
-    const hot = { ...defaults, skewScale: WAD(1), maxFundingRatePerDay: WAD(1) };
+    // The OI cap shrinks with the skew scale (DESIGN §18.17); the open 10 ETH stays.
+    const hot = {
+      ...defaults,
+      skewScale: WAD(1),
+      maxOpenInterest: WAD("0.0495"),
+      maxFundingRatePerDay: WAD(1),
+    };
     model.accrue(0, await txTime(await sys.clearinghouse.setMarketParams(ETH, toMarketParams(hot))));
     model.markets[0].params = hot;
     await time.increase(2n * 86_400n);
@@ -800,7 +806,12 @@ describe("Hazard matrix", function () {
     await deposit(sys, model, whale, USDC(100_000));
     await trade(sys, model, whale, ETH, WAD(10));
     // The hardest bounds: funding at 100% a day, |skew| far above the skew scale, the oracle's highest price.
-    const params = { ...DEFAULT_MARKETS[0], skewScale: WAD(1), maxFundingRatePerDay: WAD(1) };
+    const params = {
+      ...DEFAULT_MARKETS[0],
+      skewScale: WAD(1),
+      maxOpenInterest: WAD("0.0495"), // the skew-premium bound (DESIGN §18.17); the open 10 ETH stays
+      maxFundingRatePerDay: WAD(1),
+    };
     model.accrue(0, await txTime(await sys.clearinghouse.setMarketParams(ETH, toMarketParams(params))));
     model.markets[0].params = params;
     const top = ETH_MAX / 10n ** 10n;
@@ -1302,9 +1313,11 @@ describe("Hazard matrix", function () {
     const gated: Gated[] = [
       ["PriceOracle", oracle, "setFeed", [ETH_KEY, await sys.ethFeed.getAddress(), 1, 1n, 1n], RISK_ADMIN],
       ["PriceOracle", oracle, "setSequencerUptimeFeed", [ethers.ZeroAddress, 0], DEFAULT_ADMIN_ROLE],
+      ["PriceOracle", oracle, "setStalenessBuffer", [600], RISK_ADMIN],
       ["Vault", vault, "initialize", [stranger.address, stranger.address], DEFAULT_ADMIN_ROLE],
       ["Vault", vault, "setCollateral", [weth, ETH_KEY, WAD("0.8"), 0n, 1n], RISK_ADMIN],
       ["Vault", vault, "setMaxCollateralsPerAccount", [4], RISK_ADMIN],
+      ["Vault", vault, "setCollateralLiquidationBuffer", [WAD("0.1")], RISK_ADMIN],
       ["Clearinghouse", clearinghouse, "addMarket", [market], RISK_ADMIN],
       ["Clearinghouse", clearinghouse, "setMarketParams", [ETH, market], RISK_ADMIN],
       ["Clearinghouse", clearinghouse, "setRiskParams", [{ ...RISK }], RISK_ADMIN],

@@ -398,8 +398,10 @@ export class DepositCommand extends KeelCommand {
     const token = tokenAddress(s, this.token);
     const amount = this.amount();
     const v = s.vault.interface;
-    const from = this.forOther ? s.actors.donor : owner;
-    const data = this.forOther
+    // A third party may deposit only the settlement token (DESIGN §18.18).
+    const forOther = this.forOther && this.token === 0;
+    const from = forOther ? s.actors.donor : owner;
+    const data = forOther
       ? v.encodeFunctionData("depositFor", [id, token, amount])
       : v.encodeFunctionData("deposit", [this.sub, token, amount]);
     const done = await act(
@@ -839,7 +841,7 @@ export class SettleBadDebtCommand extends KeelCommand {
       data,
       t,
     );
-    if (done) {
+    if (done?.value.settled) {
       const r = done.value;
       expectEvent(
         s,

@@ -9,7 +9,12 @@
  * the contracts does not matter), or success with a copy of the model that has the action applied.
  */
 import * as math from "../shared/math";
-import { CollateralModel, collateralValue, priceToWad } from "../shared/collateral";
+import {
+  COLLATERAL_LIQUIDATION_BUFFER,
+  CollateralModel,
+  collateralValue,
+  priceToWad,
+} from "../shared/collateral";
 import type { AccountStateRef, LiquidationRef, TradeRef } from "../shared/math";
 import type { CollateralLiquidationRef, WaterfallRef } from "../shared/collateral";
 import { DEFAULT_MARKETS, DEFAULT_RISK, LOCAL_COLLATERALS, LOCAL_FEEDS, assetKey } from "../../deploy/config";
@@ -305,6 +310,9 @@ export class InvariantModel extends CollateralModel {
       }
     }
     if (amount === 0n) errors.push(err("VaultZeroAmount"));
+    // A token deposit into an account with booked bad debt prices the token (DESIGN §10.5).
+    if (tk !== this.usdc && this.bookedOf(accountId) !== 0n)
+      errors.push(...this.oracleErrors(this.collateral(tk).asset, t));
     if (errors.length) return { ok: false, errors };
     const next = this.clone();
     if (tk === this.usdc) {
@@ -489,6 +497,13 @@ export class InvariantModel extends CollateralModel {
       if (oracle.length) errors.push(...oracle);
       else if (!this.state(accountId, t).liquidatable)
         errors.push(err("VaultCollateralNotLiquidatable", accountId));
+    } else if (this.balance(accountId) < 0n && this.bookedOf(accountId) === 0n) {
+      // Without positions: below debt × (1 + buffer) at haircut value, or booked bad debt (DESIGN §12).
+      const oracle = this.assetErrors(this.accountAssets(accountId), t);
+      const required = (-this.balance(accountId) * this.toWad * (WAD + COLLATERAL_LIQUIDATION_BUFFER)) / WAD;
+      if (oracle.length) errors.push(...oracle);
+      else if (this.otherValue(accountId) >= required)
+        errors.push(err("VaultCollateralNotLiquidatable", accountId));
     }
     if (this.tokenBalance(accountId, tk) === 0n) errors.push(err("VaultCollateralNotHeld", accountId, tk));
     errors.push(...this.oracleErrors(this.collateral(tk).asset, t));
@@ -502,17 +517,38 @@ export class InvariantModel extends CollateralModel {
     return this.done({ ...r, price }, next, t);
   }
 
-  trySettleBadDebt(accountId: bigint, t: bigint): Outcome<WaterfallRef & { badDebt: bigint }> {
-    const errors: ExpectedError[] = [];
-    if (this.balance(accountId) >= 0n) errors.push(err("VaultNoDebt", accountId));
+  /**
+   * `settleBadDebt`: the waterfall for an account with only debt left; a re-mark of the booked bad debt for one with
+   * debt, no positions and other collateral; clearing a stale booking otherwise (DESIGN §10.5). `settled` says
+   * whether the waterfall ran.
+   */
+  trySettleBadDebt(
+    accountId: bigint,
+    t: bigint,
+  ): Outcome<WaterfallRef & { badDebt: bigint; settled: boolean }> {
+    const balance = this.balance(accountId);
     const positions = BigInt(this.positionCount(accountId));
     const held = BigInt(this.held(accountId).length);
-    if (positions !== 0n || held !== 0n)
-      errors.push(err("VaultBadDebtNotSettleable", accountId, positions, held));
-    if (errors.length) return { ok: false, errors };
     const next = this.clone();
-    const r = next.settleBadDebt(accountId);
-    return this.done(r, next, t);
+    if (balance < 0n && positions === 0n && held === 0n) {
+      return this.done({ ...next.settleBadDebt(accountId), settled: true }, next, t);
+    }
+    const none = { badDebt: 0n, insuranceDraw: 0n, poolWriteOff: 0n, unrecovered: 0n, settled: false };
+    if (balance < 0n && positions === 0n) {
+      const oracle = this.assetErrors(this.accountAssets(accountId), t);
+      if (oracle.length) return { ok: false, errors: oracle };
+      next.book(accountId, next.uncovered(accountId));
+      return this.done(none, next, t);
+    }
+    if (this.bookedOf(accountId) !== 0n) {
+      next.book(accountId, 0n);
+      return this.done(none, next, t);
+    }
+    const error =
+      balance >= 0n
+        ? err("VaultNoDebt", accountId)
+        : err("VaultBadDebtNotSettleable", accountId, positions, held);
+    return { ok: false, errors: [error] };
   }
 
   tryFundInsurance(amount: bigint, t: bigint): Outcome<null> {

@@ -9,6 +9,8 @@ import { KeelModel } from "./model";
 import { DEFAULT_MARKETS, DEFAULT_RISK, LOCAL_FEEDS } from "../../deploy/config";
 
 export const WAD = 10n ** 18n;
+/** `Vault.collateralLiquidationBuffer()` at deployment (DESIGN §12): 10%. */
+export const COLLATERAL_LIQUIDATION_BUFFER = 10n ** 17n;
 /** The largest uint128: the widest deposit cap and oracle bound the contracts can store. */
 export const MAX_UINT128 = 2n ** 128n - 1n;
 
@@ -130,6 +132,59 @@ export class CollateralModel extends KeelModel {
   readonly marketAssets = new Map<string, number>();
   /** WAD prices of the other assets, by symbol. */
   readonly assetPrices = new Map<string, bigint>();
+  /** Bad debt booked per account (settlement units, DESIGN §10.5): what its other collateral does not cover. */
+  readonly booked = new Map<bigint, bigint>();
+
+  /** `Vault.pendingBadDebt()`: Σ booked. */
+  pendingBadDebt(): bigint {
+    let sum = 0n;
+    for (const v of this.booked.values()) sum += v;
+    return sum;
+  }
+
+  /** The part of the pending bad debt the insurance fund cannot pay: it comes off the pool's value. */
+  override pendingPoolLoss(): bigint {
+    return math.max(0n, this.pendingBadDebt() - this.insurance);
+  }
+
+  /** Debt minus the haircut value of the held collateral (rounded down, so this rounds up), floored at 0. */
+  uncovered(accountId: bigint): bigint {
+    const balance = this.balance(accountId);
+    return balance >= 0n ? 0n : math.max(0n, -balance - this.otherValue(accountId) / this.toWad);
+  }
+
+  book(accountId: bigint, amount: bigint) {
+    if (amount === 0n) this.booked.delete(accountId);
+    else this.booked.set(accountId, amount);
+  }
+
+  bookedOf(accountId: bigint): bigint {
+    return this.booked.get(accountId) ?? 0n;
+  }
+
+  /** A deposit repays: the booked amount is capped by what is still owed. */
+  override deposit(accountId: bigint, amount: bigint) {
+    super.deposit(accountId, amount);
+    const b = this.balance(accountId);
+    if (this.bookedOf(accountId) !== 0n)
+      this.book(accountId, b >= 0n ? 0n : math.min(this.bookedOf(accountId), -b));
+  }
+
+  /**
+   * A liquidation; a full close of an account left owing while it holds other collateral books what that collateral
+   * does not cover, any other full close clears the booking (the waterfall ran, or nothing is owed).
+   */
+  override liquidate(
+    accountId: bigint,
+    keeperAccountId: bigint,
+    now: bigint,
+    risk: math.LiquidationRisk,
+  ): math.LiquidationRef {
+    const r = super.liquidate(accountId, keeperAccountId, now, risk);
+    if (r.fraction === WAD)
+      this.book(accountId, this.held(accountId).length > 0 ? this.uncovered(accountId) : 0n);
+    return r;
+  }
 
   /** The current WAD price of an asset. */
   price(asset: string): bigint {
@@ -180,8 +235,13 @@ export class CollateralModel extends KeelModel {
   }
 
   depositToken(accountId: bigint, token: string, amount: bigint) {
-    this.collateral(token);
+    const c = this.collateral(token);
     this.setTokenBalance(accountId, token, this.tokenBalance(accountId, token) + amount);
+    const booked = this.bookedOf(accountId);
+    if (booked !== 0n) {
+      const value = collateralValue(amount, c.decimals, this.price(c.asset), c.weight) / this.toWad;
+      this.book(accountId, math.max(0n, booked - value));
+    }
   }
 
   withdrawToken(accountId: bigint, token: string, amount: bigint) {
@@ -261,6 +321,8 @@ export class CollateralModel extends KeelModel {
     const r = this.previewCollateralLiquidation(accountId, token, repayAmount);
     this.balances.set(accountId, this.balance(accountId) + r.repaid);
     this.withdrawToken(accountId, token, r.seized);
+    const booked = this.bookedOf(accountId);
+    if (booked !== 0n) this.book(accountId, math.min(booked, math.max(0n, -this.balance(accountId))));
     return r;
   }
 
@@ -271,6 +333,7 @@ export class CollateralModel extends KeelModel {
     this.insurance -= w.insuranceDraw;
     this.pool -= w.poolWriteOff;
     this.balances.set(accountId, this.balance(accountId) + w.insuranceDraw + w.poolWriteOff);
+    this.book(accountId, 0n);
     return { badDebt, ...w };
   }
 }

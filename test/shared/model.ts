@@ -180,10 +180,15 @@ export class KeelModel {
     return math.accountState(balanceOverride ?? this.balance(accountId), this.toWad, entries);
   }
 
-  /** Pool NAV in token units as of `now`. */
+  /** Booked bad debt the insurance fund cannot pay (DESIGN §10.5); none without other collateral. */
+  pendingPoolLoss(): bigint {
+    return 0n;
+  }
+
+  /** Pool NAV in token units as of `now`: the pending loss comes off the pool's cash. */
   poolValue(now: bigint): bigint {
     return math.poolValue(
-      this.pool,
+      this.pool - this.pendingPoolLoss(),
       this.toWad,
       this.markets.map((m, marketId) => ({
         price: m.price,

@@ -343,22 +343,25 @@ describe("Clearinghouse", function () {
 
     it("reverts with ClearinghouseInvalidFillPrice when the skew premium takes the fill to zero or below", async function () {
       const { sys } = await setup();
-      // A skew scale of 1 ETH: selling 2 ETH into a flat market fills at 3000 × (1 - 2/2/1) = 0.
+      // Bob short 0.2 ETH, Alice long 0.01: skew −0.19. The skew scale then drops to 0.195 ETH, the OI cap with it
+      // (0.0096525 / 0.195 + 0.0005 = mmf, DESIGN §18.17): Alice's reduce-only sale of 0.01 ETH fills at
+      // 3000 × (1 + (−0.19 − 0.005) / 0.195) = 0.
+      await sys.clearinghouse.connect(sys.bob).trade(0, ETH, -WAD("0.2"), 0n);
+      await sys.clearinghouse.connect(sys.alice).trade(0, ETH, WAD("0.01"), ethers.MaxUint256);
       await sys.clearinghouse.setMarketParams(ETH, {
         ...toMarketParams(DEFAULT_MARKETS[0]),
-        skewScale: WAD(1),
+        skewScale: WAD("0.195"),
+        maxOpenInterest: WAD("0.0096525"),
       });
-      for (const size of [WAD(2), WAD(3)]) {
-        const fill = math.fillPrice(WAD(3000), 0n, -size, WAD(1));
-        expect(fill <= 0n).to.equal(true);
-        await expect(sys.clearinghouse.connect(sys.alice).trade(0, ETH, -size, 0n))
-          .to.be.revertedWithCustomError(sys.clearinghouse, "ClearinghouseInvalidFillPrice")
-          .withArgs(fill);
-      }
-      // One wei less than 2 ETH fills just above zero and is refused for other reasons, not the price.
-      expect(math.fillPrice(WAD(3000), 0n, -(WAD(2) - 1n), WAD(1)) > 0n).to.equal(true);
+      const fill = math.fillPrice(WAD(3000), -WAD("0.19"), -WAD("0.01"), WAD("0.195"));
+      expect(fill).to.equal(0n);
+      await expect(sys.clearinghouse.connect(sys.alice).trade(0, ETH, -WAD("0.01"), 0n))
+        .to.be.revertedWithCustomError(sys.clearinghouse, "ClearinghouseInvalidFillPrice")
+        .withArgs(fill);
+      // One wei less fills just above zero and is refused for other reasons, not the price.
+      expect(math.fillPrice(WAD(3000), -WAD("0.19"), -(WAD("0.01") - 1n), WAD("0.195")) > 0n).to.equal(true);
       await expect(
-        sys.clearinghouse.connect(sys.alice).trade(0, ETH, -(WAD(2) - 1n), 0n),
+        sys.clearinghouse.connect(sys.alice).trade(0, ETH, -(WAD("0.01") - 1n), 0n),
       ).not.to.be.revertedWithCustomError(sys.clearinghouse, "ClearinghouseInvalidFillPrice");
     });
 

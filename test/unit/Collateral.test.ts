@@ -1184,7 +1184,7 @@ describe("Multi-collateral", function () {
   });
 
   describe("#settleBadDebt", function () {
-    it("reverts VaultBadDebtNotSettleable(accountId, positions, collaterals) until positions and collateral are gone", async function () {
+    it("reverts VaultBadDebtNotSettleable with positions, re-marks the booked bad debt while collateral is left, settles once it is gone", async function () {
       const ctx = await load(leveragedFixture);
       const id = accountIdOf(ctx.dave.address);
       const notSettleable = (positions: bigint, collaterals: bigint) =>
@@ -1196,10 +1196,29 @@ describe("Multi-collateral", function () {
       await notSettleable(1n, 2n);
       await movePrice(ctx, ETH, "2500");
       await liquidate(ctx, ctx.frank, id);
-      await notSettleable(0n, 2n);
+      // Closed out with collateral left: what it does not cover at haircut value is booked at once (DESIGN §10.5).
+      const booked = ctx.model.bookedOf(id);
+      expect(booked).to.be.greaterThan(0n);
+      expect(await ctx.vault.badDebtBooked(id)).to.equal(booked);
+      expect(await ctx.vault.pendingBadDebt()).to.equal(ctx.model.pendingBadDebt());
+      // settleBadDebt re-marks it at today's prices (unchanged here) instead of running the waterfall.
+      await expect(ctx.vault.settleBadDebt(id)).not.to.emit(ctx.vault, "BadDebtSettled");
+      expect(await ctx.vault.badDebtBooked(id)).to.equal(booked);
+      // ETH falls further: the re-mark books more.
+      await movePrice(ctx, ETH, "2400");
+      const remarked = record(ctx, (m) => {
+        m.book(id, m.uncovered(id));
+        return m.bookedOf(id);
+      });
+      expect(remarked).to.be.greaterThan(booked);
+      await expect(ctx.vault.settleBadDebt(id))
+        .to.emit(ctx.vault, "BadDebtBooked")
+        .withArgs(id, remarked, ctx.model.pendingBadDebt());
       await liquidateCollateral(ctx, ctx.frank, id, ctx.weth, USDC(1_000_000));
-      await notSettleable(0n, 1n);
+      expect(await ctx.vault.badDebtBooked(id)).to.equal(ctx.model.bookedOf(id));
       await liquidateCollateral(ctx, ctx.frank, id, ctx.wbtc, USDC(1_000_000));
+      // Only debt left: the booking is the whole debt.
+      expect(await ctx.vault.badDebtBooked(id)).to.equal(-ctx.model.balance(id));
       expect(await ctx.vault.accountCollaterals(id)).to.deep.equal([]);
       const debt = -ctx.model.balance(id);
       const split = ref.waterfall(debt, ctx.model.insurance, ctx.model.pool);
@@ -1208,6 +1227,8 @@ describe("Multi-collateral", function () {
         .withArgs(id, debt, split.insuranceDraw, split.poolWriteOff, split.unrecovered);
       record(ctx, (m) => m.settleBadDebt(id));
       expect(ctx.model.balance(id)).to.equal(0n);
+      expect(await ctx.vault.badDebtBooked(id)).to.equal(0n);
+      expect(await ctx.vault.pendingBadDebt()).to.equal(ctx.model.pendingBadDebt());
       await expectConservation(ctx);
     });
 

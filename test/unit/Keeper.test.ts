@@ -633,7 +633,8 @@ describe("Keeper (process-free parts)", function () {
       const table: [bigint, number, boolean, boolean, string][] = [
         [0n, 0, false, false, "none:no_debt"],
         [5n, 2, true, true, "none:no_debt"],
-        [-1n, 0, false, true, "liquidateCollateral"], // closed out, collateral left
+        [-1n, 0, true, true, "liquidateCollateral"], // closed out, collateral below debt × (1 + buffer)
+        [-1n, 0, false, true, "none:not_liquidatable"], // closed at a loss, collateral covers it with the buffer
         [-1n, 2, true, true, "liquidateCollateral"], // still liquidatable (a capped liquidation, say)
         [-1n, 2, false, true, "none:not_liquidatable"], // ordinary borrowing against WETH
         [-1n, 0, false, false, "settleBadDebt"], // nothing left but the debt
@@ -942,16 +943,23 @@ describe("Keeper (process-free parts)", function () {
     it("splits a debt by the per-transaction budget and skips a liquidation below the minimum profit", async function () {
       const sys = await loadFixture(debtFixture);
       await fund(sys, sys.keeperA, USDC(20_000));
-      const { keeper } = makeKeeper(sys, sys.keeperA, { maxRepayPerTx: USDC(6_000) });
+      const { keeper } = makeKeeper(sys, sys.keeperA, { maxRepayPerTx: USDC(2_000) });
       await keeper.checkAndLiquidate();
       const first = await sys.vault.queryFilter(sys.vault.filters.CollateralLiquidated(sys.daveId));
-      expect(first.map((e) => e.args.repaid)).to.deep.equal([USDC(6_000)]);
+      expect(first.map((e) => e.args.repaid)).to.deep.equal([USDC(2_000)]);
+      // One budget per pass, until Dave's WETH covers what is left with the Vault's buffer (DESIGN §12): each repayment
+      // takes 0.84 of its value off the haircut value, so the coverage improves until he is left alone.
+      for (let pass = 0; pass < 4; pass++) await keeper.checkAndLiquidate();
+      const all = await sys.vault.queryFilter(sys.vault.filters.CollateralLiquidated(sys.daveId));
+      expect(all.map((e) => e.args.repaid)).to.deep.equal([USDC(2_000), USDC(2_000), USDC(2_000)]);
       const rest = -(await usdcOf(sys, sys.daveId));
       expect(rest).to.be.greaterThan(0n);
-      await keeper.checkAndLiquidate();
-      const both = await sys.vault.queryFilter(sys.vault.filters.CollateralLiquidated(sys.daveId));
-      expect(both.map((e) => e.args.repaid)).to.deep.equal([USDC(6_000), rest]);
-      expect(await usdcOf(sys, sys.daveId)).to.equal(0n);
+      const weth = await sys.vault.balanceOf(sys.daveId, sys.wethAddress);
+      const haircut = (weth * WAD(2640) * WAD("0.8")) / WAD(1) / WAD(1);
+      expect(haircut).to.be.at.least((rest * 10n ** 12n * WAD("1.1")) / WAD(1));
+      await expect(sys.vault.connect(sys.keeperA).liquidateCollateral(sys.daveId, sys.wethAddress, 1n))
+        .to.be.revertedWithCustomError(sys.vault, "VaultCollateralNotLiquidatable")
+        .withArgs(sys.daveId);
 
       // $1,000,000 minimum profit: nothing is worth it.
       const sys2 = await loadFixture(debtFixture);

@@ -214,6 +214,7 @@ for (const layout of [ARBITRUM_ONE, BASE]) {
       const [feed, grace] = await oracle.sequencerUptimeFeed();
       expect(feed).to.equal(addr(params.sequencerUptimeFeed));
       expect(grace).to.equal(big(params.sequencerGracePeriod));
+      expect(await oracle.stalenessBuffer()).to.equal(big(params.stalenessBuffer));
     });
 
     it("configures the Vault: settlement token and collateral, in the layout's order", async function () {
