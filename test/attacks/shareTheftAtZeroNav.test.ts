@@ -12,7 +12,8 @@
  * Measured on the unfixed code (the red commit): the attacker's 1,000-unit deposit minted 1.000000000001e21 shares
  * against the honest LP's 1e18; after the revert the attacker's claim was $1,003,057.31 (a gain of $1,003,057.31 on
  * $0.001) and the honest LP's $1,003.06, down from $1,004,060.33: the honest LP lost $1,003,057.27.
- * After the fix the deposit is refused (`PoolValueTooLow`) and neither claim moves.
+ * After the fix deposits and mints are refused (`PoolValueTooLow`) while the pool is worth less than its minimum, the
+ * attacker holds no share and the honest LP's claim is back to at least what it was.
  */
 import { expect } from "chai";
 import { ethers } from "hardhat";
@@ -48,14 +49,18 @@ describe("Attack: share theft at NAV <= 0", function () {
     expect(cash * 10n ** 12n + unrealized).to.be.lessThan(0n);
     expect(cash).to.be.greaterThan(USDC(1_000_000));
 
-    // 2. The attacker deposits 0.001 USDC (if the pool lets it).
-    let minted = 0n;
-    try {
-      await pool.connect(attacker).deposit(DUST, attacker.address);
-      minted = await pool.balanceOf(attacker.address);
-    } catch {
-      minted = 0n;
-    }
+    // 2. The attacker tries to deposit 0.001 USDC: refused while the pool is worth less than its minimum.
+    expect(await pool.maxDeposit(attacker.address)).to.equal(0n);
+    expect(await pool.maxMint(attacker.address)).to.equal(0n);
+    await expect(pool.connect(attacker).deposit(DUST, attacker.address)).to.be.revertedWithCustomError(
+      pool,
+      "PoolValueTooLow",
+    );
+    await expect(pool.connect(attacker).mint(10n ** 21n, attacker.address)).to.be.revertedWithCustomError(
+      pool,
+      "PoolValueTooLow",
+    );
+    const minted = await pool.balanceOf(attacker.address);
 
     // 3. Prices revert.
     await setPrice(ethFeed, 3_000);

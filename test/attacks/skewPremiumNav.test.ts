@@ -11,7 +11,7 @@
  *
  * Measured on the unfixed code (the red commit): the attacker ended +$1,797.28 after both taker fees, the honest LP
  * -$2,050.04. After the fix the pool is valued net of `P * skew^2 / (2 * skewScale)`: the attacker pays two fees and
- * gets back its half of the first one's share of the pool, and the honest LP gains.
+ * gets back only its half of the pool's part of the first one: attacker -$902.72, honest LP +$649.96.
  */
 import { expect } from "chai";
 import { ethers } from "hardhat";
