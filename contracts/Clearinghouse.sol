@@ -200,11 +200,11 @@ contract Clearinghouse is IClearinghouse, AccessControl, ReentrancyGuardTransien
         Env memory env = _env();
         for (uint256 marketId; marketId < count; ++marketId) {
             Market memory m = _s.markets[marketId];
-            // A market nobody holds (and that owes no funding) needs no price.
-            // (With no open interest the skew is zero, so the shifted sum is the plain one.)
-            if (m.long.openInterest == 0 && m.short.openInterest == 0 && m.sizeTimesShiftedIndexSum == 0) continue;
+            // A market nobody holds needs no price: with no position every aggregate is exactly zero (funding is
+            // settled when a position closes).
+            if (m.long.openInterest == 0 && m.short.openInterest == 0) continue;
             Quote memory q = MarginLib.quote(_s, env, marketId);
-            (int256 value, uint256 claims) = m.poolValue(q.index, q.price);
+            (int256 value, uint256 claims) = m.poolValue(q.index, q.price, _s.configs[marketId].skew.skewScale);
             unrealizedValue += value;
             traderClaims += claims;
         }

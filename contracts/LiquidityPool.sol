@@ -23,11 +23,17 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, Pausable, Reen
     using FixedPointMath for int256;
     using FixedPointMath for uint256;
     using SafeCast for uint256;
+    using Math for uint256;
 
     /// @dev Shares carry 6 more decimals than the asset: OpenZeppelin's virtual-share defence against the
     /// first-depositor inflation attack.
     uint8 private constant DECIMALS_OFFSET = 6;
     uint64 private constant MAX_WITHDRAWAL_DELAY = 30 days;
+    /// @dev A request must wait at least this long: with no delay an LP who sees a price move or bad debt coming
+    /// could exit ahead of it in one transaction (DESIGN §18.2).
+    uint64 private constant MIN_WITHDRAWAL_DELAY = 1 hours;
+    /// @dev Deposits and mints need a share worth at least 1/100 of its initial price (DESIGN §18.21).
+    uint256 private constant MIN_SHARE_PRICE_DIVISOR = 100;
     uint64 private constant MIN_WITHDRAWAL_WINDOW = 1 hours;
 
     IVault public immutable vault;
@@ -56,54 +62,75 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, Pausable, Reen
         _setWithdrawalDelay(withdrawalDelay_, withdrawalWindow_);
     }
 
-    /* ERC-4626 */
+    /* POOL VALUE */
 
-    /// @notice Net asset value: pool ledger + funding owed to the pool - traders' unrealized PnL - the booked bad debt
-    /// the insurance fund cannot pay, floored at 0.
-    /// @dev Rounds down: the pool is never valued above what it holds.
-    function totalAssets() public view override(ERC4626, IERC4626) returns (uint256) {
+    /// @inheritdoc ILiquidityPool
+    function poolValue() public view returns (int256) {
         (int256 unrealizedValue, ) = poolExposure();
         // Bad debt booked but not yet through the waterfall: insurance pays first, the rest is the pool's (§10.5).
         uint256 pendingLoss = vault.pendingBadDebt().zeroFloorSub(vault.insuranceBalance());
-        int256 value =
-            ((vault.poolBalance() * _toWad).toInt256() - (pendingLoss * _toWad).toInt256()) + unrealizedValue;
-        return value <= 0 ? 0 : uint256(value) / _toWad;
+        // WAD -> settlement units toward -infinity: the pool is never valued above what it holds.
+        int256 cash = vault.poolBalance().toInt256() - pendingLoss.toInt256();
+        return (cash * int256(_toWad) + unrealizedValue).divFloor(_toWad);
     }
 
-    /// @dev Zero while paused, as ERC-4626 requires of a deposit limit.
+    /// @inheritdoc ILiquidityPool
+    function minimumDepositValue() public view returns (uint256) {
+        // 1% of the supply's value at the initial price of 10^-offset units a share, rounded up (against the
+        // depositor). Zero only for an empty pool, whose first deposit sets the price.
+        return totalSupply().mulDivUp(1, 10 ** DECIMALS_OFFSET * MIN_SHARE_PRICE_DIVISOR);
+    }
+
+    /* ERC-4626 */
+
+    /// @notice The pool's value (`poolValue()`) floored at zero, as ERC-4626 requires a uint: nothing prices shares
+    /// from this floor (see `_convertToShares`, `_convertToAssets`).
+    function totalAssets() public view override(ERC4626, IERC4626) returns (uint256) {
+        int256 value = poolValue();
+        return value <= 0 ? 0 : uint256(value);
+    }
+
+    /// @dev Zero while paused or while the pool is worth less than `minimumDepositValue()`, as ERC-4626 requires of
+    /// a deposit limit.
     function maxDeposit(address receiver) public view override(ERC4626, IERC4626) returns (uint256) {
-        return paused() ? 0 : super.maxDeposit(receiver);
+        return paused() || !_depositable(poolValue()) ? 0 : super.maxDeposit(receiver);
     }
 
-    /// @dev Zero while paused.
+    /// @dev Zero while paused or while the pool is worth less than `minimumDepositValue()`.
     function maxMint(address receiver) public view override(ERC4626, IERC4626) returns (uint256) {
-        return paused() ? 0 : super.maxMint(receiver);
+        return paused() || !_depositable(poolValue()) ? 0 : super.maxMint(receiver);
     }
 
-    /// @dev The matured request, limited by the pool's available liquidity.
+    /// @dev The matured request, limited by the pool's available liquidity; zero while the pool is worth nothing.
     function maxWithdraw(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
         uint256 assets = _convertToAssets(_maturedShares(owner), Math.Rounding.Floor);
         return Math.min(assets, availableLiquidity());
     }
 
-    /// @dev The matured request, limited by the pool's available liquidity.
+    /// @dev The matured request, limited by the pool's available liquidity; zero while the pool is worth nothing.
     function maxRedeem(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
         uint256 liquidShares = _convertToShares(availableLiquidity(), Math.Rounding.Floor);
         return Math.min(_maturedShares(owner), liquidShares);
     }
 
+    /// @dev Priced from the signed pool value, read once; refused below `minimumDepositValue()`.
     function deposit(
         uint256 assets,
         address receiver
-    ) public override(ERC4626, IERC4626) nonReentrant whenNotPaused returns (uint256) {
-        return super.deposit(assets, receiver);
+    ) public override(ERC4626, IERC4626) nonReentrant whenNotPaused returns (uint256 shares) {
+        int256 value = _checkDepositValue();
+        shares = _toShares(assets, uint256(value), Math.Rounding.Floor);
+        _deposit(_msgSender(), receiver, assets, shares);
     }
 
+    /// @dev Priced from the signed pool value, read once; refused below `minimumDepositValue()`.
     function mint(
         uint256 shares,
         address receiver
-    ) public override(ERC4626, IERC4626) nonReentrant whenNotPaused returns (uint256) {
-        return super.mint(shares, receiver);
+    ) public override(ERC4626, IERC4626) nonReentrant whenNotPaused returns (uint256 assets) {
+        int256 value = _checkDepositValue();
+        assets = _toAssets(shares, uint256(value), Math.Rounding.Ceil);
+        _deposit(_msgSender(), receiver, assets, shares);
     }
 
     /// @dev Only escrowed, matured shares; reverts with the specific reason rather than a bare limit.
@@ -112,7 +139,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, Pausable, Reen
         address receiver,
         address owner
     ) public override(ERC4626, IERC4626) nonReentrant returns (uint256 shares) {
-        shares = previewWithdraw(assets);
+        shares = _toShares(assets, _checkSolvent(), Math.Rounding.Ceil);
         _checkExit(owner, shares, assets);
         _withdraw(_msgSender(), receiver, owner, assets, shares);
     }
@@ -123,7 +150,7 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, Pausable, Reen
         address receiver,
         address owner
     ) public override(ERC4626, IERC4626) nonReentrant returns (uint256 assets) {
-        assets = previewRedeem(shares);
+        assets = _toAssets(shares, _checkSolvent(), Math.Rounding.Floor);
         _checkExit(owner, shares, assets);
         _withdraw(_msgSender(), receiver, owner, assets, shares);
     }
@@ -189,6 +216,50 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, Pausable, Reen
 
     /* INTERNAL */
 
+    /// @dev OpenZeppelin's conversion with the signed pool value in place of `totalAssets()`. While the pool is worth
+    /// nothing no amount of assets is worth a share: the conversion rounds against the caller to its limit (0 shares
+    /// received, `type(uint256).max` shares owed), never from a floor at zero.
+    function _convertToShares(uint256 assets, Math.Rounding rounding) internal view override returns (uint256) {
+        int256 value = poolValue();
+        if (value > 0) return _toShares(assets, uint256(value), rounding);
+        return assets == 0 || !Math.unsignedRoundsUp(rounding) ? 0 : type(uint256).max;
+    }
+
+    /// @dev As `_convertToShares`: while the pool is worth nothing a share is worth 0 assets, and no amount of assets
+    /// buys one.
+    function _convertToAssets(uint256 shares, Math.Rounding rounding) internal view override returns (uint256) {
+        int256 value = poolValue();
+        if (value > 0) return _toAssets(shares, uint256(value), rounding);
+        return shares == 0 || !Math.unsignedRoundsUp(rounding) ? 0 : type(uint256).max;
+    }
+
+    /// @dev `assets * (supply + 10^offset) / (value + 1)` for a positive `value` (OpenZeppelin's virtual shares).
+    function _toShares(uint256 assets, uint256 value, Math.Rounding rounding) private view returns (uint256) {
+        return assets.mulDiv(totalSupply() + 10 ** DECIMALS_OFFSET, value + 1, rounding);
+    }
+
+    /// @dev `shares * (value + 1) / (supply + 10^offset)` for a positive `value`.
+    function _toAssets(uint256 shares, uint256 value, Math.Rounding rounding) private view returns (uint256) {
+        return shares.mulDiv(value + 1, totalSupply() + 10 ** DECIMALS_OFFSET, rounding);
+    }
+
+    function _depositable(int256 value) private view returns (bool) {
+        return value >= 0 && uint256(value) >= minimumDepositValue();
+    }
+
+    /// @dev The pool value, when a deposit may be priced from it.
+    function _checkDepositValue() private view returns (int256 value) {
+        value = poolValue();
+        if (!_depositable(value)) revert PoolValueTooLow(value, minimumDepositValue());
+    }
+
+    /// @dev The pool value, when shares can be redeemed against it.
+    function _checkSolvent() private view returns (uint256) {
+        int256 value = poolValue();
+        if (value <= 0) revert PoolInsolvent(value);
+        return uint256(value);
+    }
+
     /// @dev Tokens go straight from the LP to the Vault; only what arrived is credited.
     function _deposit(address caller, address receiver, uint256 assets, uint256 shares) internal override {
         if (assets == 0 || shares == 0) revert PoolZeroAmount();
@@ -235,7 +306,8 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, Pausable, Reen
     }
 
     function _setWithdrawalDelay(uint64 delay, uint64 window) private {
-        if (delay > MAX_WITHDRAWAL_DELAY) revert PoolInvalidParameter("withdrawalDelay", delay);
+        if (delay < MIN_WITHDRAWAL_DELAY || delay > MAX_WITHDRAWAL_DELAY)
+            revert PoolInvalidParameter("withdrawalDelay", delay);
         if (window < MIN_WITHDRAWAL_WINDOW || window > MAX_WITHDRAWAL_DELAY) {
             revert PoolInvalidParameter("withdrawalWindow", window);
         }

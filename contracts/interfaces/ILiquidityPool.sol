@@ -5,8 +5,12 @@ import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 
 /// @title ILiquidityPool
 /// @notice ERC-4626 pool over the settlement token; the counterparty to traders' net skew (DESIGN §11).
-/// @dev `totalAssets()` is the pool's net asset value: its settlement ledger in the Vault plus the funding traders
-/// owe it minus the traders' unrealized PnL, floored at zero. Withdrawals are two-step: `requestWithdraw` escrows
+/// @dev `poolValue()` is the pool's signed net asset value: its settlement ledger in the Vault plus the funding
+/// traders owe it, minus the traders' unrealized PnL, the skew premium closing their skew would pay them and the booked
+/// bad debt the insurance fund cannot pay. Shares are
+/// priced from it, never from a floor at zero: deposits and mints are refused below `minimumDepositValue()` (always
+/// while the value is below zero) and redemptions while it is zero or below; `totalAssets()` is the same value floored
+/// at zero, for ERC-4626's uint. Withdrawals are two-step: `requestWithdraw` escrows
 /// shares, and after `withdrawalDelay` they can be redeemed at the NAV of that moment, for `withdrawalWindow` seconds;
 /// an expired request must be renewed (`requestWithdraw` restarts the delay). So an LP can neither exit ahead of a
 /// known price move or bad debt nor hold a matured request as a free option to exit instantly later. Redemptions never take the pool's cash below what open positions could claim.
@@ -37,6 +41,12 @@ interface ILiquidityPool is IERC4626 {
     error PoolInsufficientLiquidity(uint256 assets, uint256 available);
     /// @notice The token delivered a different amount than requested.
     error PoolTransferAmountMismatch(uint256 expected, uint256 received);
+    /// @notice A deposit or mint while the pool is worth less than `minimum` (settlement units): at such a value a
+    /// deposit would dilute the existing LPs (DESIGN §18.21).
+    error PoolValueTooLow(int256 value, uint256 minimum);
+    /// @notice A withdrawal or redemption while the pool's value (settlement units) is zero or below: its shares are
+    /// worth nothing until traders' unrealized profit falls back.
+    error PoolInsolvent(int256 value);
     /// @notice A parameter outside its bounds.
     error PoolInvalidParameter(bytes32 name, uint256 value);
 
@@ -55,17 +65,29 @@ interface ILiquidityPool is IERC4626 {
     /// @notice Seconds a matured request stays redeemable.
     function withdrawalWindow() external view returns (uint64);
 
+    /// @notice The pool's net asset value in settlement-token units, signed, rounded toward -infinity (never above
+    /// what the pool holds): `poolBalance - max(0, vault.pendingBadDebt() - insuranceBalance) + unrealizedValue` of
+    /// `poolExposure()` (booked bad debt the insurance fund cannot pay is the pool's loss already). Shares are priced
+    /// from it.
+    function poolValue() external view returns (int256);
+
+    /// @notice The pool value (settlement units) below which deposits and mints are refused: a share must be worth at
+    /// least 1/100 of its initial price, `ceil(totalSupply / (10^6 * 100))`; zero for an empty pool (DESIGN §18.21).
+    function minimumDepositValue() external view returns (uint256);
+
     /// @notice Settlement tokens the pool can pay out now: its cash minus what open positions could claim.
     function availableLiquidity() external view returns (uint256);
 
     /// @notice What the open positions are worth to the pool (USD, WAD), O(markets) from per-market aggregates:
-    /// `Σ funding owed to the pool - Σ traders' unrealized PnL` (DESIGN §11). Negative when traders are winning.
+    /// `Σ funding owed to the pool - Σ traders' unrealized PnL - Σ skew premium` (DESIGN §11). Negative when traders
+    /// are winning.
     /// @return unrealizedValue The pool's unrealized value, rounded down.
-    /// @return traderClaims Σ over markets and sides of positive unrealized trader PnL, rounded up: what open
-    /// positions could claim from the pool's cash.
+    /// @return traderClaims An upper bound, rounded up, of what the winning positions could claim from the pool's
+    /// cash if they closed now: per market and side a bound of Σ max(0, PnL_i - funding owed_i) that never nets a
+    /// winner against a loser, plus the skew premium (DESIGN §11).
     function poolExposure() external view returns (int256 unrealizedValue, uint256 traderClaims);
 
-    /// @notice Sets the withdrawal delay (at most 30 days) and the window to use a matured request (1 hour to
+    /// @notice Sets the withdrawal delay (1 hour to 30 days) and the window to use a matured request (1 hour to
     /// 30 days). Risk admin only. Applies to requests made afterwards.
     function setWithdrawalDelay(uint64 delay, uint64 window) external;
 

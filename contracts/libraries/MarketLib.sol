@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {FixedPointMath} from "./FixedPointMath.sol";
 import {WAD, WAD_SQUARED} from "./Constants.sol";
-import {Market, MarketFunding, MarketSide} from "../types/Market.sol";
+import {Market, MarketFunding, MarketSide, SideEntries} from "../types/Market.sol";
 import {Position} from "../types/Position.sol";
 
 /// @title MarketLib
@@ -22,9 +23,24 @@ library MarketLib {
         return int256(uint256(m.long.openInterest)) - int256(uint256(m.short.openInterest));
     }
 
-    /// @notice Σ size_i * lastFundingIndex_i, unscaled (WAD²).
+    /// @notice Σ size_i * lastFundingIndex_i over both sides, unscaled (WAD²).
     function sizeTimesLastIndexSum(Market memory m) internal pure returns (int256) {
-        return m.sizeTimesShiftedIndexSum - skew(m);
+        return m.longEntries.sizeTimesShiftedIndexSum + m.shortEntries.sizeTimesShiftedIndexSum - skew(m);
+    }
+
+    /// @notice `m = openNotional * WAD - size * lastIndex` (WAD², exact): the entry notional net of the funding the
+    /// position has settled, so that its PnL net of funding owed is `size * (price - index) - m` (unscaled).
+    function adjustedNotional(int256 size, int256 openNotional, int256 lastIndex) internal pure returns (int256) {
+        return openNotional * int256(WAD) - size * lastIndex;
+    }
+
+    /// @notice The position's term of its side's `entrySpreadSum`: `ceil(m² / (|size| * WAD))`, 0 without a
+    /// position. The same function computes it when the position is added and when it is removed, so the sum is
+    /// exactly the sum of its current positions' terms.
+    function entrySpreadTerm(int256 size, int256 openNotional, int256 lastIndex) internal pure returns (uint256) {
+        if (size == 0) return 0;
+        uint256 m = adjustedNotional(size, openNotional, lastIndex).abs();
+        return Math.mulDiv(m, m, size.abs() * WAD, Math.Rounding.Ceil);
     }
 
     /// @notice `fill = oracle * (1 + (skew + (skew + sizeDelta)) / 2 / skewScale)`.
@@ -120,15 +136,13 @@ library MarketLib {
         int256 newLastIndex,
         uint256 skewScale
     ) internal pure {
-        _addSide(m, oldSize, oldOpenNotional, false);
-        _addSide(m, newSize, newOpenNotional, true);
-        // Σ size_i * (lastIndex_i + 1): the new term minus the old one.
-        m.sizeTimesShiftedIndexSum += newSize * newLastIndex - oldSize * oldLastIndex + (newSize - oldSize);
+        _addSide(m, oldSize, oldOpenNotional, oldLastIndex, false);
+        _addSide(m, newSize, newOpenNotional, newLastIndex, true);
         m.funding.proportion = fundingProportion(skew(m), skewScale);
     }
 
     /// @notice `replacePosition` in storage for a reduction that keeps the position's side (a liquidation never
-    /// flips), with the market accrued to `index` now: touches the position's side, the funding aggregate and the
+    /// flips), with the market accrued to `index` now: touches the position's side, its entry aggregates and the
     /// funding state, and reads the other side only for the new skew.
     function reducePosition(
         Market storage m,
@@ -138,6 +152,19 @@ library MarketLib {
         int256 newOpenNotional,
         uint256 skewScale
     ) internal {
+        if (old.size > 0) _reduceEntries(m.longEntries, old, index, newSize, newOpenNotional);
+        else _reduceEntries(m.shortEntries, old, index, newSize, newOpenNotional);
+        int256 newSkew = _reduceSide(m, old, newSize, newOpenNotional);
+        m.funding = MarketFunding(index.toInt128(), uint40(block.timestamp), fundingProportion(newSkew, skewScale));
+    }
+
+    /// @dev The position's side without what was closed; returns the new skew.
+    function _reduceSide(
+        Market storage m,
+        Position memory old,
+        int256 newSize,
+        int256 newOpenNotional
+    ) private returns (int256) {
         uint128 closed = (int256(old.size).abs() - newSize.abs()).toUint128();
         int128 notionalOut = (old.openNotional - newOpenNotional).toInt128();
         MarketSide memory long_ = m.long;
@@ -151,38 +178,119 @@ library MarketLib {
             short_.openNotional -= notionalOut;
             m.short = short_;
         }
+        return int256(uint256(long_.openInterest)) - int256(uint256(short_.openInterest));
+    }
+
+    /// @dev The side's entry aggregates: the new position's terms in place of the old one's.
+    function _reduceEntries(
+        SideEntries storage entries,
+        Position memory old,
+        int256 index,
+        int256 newSize,
+        int256 newOpenNotional
+    ) private {
         // Σ size_i * (lastIndex_i + 1): the new term minus the old one. The stored int128 fields are widened before
         // they are multiplied: their product needs up to 255 bits.
         int256 oldSize = old.size;
-        m.sizeTimesShiftedIndexSum += newSize * index - oldSize * old.lastFundingIndex + (newSize - oldSize);
-        int256 newSkew = int256(uint256(long_.openInterest)) - int256(uint256(short_.openInterest));
-        m.funding = MarketFunding(index.toInt128(), uint40(block.timestamp), fundingProportion(newSkew, skewScale));
+        entries.sizeTimesShiftedIndexSum += newSize * index - oldSize * old.lastFundingIndex + (newSize - oldSize);
+        // The sum holds the old term, so removing it first cannot underflow.
+        entries.entrySpreadSum =
+            entries.entrySpreadSum -
+            entrySpreadTerm(oldSize, old.openNotional, old.lastFundingIndex) +
+            entrySpreadTerm(newSize, newOpenNotional, index);
     }
 
-    function _addSide(Market memory m, int256 size, int256 openNotional, bool add) private pure {
+    /// @dev Adds (or removes) one position to its side's aggregates: open interest, open notional, Σ size * (last
+    /// index + 1) and the entry spread.
+    function _addSide(Market memory m, int256 size, int256 openNotional, int256 lastIndex, bool add) private pure {
         if (size == 0) return;
-        MarketSide memory side = size > 0 ? m.long : m.short;
+        MarketSide memory side = m.short;
+        SideEntries memory entries = m.shortEntries;
+        if (size > 0) (side, entries) = (m.long, m.longEntries);
         uint128 s = size.abs().toUint128();
         int128 n = openNotional.toInt128();
-        side.openInterest = add ? side.openInterest + s : side.openInterest - s;
-        side.openNotional = add ? side.openNotional + n : side.openNotional - n;
+        int256 shiftedTerm = size * lastIndex + size;
+        uint256 spreadTerm = entrySpreadTerm(size, openNotional, lastIndex);
+        if (add) {
+            side.openInterest += s;
+            side.openNotional += n;
+            entries.sizeTimesShiftedIndexSum += shiftedTerm;
+            entries.entrySpreadSum += spreadTerm;
+        } else {
+            side.openInterest -= s;
+            side.openNotional -= n;
+            entries.sizeTimesShiftedIndexSum -= shiftedTerm;
+            entries.entrySpreadSum -= spreadTerm;
+        }
     }
 
     /// @notice What the market's open positions are worth to the pool (DESIGN §11) and what they could claim from it.
-    /// @dev Traders' PnL rounds up here, so the pool's value and free liquidity are never overstated.
-    /// @return value Funding owed to the pool minus traders' unrealized PnL (USD, WAD).
-    /// @return claims Σ over both sides of positive unrealized trader PnL (USD, WAD).
+    /// @dev Traders' PnL and the skew premium round up here, so the pool's value and free liquidity are never
+    /// overstated.
+    /// @return value Funding owed to the pool minus traders' unrealized PnL minus the skew premium closing the skew
+    /// would pay them (USD, WAD).
+    /// @return claims An upper bound of what the winning positions could claim if they closed now (USD, WAD): per
+    /// side `sideClaims`, plus the skew premium.
     function poolValue(
         Market memory m,
         int256 fundingIndex,
-        uint256 price
+        uint256 price,
+        uint256 skewScale
     ) internal pure returns (int256 value, uint256 claims) {
         int256 signedPrice = price.toInt256();
         int256 longPnl = int256(uint256(m.long.openInterest)).wMulCeil(signedPrice) - m.long.openNotional;
         int256 shortPnl = -int256(uint256(m.short.openInterest)).wMulFloor(signedPrice) - m.short.openNotional;
-        value = poolFundingClaim(m, fundingIndex) - longPnl - shortPnl;
-        if (longPnl > 0) claims += uint256(longPnl);
-        if (shortPnl > 0) claims += uint256(shortPnl);
+        uint256 premium = skewPremium(skew(m), price, skewScale);
+        value = poolFundingClaim(m, fundingIndex) - longPnl - shortPnl - premium.toInt256();
+        claims =
+            sideClaims(m.long, m.longEntries, true, fundingIndex, price) +
+            sideClaims(m.short, m.shortEntries, false, fundingIndex, price) +
+            premium;
+    }
+
+    /// @notice What closing the whole skew at `price` pays the traders who close it: `P * skew² / (2 * skewScale)`
+    /// (USD, WAD), the integral of the fill premium (§7) from the skew to zero; rounded up (against the pool).
+    function skewPremium(int256 currentSkew, uint256 price, uint256 skewScale) internal pure returns (uint256) {
+        uint256 s = currentSkew.abs();
+        return s.mulDivUp(s, 2 * skewScale).mulDivUp(price, WAD);
+    }
+
+    /// @notice An upper bound of Σ_i max(0, c_i) over one side's positions, `c_i = size_i * (x - e_i)` their PnL net
+    /// of the funding they owe, with `x = price - index` and `e_i = m_i / size_i` the funding-adjusted entry
+    /// (`adjustedNotional`). Writing `max(0, y) = (y + |y|) / 2` and bounding `Σ |c_i|` by Cauchy-Schwarz,
+    /// `Σ max(0, c_i) <= (A + sqrt(W * Q)) / 2` with `A = Σ c_i`, `W = Σ |size_i|` and
+    /// `Q = Σ |size_i| (x - e_i)² = W x² - 2 x Σ |size_i| e_i + Σ m_i² / |size_i|`. Exact when every entry is the
+    /// same; never below the netted `max(0, A)`.
+    /// @dev Every term rounds up (`A` and `Q` up, the cross term down, the spread sum holds ceilings), so the bound
+    /// is never understated. `W * Q / WAD` must stay below 2^256: true for any side whose notional spread
+    /// `sqrt(W Q)` is below 10^29 USD.
+    function sideClaims(
+        MarketSide memory side,
+        SideEntries memory entries,
+        bool isLong,
+        int256 fundingIndex,
+        uint256 price
+    ) internal pure returns (uint256) {
+        uint256 w = side.openInterest;
+        if (w == 0) return 0;
+        int256 signedW = isLong ? int256(w) : -int256(w);
+        int256 x = price.toInt256() - fundingIndex;
+        // Σ m_i = Σ openNotional_i * WAD - Σ size_i * lastIndex_i (WAD²).
+        int256 adjusted = int256(side.openNotional) * int256(WAD) - (entries.sizeTimesShiftedIndexSum - signedW);
+        // A = (Σ size_i * x - Σ m_i) / WAD, up.
+        int256 total = -((adjusted - signedW * x).divFloor(WAD));
+        // Q in WAD²: W x² / WAD (up) - 2 x Σ |size_i| e_i / WAD (down) + Σ ceil(m_i² / (|size_i| WAD)).
+        uint256 xAbs = x.abs();
+        int256 q =
+            Math.mulDiv(w, xAbs * xAbs, WAD, Math.Rounding.Ceil).toInt256() -
+                (2 * x).mulDivFloor(isLong ? adjusted : -adjusted, WAD) +
+                entries.entrySpreadSum.toInt256();
+        // Q >= the exact Σ |size_i| (x - e_i)² / WAD >= 0; the guard only keeps the cast safe.
+        uint256 spread =
+            q <= 0 ? 0 : Math.sqrt(Math.mulDiv(w, uint256(q), WAD, Math.Rounding.Ceil), Math.Rounding.Ceil);
+        int256 twice = total + spread.toInt256();
+        uint256 bound = twice <= 0 ? 0 : (uint256(twice) + 1) / 2;
+        return total > 0 && uint256(total) > bound ? uint256(total) : bound;
     }
 
     /// @notice Funding the pool is owed by the market's traders, `(skew * index - Σ size_i * lastIndex_i) / WAD`,

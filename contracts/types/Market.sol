@@ -43,16 +43,28 @@ struct MarketSide {
     int128 openNotional;
 }
 
-/// @notice The mutable state of one market: four storage slots, so a trade or a liquidation on one side writes
-/// three of them (funding, its side, the funding aggregate) and a valuation reads one (funding).
-/// @param sizeTimesShiftedIndexSum Σ size_i * (lastFundingIndex_i + 1), unscaled (WAD²): the aggregate behind the
-/// pool's funding claim (DESIGN §11), `Σ size_i * lastFundingIndex_i = sizeTimesShiftedIndexSum - skew` exactly since
-/// Σ size_i = skew. Shifting the index by one makes every change of a position change this slot, so what a trade
-/// costs does not depend on whether the market's index has ever moved (a gas estimate made in a new market's first
-/// block still holds once funding accrues).
+/// @notice One side's entry aggregates: two storage slots, written with the side by a trade or liquidation on it.
+/// @param sizeTimesShiftedIndexSum Σ size_i * (lastFundingIndex_i + 1) over the side's positions, sizes signed,
+/// unscaled (WAD²): the side's part of the pool's funding claim, and the funding each side owes or is owed (DESIGN
+/// §11). Shifting the index by one makes every change of a position change this slot, so what a trade costs does not
+/// depend on whether the market's index has ever moved (a gas estimate made in a new market's first block still holds
+/// once funding accrues).
+/// @param entrySpreadSum Σ ceil(m_i² / (|size_i| * WAD)) with `m_i = openNotional_i * WAD - size_i * lastFundingIndex_i`
+/// (WAD², exact), the position's entry notional net of the funding it settled: with the side's Σ |size| and Σ m_i it
+/// bounds what the side's winners could claim without netting them against its losers (`MarketLib.sideClaims`).
+struct SideEntries {
+    int256 sizeTimesShiftedIndexSum;
+    uint256 entrySpreadSum;
+}
+
+/// @notice The mutable state of one market: seven storage slots; a trade or a liquidation on one side writes four of
+/// them (funding, its side and the side's two entry aggregates) and a valuation reads one (funding).
+/// @dev `Σ size_i * lastFundingIndex_i = longEntries.sizeTimesShiftedIndexSum + shortEntries.sizeTimesShiftedIndexSum
+/// - skew` exactly, since Σ size_i = skew.
 struct Market {
     MarketFunding funding;
     MarketSide long;
     MarketSide short;
-    int256 sizeTimesShiftedIndexSum;
+    SideEntries longEntries;
+    SideEntries shortEntries;
 }

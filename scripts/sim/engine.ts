@@ -886,7 +886,16 @@ async function checkConservation(
     if (hasOther) equity -= otherValue;
   }
   const [unrealized] = await sys.pool.poolExposure();
-  const poolValue = poolBalance * TO_WAD + unrealized;
+  // The pool's value nets the skew premium closing the skew would pay (DESIGN §11); at marks it is added back.
+  let premium = 0n;
+  const marketCount = Number(await sys.clearinghouse.marketCount());
+  for (let marketId = 0; marketId < marketCount; marketId++) {
+    const view = await sys.lens.market(marketId);
+    const skewScale = (await sys.clearinghouse.marketConfig(marketId)).skew.skewScale;
+    const s = view.skew < 0n ? -view.skew : view.skew;
+    premium += ceilDiv(ceilDiv(s * s, 2n * skewScale) * view.oraclePrice, WAD);
+  }
+  const poolValue = poolBalance * TO_WAD + unrealized + premium;
   const markToMarketGapWad =
     equity + keeperBalance * TO_WAD + poolValue + insuranceBalance * TO_WAD - netDeposits * TO_WAD;
 
@@ -915,6 +924,9 @@ async function checkConservation(
     markToMarketGapWad,
   };
 }
+
+/** ceil(a / b) for a >= 0, b > 0. */
+const ceilDiv = (a: bigint, b: bigint): bigint => (a + b - 1n) / b;
 
 function priceStats(ticks: TickRecord[], assets: AssetModel[]): Record<string, PriceStats> {
   const out: Record<string, PriceStats> = {};

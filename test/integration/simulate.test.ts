@@ -4,6 +4,8 @@ import { takeSnapshot } from "@nomicfoundation/hardhat-network-helpers";
 import type { SnapshotRestorer } from "@nomicfoundation/hardhat-network-helpers";
 import { SESSION, acceptablePrice, runSession } from "../../scripts/simulate";
 import type { SessionReport } from "../../scripts/simulate";
+import { skewPremium } from "../shared/poolValue";
+import { DEFAULT_MARKETS } from "../../deploy/config";
 import { formatChange, formatRatio, formatSize, formatUsd } from "../../scripts/lib/format";
 import type { AccountStateData, PositionData, Snapshot } from "../../scripts/lib/system";
 
@@ -146,10 +148,18 @@ describe("simulate: the scripted session", function () {
     }
   });
 
-  it("moves the pool's NAV against the trader's equity", function () {
+  it("moves the pool's NAV against the trader's equity, net of the skew premium's change", function () {
     const poolChange = (report.after.poolTotalAssets - report.before.poolTotalAssets) * TO_WAD;
     const traderChange = report.after.account.equity - report.before.account.equity;
-    const gap = poolChange + traderChange;
+    // The pool's value nets the premium closing the skew would pay (DESIGN §11); it moves with the price.
+    let premiumChange = 0n;
+    for (const t of SESSION.trades) {
+      const skewScale = DEFAULT_MARKETS[Number(t.marketId)].skewScale;
+      premiumChange +=
+        skewPremium(t.sizeDelta, priceOf(report.after, t.marketId), skewScale) -
+        skewPremium(t.sizeDelta, priceOf(report.before, t.marketId), skewScale);
+    }
+    const gap = poolChange + traderChange + premiumChange;
     // totalAssets is floored to whole USDC units and rounds PnL and funding in the protocol's favour.
     expect(gap < 0n ? -gap : gap).to.be.at.most(TO_WAD + 100n);
     expect(report.after.poolBalance).to.equal(report.before.poolBalance);

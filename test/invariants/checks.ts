@@ -435,7 +435,7 @@ export function checkSnapshot(s: Suite, m: InvariantModel, snap: Snapshot) {
   if (nav !== null) eq(nav[0], m.totalAssets(now), "pool totalAssets (NAV)");
   const available = gated(snap.lp.available, poolOracle, "pool availableLiquidity");
   if (available !== null) {
-    eq(available[0], m.availableLiquidity(), "pool availableLiquidity");
+    eq(available[0], m.availableLiquidity(now), "pool availableLiquidity");
     check((available[0] as bigint) <= snap.pool, "available liquidity above the pool's cash");
   }
   eq(snap.lp.paused, m.poolPaused, "pool paused");

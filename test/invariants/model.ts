@@ -9,6 +9,7 @@
  * the contracts does not matter), or success with a copy of the model that has the action applied.
  */
 import * as math from "../shared/math";
+import * as poolRef from "../shared/poolValue";
 import {
   COLLATERAL_LIQUIDATION_BUFFER,
   CollateralModel,
@@ -255,29 +256,14 @@ export class InvariantModel extends CollateralModel {
     return this.poolValue(t);
   }
 
-  /** Σ over markets and sides of positive trader PnL (WAD), each side rounded in the traders' favour. */
-  traderClaims(): bigint {
-    let claims = 0n;
-    for (const [marketId, m] of this.markets.entries()) {
-      let longON = 0n;
-      let shortON = 0n;
-      for (const book of this.positions.values()) {
-        const p = book.get(marketId);
-        if (p === undefined) continue;
-        if (p.size > 0n) longON += p.openNotional;
-        else shortON += p.openNotional;
-      }
-      const longPnl = math.divCeil(m.longOI * m.price, WAD) - longON;
-      const shortPnl = -math.divFloor(m.shortOI * m.price, WAD) - shortON;
-      if (longPnl > 0n) claims += longPnl;
-      if (shortPnl > 0n) claims += shortPnl;
-    }
-    return claims;
+  /** `poolExposure().traderClaims` at `t` (WAD): per side the bound of what winners could claim, plus the premium. */
+  traderClaims(t: bigint): bigint {
+    return poolRef.traderClaims(this.poolMarkets(t));
   }
 
   /** `LiquidityPool.availableLiquidity()`: cash minus what open positions could claim (rounded up), floored at 0. */
-  availableLiquidity(): bigint {
-    return math.max(0n, this.pool - math.divCeil(this.traderClaims(), TO_WAD));
+  availableLiquidity(t: bigint): bigint {
+    return poolRef.availableLiquidity(this.pool, TO_WAD, this.poolMarkets(t));
   }
 
   lpShares(lp: string): bigint {
@@ -566,11 +552,11 @@ export class InvariantModel extends CollateralModel {
     const oracle = this.assetErrors(this.poolAssets(), t);
     errors.push(...oracle);
     if (oracle.length) return { ok: false, errors };
-    const shares = math.mulDivFloor(
-      assets,
-      this.supply + VIRTUAL_SHARES,
-      this.totalAssets(t) + VIRTUAL_ASSETS,
-    );
+    const value = this.signedPoolValue(t);
+    const minimum = poolRef.minimumDepositValue(this.supply);
+    if (value < 0n || value < minimum)
+      return { ok: false, errors: [...errors, err("PoolValueTooLow", value, minimum)] };
+    const shares = math.mulDivFloor(assets, this.supply + VIRTUAL_SHARES, value + VIRTUAL_ASSETS);
     if (assets === 0n || shares === 0n) errors.push(err("PoolZeroAmount"));
     if (errors.length) return { ok: false, errors };
     const next = this.clone();
@@ -614,6 +600,8 @@ export class InvariantModel extends CollateralModel {
   tryRedeem(lp: string, shares: bigint, t: bigint): Outcome<{ assets: bigint }> {
     const oracle = this.assetErrors(this.poolAssets(), t);
     if (oracle.length) return { ok: false, errors: oracle };
+    const value = this.signedPoolValue(t);
+    if (value <= 0n) return { ok: false, errors: [err("PoolInsolvent", value)] };
     const errors: ExpectedError[] = [];
     const assets = math.mulDivFloor(
       shares,
@@ -626,7 +614,7 @@ export class InvariantModel extends CollateralModel {
       errors.push(err("PoolWithdrawalExceedsRequest", lp.toLowerCase(), shares, r.shares));
     if (t < r.unlockTime) errors.push(err("PoolWithdrawalNotReady", lp.toLowerCase(), r.unlockTime, t));
     if (t >= r.expiry) errors.push(err("PoolWithdrawalExpired", lp.toLowerCase(), r.expiry, t));
-    const available = this.availableLiquidity();
+    const available = this.availableLiquidity(t);
     if (assets > available) errors.push(err("PoolInsufficientLiquidity", assets, available));
     if (errors.length) return { ok: false, errors };
     const next = this.clone();

@@ -218,43 +218,6 @@ export function trade(
   };
 }
 
-/** Pool NAV (DESIGN §11) in token units, floored at zero. */
-export function poolValue(
-  poolBalance: bigint,
-  toWad: bigint,
-  markets: {
-    price: bigint;
-    fundingIndex: bigint;
-    positions: RefPosition[];
-  }[],
-): bigint {
-  let value = poolBalance * toWad;
-  for (const m of markets) {
-    let skew = 0n;
-    let sumSizeLast = 0n;
-    let longOI = 0n;
-    let shortOI = 0n;
-    let longON = 0n;
-    let shortON = 0n;
-    for (const p of m.positions) {
-      skew += p.size;
-      sumSizeLast += p.size * p.lastFundingIndex;
-      if (p.size > 0n) {
-        longOI += p.size;
-        longON += p.openNotional;
-      } else {
-        shortOI += -p.size;
-        shortON += p.openNotional;
-      }
-    }
-    const fundingClaim = divFloor(skew * m.fundingIndex - sumSizeLast, WAD);
-    const longPnl = divCeil(longOI * m.price, WAD) - longON;
-    const shortPnl = -divFloor(shortOI * m.price, WAD) - shortON;
-    value += fundingClaim - longPnl - shortPnl;
-  }
-  return value <= 0n ? 0n : value / toWad;
-}
-
 /**
  * An account's non-settlement collateral: its haircut value (WAD, rounded down) and whether it holds any. While it
  * holds some, a full close leaves the debt for collateral liquidation instead of running the waterfall.

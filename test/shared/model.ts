@@ -4,6 +4,7 @@
  * numbers with the model's; the model never reads contract state.
  */
 import * as math from "./math";
+import * as pool from "./poolValue";
 import { DEFAULT_MARKETS, DEFAULT_RISK, LOCAL_FEEDS } from "../../deploy/config";
 
 export interface ModelMarket {
@@ -185,19 +186,26 @@ export class KeelModel {
     return 0n;
   }
 
-  /** Pool NAV in token units as of `now`: the pending loss comes off the pool's cash. */
+  /** Each market with its open positions as of `now`, for the pool reference (./poolValue.ts). */
+  poolMarkets(now: bigint): pool.PoolMarketRef[] {
+    return this.markets.map((m, marketId) => ({
+      price: m.price,
+      fundingIndex: this.indexAt(marketId, now),
+      skewScale: m.params.skewScale,
+      positions: [...this.positions.values()].flatMap((book) =>
+        book.has(marketId) ? [book.get(marketId)!] : [],
+      ),
+    }));
+  }
+
+  /** Pool NAV (`totalAssets()`) in token units as of `now`, floored at zero; the pending loss comes off the cash. */
   poolValue(now: bigint): bigint {
-    return math.poolValue(
-      this.pool - this.pendingPoolLoss(),
-      this.toWad,
-      this.markets.map((m, marketId) => ({
-        price: m.price,
-        fundingIndex: this.indexAt(marketId, now),
-        positions: [...this.positions.values()].flatMap((book) =>
-          book.has(marketId) ? [book.get(marketId)!] : [],
-        ),
-      })),
-    );
+    return pool.poolValue(this.pool - this.pendingPoolLoss(), this.toWad, this.poolMarkets(now));
+  }
+
+  /** `poolValue()`: the signed NAV in token units as of `now`. */
+  signedPoolValue(now: bigint): bigint {
+    return pool.signedPoolValue(this.pool - this.pendingPoolLoss(), this.toWad, this.poolMarkets(now));
   }
 }
 

@@ -4,6 +4,7 @@
  * the ERC-4626 share formulas with the pool's 6-decimal virtual offset. Nothing here reads a contract.
  */
 import * as math from "./math";
+import * as pool from "./poolValue";
 import { DEFAULT_MARKETS, DEFAULT_RISK, LOCAL_FEEDS } from "../../deploy/config";
 
 /** Settlement-token units (6 decimals) to WAD. */
@@ -158,49 +159,33 @@ export class LedgerBook {
     return math.accountState(this.balance(accountId), TO_WAD, entries);
   }
 
-  /** Pool NAV (DESIGN §11) in token units as of `now`. */
-  poolValue(now: bigint): bigint {
-    return math.poolValue(
-      this.pool,
-      TO_WAD,
-      this.markets.map((m, marketId) => ({
-        price: m.price,
-        fundingIndex: this.indexAt(marketId, now),
-        positions: [...m.positions.values()],
-      })),
-    );
+  /** Each market with its open positions as of `now`, for the pool reference (./poolValue.ts). */
+  poolMarkets(now: bigint): pool.PoolMarketRef[] {
+    return this.markets.map((m, marketId) => ({
+      price: m.price,
+      fundingIndex: this.indexAt(marketId, now),
+      skewScale: m.params.skewScale,
+      positions: [...m.positions.values()],
+    }));
   }
 
-  /**
-   * Σ over markets and sides of the traders' positive unrealized PnL (USD, WAD), each side's PnL rounded in the
-   * traders' favour like `math.poolValue`: what open positions could claim from the pool's cash.
-   */
-  traderClaims(): bigint {
-    let claims = 0n;
-    for (const m of this.markets) {
-      let longOI = 0n;
-      let shortOI = 0n;
-      let longON = 0n;
-      let shortON = 0n;
-      for (const p of m.positions.values()) {
-        if (p.size > 0n) {
-          longOI += p.size;
-          longON += p.openNotional;
-        } else {
-          shortOI -= p.size;
-          shortON += p.openNotional;
-        }
-      }
-      const longPnl = math.divCeil(longOI * m.price, math.WAD) - longON;
-      const shortPnl = -math.divFloor(shortOI * m.price, math.WAD) - shortON;
-      if (longPnl > 0n) claims += longPnl;
-      if (shortPnl > 0n) claims += shortPnl;
-    }
-    return claims;
+  /** Pool NAV (DESIGN §11, `totalAssets()`) in token units as of `now`, floored at zero. */
+  poolValue(now: bigint): bigint {
+    return pool.poolValue(this.pool, TO_WAD, this.poolMarkets(now));
+  }
+
+  /** `poolValue()`: the signed NAV in token units as of `now`. */
+  signedPoolValue(now: bigint): bigint {
+    return pool.signedPoolValue(this.pool, TO_WAD, this.poolMarkets(now));
+  }
+
+  /** `poolExposure().traderClaims` as of `now` (USD, WAD): what the winners could claim, bounded per side. */
+  traderClaims(now: bigint): bigint {
+    return pool.traderClaims(this.poolMarkets(now));
   }
 
   /** Pool cash minus what open positions could claim (claims rounded up to token units), floored at 0. */
-  availableLiquidity(): bigint {
-    return math.max(0n, this.pool - math.divCeil(this.traderClaims(), TO_WAD));
+  availableLiquidity(now: bigint): bigint {
+    return pool.availableLiquidity(this.pool, TO_WAD, this.poolMarkets(now));
   }
 }

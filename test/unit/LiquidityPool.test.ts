@@ -26,6 +26,7 @@ import {
 } from "../shared/poolHelpers";
 import { deployClearinghouse } from "../shared/deploy";
 import * as math from "../shared/math";
+import * as poolRef from "../shared/poolValue";
 import { DEFAULT_RISK, LOCAL_WITHDRAWAL_DELAY, LOCAL_WITHDRAWAL_WINDOW } from "../../deploy/config";
 
 const DELAY = BigInt(LOCAL_WITHDRAWAL_DELAY);
@@ -216,12 +217,13 @@ describe("LiquidityPool", function () {
       book.setPrice(Number(BTC), WAD(60_500));
 
       const now = await latestTime();
-      const withoutFunding = math.poolValue(
+      const withoutFunding = poolRef.poolValue(
         book.pool,
         TO_WAD,
         book.markets.map((m) => ({
           price: m.price,
           fundingIndex: m.fundingIndex,
+          skewScale: m.params.skewScale,
           positions: [...m.positions.values()],
         })),
       );
@@ -447,7 +449,7 @@ describe("LiquidityPool", function () {
     it("equals the pool balance minus the winning traders' claims rounded up to token units", async function () {
       const { pool, alice, bob, aliceTrade, bobTrade } = await loadFixture(winningTraderFixture);
       const book = winningTraderBook(alice.address, bob.address, aliceTrade, bobTrade);
-      const claims = book.traderClaims();
+      const claims = book.traderClaims(await latestTime());
       expect(claims).to.be.greaterThan(WAD(5_000)); // Alice's long is ~6,000 USD up
       const available = book.pool - math.divCeil(claims, TO_WAD);
 
@@ -462,7 +464,7 @@ describe("LiquidityPool", function () {
       const book = winningTraderBook(alice.address, bob.address, aliceTrade, bobTrade);
       const now = await latestTime(); // views run at the latest block's time: the request matured at it
       const nav = book.poolValue(now);
-      const available = book.availableLiquidity();
+      const available = book.availableLiquidity(now);
       expect(assetsForShares(LP_SHARES, LP_SHARES, nav)).to.be.greaterThan(available);
       expect(await pool.maxWithdraw(lp.address)).to.equal(available);
       expect(await pool.maxRedeem(lp.address)).to.equal(sharesForAssets(available, LP_SHARES, nav));
@@ -506,7 +508,7 @@ describe("LiquidityPool", function () {
       // ETH at 6,500: a 3 ETH long is about 10,500 USD up, more than the pool's 10,000 USDC.
       await setPrice(sys.ethFeed, 6_500);
       book.setPrice(Number(ETH), WAD(6_500));
-      expect(book.traderClaims()).to.be.greaterThan(USDC(10_000) * TO_WAD);
+      expect(book.traderClaims(await latestTime())).to.be.greaterThan(USDC(10_000) * TO_WAD);
       expect(await vault.poolBalance()).to.equal(book.pool);
       expect(await pool.availableLiquidity()).to.equal(0n);
       expect(await pool.maxWithdraw(lp.address)).to.equal(0n);
@@ -517,7 +519,7 @@ describe("LiquidityPool", function () {
       const book = winningTraderBook(alice.address, bob.address, aliceTrade, bobTrade);
       const now = (await latestTime()) + 1n;
       const assets = assetsForShares(LP_SHARES, LP_SHARES, book.poolValue(now));
-      const available = book.availableLiquidity();
+      const available = book.availableLiquidity(now);
       expect(assets).to.be.greaterThan(available);
 
       await time.setNextBlockTimestamp(now);
@@ -532,7 +534,7 @@ describe("LiquidityPool", function () {
       const now = (await latestTime()) + 1n;
       const shares = LP_SHARES / 2n;
       const assets = assetsForShares(shares, LP_SHARES, book.poolValue(now));
-      expect(assets).to.be.at.most(book.availableLiquidity());
+      expect(assets).to.be.at.most(book.availableLiquidity(now));
 
       await time.setNextBlockTimestamp(now);
       const tx = pool.connect(lp).redeem(shares, lp.address, lp.address);
