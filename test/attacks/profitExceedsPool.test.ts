@@ -16,8 +16,10 @@
  *
  * After the fix: as soon as the longs' PnL exceeds `maxPnlToPool` (45%) of the pool's cash, a keeper deleverages the
  * highest-ranked winner (PnL per unit of open notional × leverage, checked on chain) at the oracle price, just enough
- * to bring the side back under the cap. Only the whale is ever deleveraged; at $9,000 every remaining close succeeds,
- * alice, bob and carol keep their whole upside, and the pool keeps a positive NAV.
+ * to bring the side back under the cap: at $5,400 the whale (53.1 ETH of 200, +$127,336), at $6,600 alice (all her
+ * 10 ETH, +$35,939; her 1.72 outranks the whale's 1.50) then the whale again (92.4 ETH, +$332,520), at $7,800 and
+ * $9,000 the whale (30.2 and 13.2 ETH). At $9,000 every remaining close succeeds (the whale's last 11.0 ETH, bob's and
+ * carol's whole positions, with their whole upside), and the pool keeps cash and a positive NAV throughout.
  */
 import { expect } from "chai";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
@@ -48,7 +50,16 @@ async function keeperRound(sys: AdlSys, book: Book, deleveraged: Set<bigint>) {
     const best = ids.reduce((a, b) => (book.score(b) > book.score(a) ? b : a));
     const plan = book.deleveragePlan(best);
     const [pnlBefore, capBefore] = [book.long().pnl, book.cap()];
-    const tx = await ch.getFunction("deleverage")(best, ETH);
+    // The preview, computed by the action's code, agrees with the reference (no funding: same in the next block).
+    const pv = await ch.previewDeleverage(best, ETH);
+    expect([pv.needed, pv.eligible, pv.score, pv.sizeClosed, pv.realizedPnl]).to.deep.equal([
+      true,
+      true,
+      book.score(best),
+      plan.sizeClosed,
+      plan.realizedPnl,
+    ]);
+    const tx = await ch.deleverage(best, ETH);
     await expect(tx)
       .to.emit(ch, "Deleveraged")
       .withArgs(
@@ -66,7 +77,7 @@ async function keeperRound(sys: AdlSys, book: Book, deleveraged: Set<bigint>) {
     deleveraged.add(best);
   }
   // Back under the cap, as the need view says too.
-  const need = await ch.getFunction("deleverageNeed")(ETH);
+  const need = await ch.deleverageNeed(ETH);
   expect([need[0], need[2]]).to.deep.equal([book.long().pnl, book.cap()]);
   expect(book.long().pnl).to.be.at.most(book.cap());
 }
@@ -94,23 +105,25 @@ describe("Attack: profit larger than the pool's cash", function () {
     const sys = await loadFixture(adlFixture);
     const book = await openBook(sys);
     const deleveraged = new Set<bigint>();
-    const whale = accountIdOf(sys.whale.address);
-    const others = [sys.alice, sys.bob, sys.carol];
+    const [whale, alice] = [accountIdOf(sys.whale.address), accountIdOf(sys.alice.address)];
+    const others = [sys.bob, sys.carol];
     const sizes = others.map((t) => book.pos(accountIdOf(t.address)).size);
     for (const usd of PATH) {
       await book.setPrice(usd);
       await keeperRound(sys, book, deleveraged);
     }
-    expect([...deleveraged]).to.deep.equal([whale]);
+    // The whale first (score 1.44 at $5,400); at $6,600 alice (10x on $46k of equity: 1.72) outranks it (1.50).
+    expect([...deleveraged]).to.deep.equal([whale, alice]);
     // Nobody else lost upside: their positions are whole, and each closes at the full reference PnL.
     for (const [i, t] of others.entries()) {
       expect((await sys.clearinghouse.position(accountIdOf(t.address), ETH)).size).to.equal(sizes[i]);
     }
+    expect(book.pos(alice).size).to.equal(0n); // closed whole: the rest of her PnL was below the excess
     for (const t of [sys.whale, ...others]) {
       const id = accountIdOf(t.address);
       const { tx, r } = await book.trade(t, -book.pos(id).size);
       await expect(tx).to.emit(sys.clearinghouse, "TradeExecuted");
-      if (t !== sys.whale) expect(r.realizedPnl).to.be.greaterThan(0n);
+      expect(r.realizedPnl).to.be.greaterThan(0n);
     }
     expect(await sys.vault.poolBalance()).to.equal(book.cash);
     expect(book.cash).to.be.greaterThan(0n);
@@ -126,7 +139,7 @@ describe("Attack: profit larger than the pool's cash", function () {
     const score = book.score(carol);
     const threshold = adl.threshold(book.long().pnl, book.long().openNotional);
     expect(score).to.be.lessThan(threshold);
-    await expect(sys.clearinghouse.getFunction("deleverage")(carol, ETH))
+    await expect(sys.clearinghouse.deleverage(carol, ETH))
       .to.be.revertedWithCustomError(sys.clearinghouse, "ClearinghouseDeleverageIneligible")
       .withArgs(carol, ETH, score, threshold);
   });
@@ -135,7 +148,7 @@ describe("Attack: profit larger than the pool's cash", function () {
     const sys = await loadFixture(adlFixture);
     const book = await openBook(sys);
     expect(book.long().pnl).to.be.at.most(book.cap());
-    await expect(sys.clearinghouse.getFunction("deleverage")(accountIdOf(sys.whale.address), ETH))
+    await expect(sys.clearinghouse.deleverage(accountIdOf(sys.whale.address), ETH))
       .to.be.revertedWithCustomError(sys.clearinghouse, "ClearinghouseDeleverageNotNeeded")
       .withArgs(ETH, book.long().pnl, book.cap());
   });

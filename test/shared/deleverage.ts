@@ -2,21 +2,10 @@
  * Independent TypeScript reference of auto-deleveraging (DESIGN §11.1): the side's PnL against its cap, the
  * eligibility rule (a position's PnL per unit of open notional times its account's leverage, floored at 1x, at least
  * the side's average PnL per unit of open notional) and the size a deleverage closes. Roundings mirror the contract's:
- * every check rounds in favour of the position's holder (side PnL and score down, cap and threshold up), the amount
- * closed rounds up.
+ * the need favours the holders (side PnL down, cap up); the rank makes its liveness exact (the position's PnL rounds
+ * up, the threshold down); the amount closed rounds up.
  */
-import {
-  WAD,
-  abs,
-  applyFill,
-  divCeil,
-  divFloor,
-  max,
-  min,
-  mulDivCeil,
-  mulDivFloor,
-  unrealizedPnl,
-} from "./math";
+import { WAD, abs, applyFill, divCeil, divFloor, max, min, mulDivCeil, mulDivFloor } from "./math";
 
 export interface Pos {
   size: bigint;
@@ -47,16 +36,19 @@ export const cap = (poolCashUnits: bigint, toWad: bigint, maxPnlToPool: bigint) 
 export const grossNotional = (positions: { size: bigint; price: bigint }[]) =>
   positions.reduce((sum, p) => sum + divFloor(abs(p.size) * p.price, WAD), 0n);
 
-/** The side's average PnL per unit of open notional (WAD), rounded up. */
+/** The side's average PnL per unit of open notional (WAD), rounded down. */
 export const threshold = (sidePnl: bigint, sideOpenNotional: bigint) =>
-  divCeil(sidePnl * WAD, abs(sideOpenNotional));
+  divFloor(sidePnl * WAD, abs(sideOpenNotional));
+
+/** The position's PnL for the rank: `size × price` rounded up (so Σ over a side is at least the side's PnL). */
+export const rankPnl = (pos: Pos, price: bigint) => divCeil(pos.size * price, WAD) - pos.openNotional;
 
 /**
- * The position's PnL per unit of open notional times `max(1, grossNotional / equity)` (WAD), rounded down; 0 for a
+ * The position's PnL (`rankPnl`) per unit of open notional times `max(1, grossNotional / equity)` (WAD), rounded down; 0 for a
  * position without profit. `equity` > 0 (a liquidatable account is refused before).
  */
 export function score(pos: Pos, price: bigint, gross: bigint, equity: bigint): bigint {
-  const pnl = unrealizedPnl(pos.size, pos.openNotional, price);
+  const pnl = rankPnl(pos, price);
   if (pnl <= 0n) return 0n;
   const perNotional = divFloor(pnl * WAD, abs(pos.openNotional));
   const leverage = max(WAD, divFloor(gross * WAD, equity));
@@ -79,7 +71,7 @@ export function closedSize(
   minPositionNotional: bigint,
 ): bigint {
   const sizeAbs = abs(pos.size);
-  const pnl = unrealizedPnl(pos.size, pos.openNotional, price);
+  const pnl = rankPnl(pos, price);
   const excess = sidePnl - mulDivFloor(poolCashUnits * toWad + fundingOwed, maxPnlToPool, WAD);
   const target = excess <= 0n ? 1n : divCeil(excess * WAD, WAD - maxPnlToPool) + ROUNDING_SLACK;
   let closed = min(sizeAbs, divCeil(sizeAbs * target, pnl));
