@@ -10,6 +10,7 @@ import {IVault} from "./interfaces/IVault.sol";
 import {AccountId} from "./libraries/AccountId.sol";
 import {Bitmap} from "./libraries/Bitmap.sol";
 import {ConfigLogic} from "./libraries/ConfigLogic.sol";
+import {DeleverageLogic} from "./libraries/DeleverageLogic.sol";
 import {FixedPointMath} from "./libraries/FixedPointMath.sol";
 import {LiquidationLogic} from "./libraries/LiquidationLogic.sol";
 import {MarginLib} from "./libraries/MarginLib.sol";
@@ -24,8 +25,8 @@ import {Position} from "./types/Position.sol";
 
 /// @title Clearinghouse
 /// @notice The core of Keel: markets, positions, trades, funding and cross margin (DESIGN §6–§9), and the entry point
-/// of liquidations (DESIGN §10), whose computation runs in the linked library `LiquidationLogic` in this contract's
-/// context. Read-only formatting views live in the periphery `ClearinghouseLens` (DESIGN §2).
+/// of liquidations (DESIGN §10) and auto-deleveraging (§11.1), whose computations run in the linked libraries
+/// `LiquidationLogic` and `DeleverageLogic` in this contract's context. Read-only formatting views live in the periphery `ClearinghouseLens` (DESIGN §2).
 /// @dev Storage is one `ClearinghouseStorage`, packed by the path that reads it: a valuation of one position reads five
 /// slots here (the market's asset, its margin fractions, its funding state, the position's two slots) and one price;
 /// see docs/GAS.md.
@@ -146,6 +147,23 @@ contract Clearinghouse is IClearinghouse, AccessControl, ReentrancyGuardTransien
     /// @inheritdoc IClearinghouse
     function previewLiquidation(uint256 accountId) external view returns (LiquidationPreview memory) {
         return LiquidationLogic.preview(_s, _env(), accountId);
+    }
+
+    /* AUTO-DELEVERAGING */
+
+    /// @inheritdoc IClearinghouse
+    function deleverage(uint256 accountId, uint256 marketId) external nonReentrant returns (int256 sizeClosed) {
+        return DeleverageLogic.deleverage(_s, _env(), accountId, marketId, msg.sender);
+    }
+
+    /// @inheritdoc IClearinghouse
+    function deleverageNeed(uint256 marketId) external view returns (int256 longPnl, int256 shortPnl, uint256 cap) {
+        return DeleverageLogic.need(_s, _env(), marketId);
+    }
+
+    /// @inheritdoc IClearinghouse
+    function previewDeleverage(uint256 accountId, uint256 marketId) external view returns (DeleveragePreview memory) {
+        return DeleverageLogic.preview(_s, _env(), accountId, marketId);
     }
 
     /* MARGIN VIEWS */

@@ -30,6 +30,8 @@ export interface RiskConfig {
   /** Settlement-token units (6 decimals for USDC). */
   minKeeperReward: bigint;
   maxKeeperReward: bigint;
+  /** Auto-deleveraging: a market side's net PnL above this share of the pool's cash may be deleveraged (WAD, < 1). */
+  maxPnlToPool: bigint;
 }
 
 /** Default markets of the local stack: 10x initial leverage, 20x maintenance, 1% liquidation penalty. */
@@ -75,6 +77,8 @@ export const DEFAULT_RISK: RiskConfig = {
   keeperShare: wad("0.3"),
   minKeeperReward: 1_000_000n, // 1 USDC
   maxKeeperReward: 1_000_000_000n, // 1,000 USDC
+  // Two markets' winning sides together stay under 90% of the pool's cash before keepers deleverage them.
+  maxPnlToPool: wad("0.45"),
 };
 
 /** Local mock feeds: 8 decimals like Chainlink's USD feeds, a 24 h heartbeat, wide sanity bounds. */

@@ -54,6 +54,9 @@ interface IClearinghouse {
     /// @param keeperShare Share of the liquidation penalty paid to the keeper (WAD).
     /// @param minKeeperReward Floor of the keeper reward (settlement-token units), never above the penalty.
     /// @param maxKeeperReward Ceiling of the keeper reward (settlement-token units), at most `type(uint96).max`.
+    /// @param maxPnlToPool Auto-deleveraging (DESIGN §11.1): once one market side's net unrealized PnL exceeds this
+    /// fraction of the pool's settlement balance, keepers may `deleverage` that side's top-ranked winners (WAD, in
+    /// (0, 1): realizing PnL pays it from the pool's cash, so at 1 a deleverage could never lower the ratio).
     struct RiskParams {
         uint8 maxPositionsPerAccount;
         uint64 insuranceFeeShare;
@@ -62,6 +65,35 @@ interface IClearinghouse {
         uint64 keeperShare;
         uint128 minKeeperReward;
         uint128 maxKeeperReward;
+        uint64 maxPnlToPool;
+    }
+
+    /// @notice What `deleverage(accountId, marketId)` would do now (DESIGN §11.1). USD, WAD unless noted.
+    /// @param sidePnl Net unrealized PnL of the position's side of the market (rounded down; 0 without a position).
+    /// @param cap `maxPnlToPool × the pool's settlement balance` (rounded up).
+    /// @param needed Whether `sidePnl > cap`.
+    /// @param eligible Whether the position may be deleveraged now: needed, the account not liquidatable, and
+    /// `score >= threshold`.
+    /// @param score The position's PnL (its `size × price` rounded up) per unit of open notional times its account's
+    /// leverage (gross notional over equity) floored at 1x (rounded down; 0 for a position without profit).
+    /// @param threshold The side's average PnL per unit of open notional, `sidePnl / |side's open notional|` (rounded
+    /// down: with the PnL rounded up, the side's best position always reaches it).
+    /// @param price The oracle price the position would close at.
+    /// @param sizeClosed Size the deleverage would close (signed like the position; 0 when not eligible).
+    /// @param realizedPnl PnL the closed part realizes.
+    /// @param accountDelta The account's settlement-balance change (settlement-token units): realized PnL net of the
+    /// position's funding, paid by the pool.
+    struct DeleveragePreview {
+        int256 sidePnl;
+        uint256 cap;
+        bool needed;
+        bool eligible;
+        uint256 score;
+        uint256 threshold;
+        uint256 price;
+        int256 sizeClosed;
+        int256 realizedPnl;
+        int256 accountDelta;
     }
 
     /// @notice What `liquidate` would do now (DESIGN §10). Amounts in settlement-token units unless noted.
@@ -162,6 +194,24 @@ interface IClearinghouse {
         int256 realizedPnl,
         int256 fundingPaid
     );
+    /// @notice Emitted when a keeper deleverages a position (DESIGN §11.1), at the oracle price, with no fee.
+    /// @param sizeClosed Size closed (signed like the position).
+    /// @param realizedPnl PnL the closed part realized (USD, WAD), paid by the pool.
+    /// @param fundingPaid Funding settled by the position (USD, WAD; negative = received).
+    /// @param sidePnl The side's net unrealized PnL before (USD, WAD).
+    /// @param cap The side's cap before, `maxPnlToPool × the pool's settlement balance` (USD, WAD).
+    event Deleveraged(
+        uint256 indexed accountId,
+        uint256 indexed marketId,
+        address indexed keeper,
+        int256 sizeClosed,
+        uint256 price,
+        int256 realizedPnl,
+        int256 fundingPaid,
+        int256 sidePnl,
+        uint256 cap
+    );
+
     /* ERRORS */
 
     /// @notice A parameter is outside its hard bounds; `name` is the parameter.
@@ -205,6 +255,10 @@ interface IClearinghouse {
     error ClearinghouseLiquidationCapExceeded(uint256 marketId, uint256 used, uint256 notional, uint256 cap);
     /// @notice The pool's settlement balance cannot pay the profit this trade realizes.
     error ClearinghouseInsufficientPoolLiquidity(uint256 needed, uint256 available);
+    /// @notice `deleverage` while the position's side is within its cap: `sidePnl <= cap` (USD, WAD).
+    error ClearinghouseDeleverageNotNeeded(uint256 marketId, int256 sidePnl, uint256 cap);
+    /// @notice `deleverage` of a position that does not rank: `score < threshold` (WAD; both 0 without a position).
+    error ClearinghouseDeleverageIneligible(uint256 accountId, uint256 marketId, uint256 score, uint256 threshold);
     /// @notice A risk-increasing trade while paused, or `pause` while paused (as OpenZeppelin's `Pausable`).
     error EnforcedPause();
     /// @notice `unpause` while not paused.
@@ -238,7 +292,31 @@ interface IClearinghouse {
     /// @return keeperReward Settlement-token units credited to the caller's subaccount 0.
     function liquidate(uint256 accountId) external returns (uint256 keeperReward);
 
+    /// @notice Auto-deleveraging (DESIGN §11.1): closes part or all of `accountId`'s profitable position on
+    /// `marketId` at the oracle price, with no fee, premium or penalty, while its side's net unrealized PnL exceeds
+    /// `maxPnlToPool ×` the pool's settlement balance. Anyone may call; nothing is paid to the caller.
+    /// @dev The position must rank (positions cannot be enumerated on chain, so the rank is a rule checked in O(1)
+    /// from the position, its account and the side's aggregates): its PnL per unit of open notional times its
+    /// account's leverage (gross notional over equity, floored at 1x) is at least the side's average PnL per unit of
+    /// open notional, else `ClearinghouseDeleverageIneligible(accountId, marketId, score, threshold)`. While the side
+    /// is over its cap such a position always exists (the side's above-average winners). Closes what brings the side
+    /// back under the cap, the realized PnL paid from the pool lowering the cap too, `(sidePnl - f × cash) / (1 - f)`
+    /// of PnL, rounded up, or the whole position if smaller or if the rest would fall under the minimum notional.
+    /// Reverts with `ClearinghouseDeleverageNotNeeded` under the cap, `ClearinghouseAccountLiquidatable` for an
+    /// account that must be liquidated instead, `ClearinghouseInsufficientPoolLiquidity` if the pool's cash cannot
+    /// pay the realized profit. Never blocked by pause. Runs in the linked library `DeleverageLogic`.
+    /// @return sizeClosed The size closed, signed like the position.
+    function deleverage(uint256 accountId, uint256 marketId) external returns (int256 sizeClosed);
+
     /* VIEWS */
+
+    /// @notice Whether `marketId` needs auto-deleveraging: each side's net unrealized PnL (rounded down) and the cap
+    /// `maxPnlToPool ×` the pool's settlement balance (rounded up), USD, WAD. A side needs it when its PnL > cap.
+    function deleverageNeed(uint256 marketId) external view returns (int256 longPnl, int256 shortPnl, uint256 cap);
+
+    /// @notice What `deleverage(accountId, marketId)` would do now, computed by the same code; never reverts for a
+    /// listed market with a valid price.
+    function previewDeleverage(uint256 accountId, uint256 marketId) external view returns (DeleveragePreview memory);
 
     /// @notice What `liquidate(accountId)` would do now. Never reverts for a valid account with valid prices.
     function previewLiquidation(uint256 accountId) external view returns (LiquidationPreview memory);

@@ -68,11 +68,16 @@ library ConfigLogic {
         if (p.maxKeeperReward > type(uint96).max) {
             revert IClearinghouse.ClearinghouseInvalidParameter("maxKeeperReward", p.maxKeeperReward);
         }
+        // At 1 a deleverage pays as much from the cash as it removes from the side's PnL: the ratio could not fall.
+        if (p.maxPnlToPool == 0 || p.maxPnlToPool >= WAD) {
+            revert IClearinghouse.ClearinghouseInvalidParameter("maxPnlToPool", p.maxPnlToPool);
+        }
         s.risk = RiskConfig({
             maxPositionsPerAccount: p.maxPositionsPerAccount,
             insuranceFeeShare: p.insuranceFeeShare,
             maxOpenInterestToPool: p.maxOpenInterestToPool,
             paused: s.risk.paused,
+            maxPnlToPool: p.maxPnlToPool,
             liquidationBuffer: p.liquidationBuffer,
             keeperShare: p.keeperShare,
             // Both fit: min <= max <= type(uint96).max.

@@ -109,7 +109,8 @@ contract ClearinghouseLens is IClearinghouseLens {
                 liquidationBuffer: r.liquidationBuffer,
                 keeperShare: r.keeperShare,
                 minKeeperReward: r.minKeeperReward,
-                maxKeeperReward: r.maxKeeperReward
+                maxKeeperReward: r.maxKeeperReward,
+                maxPnlToPool: r.maxPnlToPool
             });
     }
 

@@ -48,12 +48,14 @@ struct TradeConfig {
     uint128 maxOpenInterest;
 }
 
-/// @notice The protocol-wide parameters as stored: slot 0 for trades (and the pause flag), slot 1 for liquidations.
+/// @notice The protocol-wide parameters as stored: slot 0 for trades (and the pause flag, and auto-deleveraging's
+/// `maxPnlToPool` in the room left), slot 1 for liquidations.
 struct RiskConfig {
     uint8 maxPositionsPerAccount;
     uint64 insuranceFeeShare;
     uint64 maxOpenInterestToPool;
     bool paused;
+    uint64 maxPnlToPool;
     uint64 liquidationBuffer;
     uint64 keeperShare;
     uint96 minKeeperReward;

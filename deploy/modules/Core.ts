@@ -117,9 +117,14 @@ export function buildCore(m: IgnitionModuleBuilder, c: CoreConfig): Core {
   // The Clearinghouse's linked logic libraries: they run by DELEGATECALL in its context (DESIGN §2).
   const liquidationLogic = m.library("LiquidationLogic", from);
   const configLogic = m.library("ConfigLogic", from);
+  const deleverageLogic = m.library("DeleverageLogic", from);
   const clearinghouse = m.contract("Clearinghouse", [c.admin, vault, oracle, c.risk], {
     ...from,
-    libraries: { LiquidationLogic: liquidationLogic, ConfigLogic: configLogic },
+    libraries: {
+      LiquidationLogic: liquidationLogic,
+      ConfigLogic: configLogic,
+      DeleverageLogic: deleverageLogic,
+    },
   });
   const lens = m.contract("ClearinghouseLens", [clearinghouse], from);
   const pool = m.contract(

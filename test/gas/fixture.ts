@@ -66,6 +66,7 @@ export const RISK = {
   keeperShare: wad("0.3"),
   minKeeperReward: usdc(1),
   maxKeeperReward: usdc(1_000),
+  maxPnlToPool: wad("0.45"),
 };
 
 /** Sends one transaction in its own block, `STEP` seconds after the latest, and returns its receipt. */

@@ -16,6 +16,7 @@ describe("Code size (EIP-170 with 4 KiB of headroom)", function () {
     "Clearinghouse",
     "LiquidationLogic",
     "ConfigLogic",
+    "DeleverageLogic",
     "ClearinghouseLens",
     "LiquidityPool",
     "PriceOracle",

@@ -1404,7 +1404,7 @@ describe("Hazard matrix", function () {
         "fundInsurance",
         "renounceRole",
       ],
-      Clearinghouse: ["trade", "liquidate", "renounceRole"],
+      Clearinghouse: ["trade", "liquidate", "deleverage", "renounceRole"],
       LiquidityPool: [
         "deposit",
         "mint",

@@ -200,6 +200,8 @@ describe("Clearinghouse", function () {
         ["liquidationBuffer", WAD(1) + 1n],
         ["keeperShare", WAD(1) + 1n],
         ["minKeeperReward", ok.maxKeeperReward + 1n],
+        ["maxPnlToPool", 0n],
+        ["maxPnlToPool", WAD(1)],
       ] as const) {
         await expect(sys.clearinghouse.setRiskParams({ ...ok, [field]: value }))
           .to.be.revertedWithCustomError(sys.clearinghouse, "ClearinghouseInvalidParameter")
@@ -217,6 +219,7 @@ describe("Clearinghouse", function () {
         keeperShare: WAD(1),
         minKeeperReward: 2n ** 96n - 1n,
         maxKeeperReward: 2n ** 96n - 1n,
+        maxPnlToPool: WAD(1) - 1n,
       };
       await expect(sys.clearinghouse.setRiskParams(widest)).to.emit(sys.clearinghouse, "RiskParamsUpdated");
       expect(riskOf(await sys.lens.riskParams())).to.deep.equal(riskOf(widest));

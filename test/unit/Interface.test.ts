@@ -17,6 +17,9 @@ const STABLE: Record<string, string[]> = {
     "accountState(uint256)",
     "previewTrade(uint256,uint256,int256)",
     "marketCount()",
+    "deleverage(uint256,uint256)",
+    "deleverageNeed(uint256)",
+    "previewDeleverage(uint256,uint256)",
   ],
   // The read-only periphery: the views that format state moved here from the core, and the core's views forwarded.
   ClearinghouseLens: [

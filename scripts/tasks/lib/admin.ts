@@ -288,6 +288,7 @@ export async function adminMarkets(ctx: TaskContext): Promise<TaskOutput> {
         ["keeperShare", formatPercent(risk.keeperShare)],
         ["minKeeperReward", formatUsd(risk.minKeeperReward, { decimals: s.decimals })],
         ["maxKeeperReward", formatUsd(risk.maxKeeperReward, { decimals: s.decimals })],
+        ["maxPnlToPool", formatPercent(risk.maxPnlToPool)],
         ["Clearinghouse paused", paused ? "YES" : "no"],
         ["LiquidityPool paused", poolPaused ? "YES" : "no"],
       ],
@@ -312,6 +313,7 @@ export async function adminMarkets(ctx: TaskContext): Promise<TaskOutput> {
       keeperShare: exact(risk.keeperShare, 18),
       minKeeperReward: exact(risk.minKeeperReward, s.decimals),
       maxKeeperReward: exact(risk.maxKeeperReward, s.decimals),
+      maxPnlToPool: exact(risk.maxPnlToPool, 18),
     },
     paused: { clearinghouse: paused, pool: poolPaused },
   };

@@ -1,0 +1,46 @@
+import { expect } from "chai";
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { BTC, ETH, WAD, accountIdOf } from "../shared/fixtures";
+import { Book, adlFixture } from "../shared/deleverageBook";
+import { deleverageRound, rankCandidates } from "../../scripts/keeper/deleverage";
+
+/** The keeper's auto-deleveraging round (scripts/keeper/deleverage.ts, DESIGN §11.1) against the reference book. */
+async function overCap() {
+  const sys = await adlFixture();
+  const book = new Book(sys, [sys.whale, sys.alice, sys.bob, sys.carol]);
+  await book.trade(sys.whale, WAD(200));
+  await book.trade(sys.alice, WAD(10));
+  await book.trade(sys.bob, WAD(2));
+  await book.setPrice(4_200);
+  await book.trade(sys.carol, WAD(10));
+  await book.setPrice(5_400);
+  const ids = [sys.whale, sys.alice, sys.bob, sys.carol].map((t) => accountIdOf(t.address));
+  return { sys, book, ids };
+}
+
+describe("Keeper: deleverage round", function () {
+  it("ranks the eligible positions by the chain's score, leaving out the below-average one", async function () {
+    const { sys, book, ids } = await loadFixture(overCap);
+    const ranked = await rankCandidates(sys.clearinghouse, ETH, ids);
+    const expected = ids
+      .filter((id) => id !== ids[3]) // carol: below the side's average (the attack test's refusal)
+      .sort((a, b) => (book.score(b) > book.score(a) ? 1 : -1));
+    expect(ranked.map((c) => c.accountId)).to.deep.equal(expected);
+    expect(ranked.map((c) => c.score)).to.deep.equal(expected.map((id) => book.score(id)));
+  });
+
+  it("deleverages the best-ranked position until the market is back under its cap", async function () {
+    const { sys, book, ids } = await loadFixture(overCap);
+    const whale = ids[0];
+    const plan = book.deleveragePlan(whale);
+    const results = await deleverageRound(sys.clearinghouse, [ETH, BTC], ids);
+    expect(results.map((r) => [r.marketId, r.accountId, r.sizeClosed])).to.deep.equal([
+      [ETH, whale, plan.sizeClosed],
+    ]);
+    book.applyDeleverage(whale, plan);
+    const [longPnl, , cap] = await sys.clearinghouse.deleverageNeed(ETH);
+    expect([longPnl, cap]).to.deep.equal([book.long().pnl, book.cap()]);
+    expect(longPnl).to.be.at.most(cap);
+    expect(await deleverageRound(sys.clearinghouse, [ETH], ids)).to.deep.equal([]);
+  });
+});
