@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IClearinghouse} from "../interfaces/IClearinghouse.sol";
+import {IVault} from "../interfaces/IVault.sol";
 import {ClearinghouseStorage, Env, LiquidationWindow, RiskConfig} from "../types/ClearinghouseStorage.sol";
 import {Leg, LiquidationPlan, Totals} from "../types/Computations.sol";
 import {Position} from "../types/Position.sol";
@@ -35,7 +37,7 @@ library LiquidationLogic {
         uint256 accountId,
         address keeper
     ) external returns (uint256 keeperReward) {
-        LiquidationPlan memory plan = _plan(s, env, accountId);
+        LiquidationPlan memory plan = _plan(s, env, accountId, keeper);
         if (!plan.before.liquidatable) {
             revert IClearinghouse.ClearinghouseNotLiquidatable(
                 accountId,
@@ -50,6 +52,13 @@ library LiquidationLogic {
                 plan.capNotional,
                 plan.cap
             );
+        }
+        // The pool pays the account's profit (and any subsidy) from its cash: refuse here, with the shortfall, rather
+        // than from inside the Vault's ledger (auto-deleveraging brings the profit back under the cash).
+        if (plan.poolDelta < 0) {
+            uint256 needed = uint256(-plan.poolDelta);
+            uint256 available = env.vault.poolBalance();
+            if (available < needed) revert IClearinghouse.ClearinghouseInsufficientPoolLiquidity(needed, available);
         }
         uint256 closedMarkets;
         for (uint256 i; i < plan.legs.length; ++i) {
@@ -82,13 +91,15 @@ library LiquidationLogic {
     }
 
     /// @notice What `liquidate(accountId)` would do now (see `IClearinghouse.previewLiquidation`).
+    /// @dev The keeper is the caller (`msg.sender` is kept through the DELEGATECALL): the owner's own preview shows no
+    /// subsidy, anyone else's shows the subsidy `liquidate` would pay them.
     // solhint-disable-next-line gas-calldata-parameters
     function preview(
         ClearinghouseStorage storage s,
         Env memory env,
         uint256 accountId
     ) external view returns (IClearinghouse.LiquidationPreview memory p) {
-        LiquidationPlan memory plan = _plan(s, env, accountId);
+        LiquidationPlan memory plan = _plan(s, env, accountId, msg.sender);
         uint256 n = plan.legs.length;
         p.liquidatable = plan.before.liquidatable;
         p.equity = plan.before.equity;
@@ -121,7 +132,8 @@ library LiquidationLogic {
     function _plan(
         ClearinghouseStorage storage s,
         Env memory env,
-        uint256 accountId
+        uint256 accountId,
+        address keeper
     ) private view returns (LiquidationPlan memory plan) {
         uint256 map = s.openMarkets[accountId];
         plan.legs = new Leg[](Bitmap.popCount(map));
@@ -146,18 +158,35 @@ library LiquidationLogic {
         (plan.balance, otherValue, plan.hasOtherCollateral) = env.vault.accountCollateral(accountId);
         plan.before = MarginLib.finalize(plan.balance, otherValue, t, env.toWad);
         plan.capAllows = true;
-        if (!plan.before.liquidatable) return plan;
+        if (plan.before.liquidatable) _close(s, env, plan, fullPenalty, otherValue, _isOwner(accountId, keeper));
+    }
 
+    /// @dev The close pass of a liquidatable account's plan: the fraction, the windows, each leg's fill, then the
+    /// amounts.
+    function _close(
+        ClearinghouseStorage storage s,
+        Env memory env,
+        LiquidationPlan memory plan,
+        uint256 fullPenalty,
+        uint256 otherValue,
+        bool selfLiquidation
+    ) private view {
         plan.fraction = _fraction(plan.before, fullPenalty, s.risk.liquidationBuffer);
         if (plan.fraction < WAD && _leavesDust(s, plan)) plan.fraction = WAD;
+        // Cascade damping (§10.6) down to the critical level: an account under half its maintenance margin (2E < M,
+        // every account at or below zero equity included) is closed whatever the windows say.
+        if (plan.before.equity * 2 >= plan.before.maintenanceMargin.toInt256()) _capFraction(s, plan);
 
         int256 pnl;
         for (uint256 i; i < plan.legs.length; ++i) {
             Leg memory leg = plan.legs[i];
             int256 size = leg.position.size;
-            // Rounds the closed size away from zero (closes more), never past the whole position (`_leavesDust`
-            // computed it for a partial close).
-            uint256 closedAbs = plan.fraction == WAD ? size.abs() : leg.closedAbs;
+            // An uncapped partial close rounds the closed size away from zero (closes more; `_leavesDust` computed it),
+            // a capped one toward zero (so no market passes its cap); never past the whole position.
+            uint256 closedAbs =
+                plan.fraction == WAD
+                    ? size.abs()
+                    : (plan.capped ? size.abs().mulDivDown(plan.fraction, WAD) : leg.closedAbs);
             leg.sizeClosed = size > 0 ? closedAbs.toInt256() : -closedAbs.toInt256();
             leg.notionalClosed = closedAbs.wMulDown(leg.quote.price);
             plan.notionalClosed += leg.notionalClosed;
@@ -168,10 +197,19 @@ library LiquidationLogic {
                 leg.quote.price
             );
             pnl += leg.realizedPnl - leg.fundingOwed;
-            if (plan.capAllows && plan.before.equity > 0) _checkCap(s, plan, leg);
+            // A capped plan closes at least the minimum notional on every leg (else nothing fits): every capped
+            // liquidation uses up room, so a window holds at most cap / minPositionNotional of them.
+            if (plan.capped && leg.notionalClosed < s.configs[leg.marketId].skew.minPositionNotional) {
+                plan.capAllows = false;
+            }
         }
         uint256 penaltyWad = plan.fraction == WAD ? fullPenalty : fullPenalty.wMulUp(plan.fraction);
-        _settleAmounts(s.risk, plan, otherValue, pnl, penaltyWad, env.toWad);
+        _settleAmounts(s.risk, env, plan, otherValue, pnl, penaltyWad, selfLiquidation);
+    }
+
+    /// @dev Whether `keeper` owns `accountId` (a self-liquidation: never subsidized).
+    function _isOwner(uint256 accountId, address keeper) private pure returns (bool) {
+        return AccountId.ownerOf(accountId) == keeper;
     }
 
     /// @dev `f = min(1, (M' - E) / (M' - L))`, rounded up (closes more).
@@ -201,18 +239,42 @@ library LiquidationLogic {
         return false;
     }
 
-    /// @dev Cascade damping: whether the leg fits in its market's window (accounts at or below zero equity are exempt).
-    function _checkCap(ClearinghouseStorage storage s, LiquidationPlan memory plan, Leg memory leg) private view {
-        LiquidationWindow memory w = s.configs[leg.marketId].window;
-        uint256 cap = w.cap;
-        uint256 used = _windowOpen(w) ? w.used : 0;
-        if (used + leg.notionalClosed > cap) {
-            plan.capAllows = false;
-            plan.capMarket = leg.marketId;
-            plan.capUsed = used;
-            plan.capNotional = leg.notionalClosed;
-            plan.cap = cap;
+    /// @dev Cascade damping (§10.6): lowers `plan.fraction` to what every market's window still has room for,
+    /// `floor(room / ceil(full notional))`, and then to what leaves every remainder at or above its market's minimum
+    /// notional, `floor((notional - minimum) / ceil(notional))`. Records the first market that binds (for the error).
+    /// Both floors round the fraction down, and the close pass rounds a capped leg's size down: no market passes its
+    /// cap, and no remainder falls under its minimum.
+    function _capFraction(ClearinghouseStorage storage s, LiquidationPlan memory plan) private view {
+        uint256 f = plan.fraction;
+        uint256 capped = f;
+        for (uint256 i; i < plan.legs.length; ++i) {
+            Leg memory leg = plan.legs[i];
+            LiquidationWindow memory w = s.configs[leg.marketId].window;
+            uint256 used = _windowOpen(w) ? w.used : 0;
+            uint256 sizeAbs = int256(leg.position.size).abs();
+            uint256 notional = (f == WAD ? sizeAbs : leg.closedAbs).wMulDown(leg.quote.price);
+            if (used + notional <= w.cap) continue;
+            uint256 fits = uint256(w.cap).zeroFloorSub(used).mulDivDown(WAD, sizeAbs.mulDivUp(leg.quote.price, WAD));
+            if (!plan.capped) {
+                plan.capped = true;
+                plan.capMarket = leg.marketId;
+                plan.capUsed = used;
+                plan.capNotional = notional;
+                plan.cap = w.cap;
+            }
+            if (fits < capped) capped = fits;
         }
+        if (!plan.capped) return;
+        for (uint256 i; i < plan.legs.length; ++i) {
+            Leg memory leg = plan.legs[i];
+            uint256 sizeAbs = int256(leg.position.size).abs();
+            uint256 full = sizeAbs.wMulDown(leg.quote.price);
+            uint256 minimum = s.configs[leg.marketId].skew.minPositionNotional;
+            uint256 keep =
+                full > minimum ? (full - minimum).mulDivDown(WAD, sizeAbs.mulDivUp(leg.quote.price, WAD)) : 0;
+            if (keep < capped) capped = keep;
+        }
+        plan.fraction = capped;
     }
 
     /// @dev Whether the market's current cascade-damping window is still open.
@@ -223,37 +285,67 @@ library LiquidationLogic {
         }
     }
 
-    /// @dev Penalty, keeper reward and the ledger deltas, in settlement-token units. What a closed-out account is left
-    /// owing is the Vault's to cover (its loss waterfall, DESIGN §10).
+    /// @dev Penalty, keeper reward and the ledger deltas, in settlement-token units (DESIGN §10.4). What a closed-out
+    /// account is left owing is the Vault's to cover (its loss waterfall, DESIGN §10).
     function _settleAmounts(
         RiskConfig storage risk,
+        Env memory env,
         LiquidationPlan memory plan,
         uint256 otherValue,
         int256 pnl,
         uint256 penaltyWad,
-        uint256 toWad
+        bool selfLiquidation
     ) private view {
         // Against the account: PnL net of funding rounds toward -infinity, the penalty rounds up.
-        int256 pnlUnits = pnl.divFloor(toWad);
-        uint256 penalty = penaltyWad.mulDivUp(1, toWad);
+        int256 pnlUnits = pnl.divFloor(env.toWad);
+        // What the account has to pay with: on a full close its balance, PnL and other collateral at its haircut
+        // value (penalties never create bad debt); on a partial one the share `f` of its equity that the closed part
+        // carried, rounded down (so a partial liquidation never lowers the margin ratio of what remains, §15.4).
+        uint256 available;
         if (plan.fraction == WAD) {
-            // A closed-out account pays the penalty only from what it still has (its other collateral at its
-            // haircut value included): penalties never create bad debt.
-            int256 left = plan.balance + pnlUnits + (otherValue / toWad).toInt256();
-            if (left <= 0) penalty = 0;
-            else if (uint256(left) < penalty) penalty = uint256(left);
+            int256 left = plan.balance + pnlUnits + (otherValue / env.toWad).toInt256();
+            available = left <= 0 ? 0 : uint256(left);
+        } else if (plan.before.equity > 0) {
+            available = uint256(plan.before.equity).mulDivDown(plan.fraction, WAD * env.toWad);
         }
-        // The reward never exceeds the penalty, so liquidating one's own account never pays.
+        uint256 penalty = penaltyWad.mulDivUp(1, env.toWad);
+        if (penalty > available) penalty = available;
         uint256 reward = penalty.wMulDown(risk.keeperShare);
         if (reward < risk.minKeeperReward) reward = risk.minKeeperReward;
         if (reward > risk.maxKeeperReward) reward = risk.maxKeeperReward;
-        if (reward > penalty) reward = penalty;
-
-        plan.penalty = penalty;
+        // The account pays the reward floor itself when it can; only what it cannot pay is subsidized (at most
+        // `minKeeperReward`, since `reward > penalty` only at the floor), and never to the account's own owner.
+        uint256 charge = penalty > reward ? penalty : reward;
+        if (charge > available) charge = available;
+        uint256 fromPool;
+        if (reward > charge) {
+            if (selfLiquidation) {
+                reward = charge;
+            } else {
+                (uint256 fromInsurance, uint256 poolPart) = _subsidy(env.vault, reward - charge, pnlUnits);
+                fromPool = poolPart;
+                reward = charge + fromInsurance + fromPool;
+            }
+        }
+        plan.penalty = charge;
         plan.keeperReward = reward;
-        plan.accountDelta = pnlUnits - penalty.toInt256();
-        plan.poolDelta = -pnlUnits;
-        plan.insuranceDelta = (penalty - reward).toInt256();
+        plan.accountDelta = pnlUnits - charge.toInt256();
+        plan.poolDelta = -pnlUnits - fromPool.toInt256();
+        // charge + fromPool - reward = -fromInsurance when subsidized, the penalty minus the reward otherwise.
+        plan.insuranceDelta = charge.toInt256() + fromPool.toInt256() - reward.toInt256();
+    }
+
+    /// @dev Who pays `shortfall` of a keeper's reward: the insurance fund, then the pool's cash net of the PnL it pays
+    /// this liquidation (`pnlUnits`); both ledgers stay non-negative. Read only when there is a shortfall.
+    function _subsidy(
+        IVault vault,
+        uint256 shortfall,
+        int256 pnlUnits
+    ) private view returns (uint256 fromInsurance, uint256 fromPool) {
+        fromInsurance = Math.min(vault.insuranceBalance(), shortfall);
+        if (fromInsurance == shortfall) return (fromInsurance, 0);
+        int256 poolLeft = vault.poolBalance().toInt256() - pnlUnits;
+        if (poolLeft > 0) fromPool = Math.min(uint256(poolLeft), shortfall - fromInsurance);
     }
 
     /// @dev Writes one liquidated position: accrues its market, updates aggregates and the cascade window.

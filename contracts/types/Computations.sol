@@ -67,8 +67,9 @@ struct Leg {
 }
 
 /// @notice Everything a liquidation computes before anything is written.
-/// @param closesOut Whether the plan closes every position (`fraction == WAD`): the Vault then runs the loss waterfall
-/// on what the account is left owing.
+/// @param capAllows Whether the plan fits the markets' windows (false: nothing at all fits, `liquidate` reverts).
+/// @param capped Whether a window lowered the fraction (DESIGN §10.6); `capMarket`..`cap` describe the first market
+/// that did, with the notional the uncapped fraction would have closed there.
 struct LiquidationPlan {
     IClearinghouse.AccountState before;
     Leg[] legs;
@@ -82,6 +83,7 @@ struct LiquidationPlan {
     int256 poolDelta;
     int256 insuranceDelta;
     bool capAllows;
+    bool capped;
     uint256 capMarket;
     uint256 capUsed;
     uint256 capNotional;

@@ -146,7 +146,7 @@ function capFraction(before: AccountStateRef, f: bigint, legs: LiquidationLegRef
 /**
  * DESIGN §10. The fraction (§10.2) lowered by the windows (§10.6); closed sizes round up (away from zero) on an
  * uncapped plan and down on a capped one. The penalty f * L (rounded up) is limited to what the account has (on a full
- * close: balance + PnL + other collateral; on a partial one: its equity); the keeper's reward is
+ * close: balance + PnL + other collateral; on a partial one: the share f of its equity, rounded down); the keeper's reward is
  * clamp(penalty * keeperShare, min, max), and the account pays max(penalty, reward), never more than it has. What it cannot pay of the reward is paid by the insurance fund,
  * then the pool's cash net of the PnL it pays, unless the keeper is the owner. A negative balance after a full close
  * is paid by the insurance fund, then the pool.
@@ -193,7 +193,9 @@ export function liquidation(
   });
   const pnlUnits = divFloor(pnl, toWad);
   const available =
-    fraction === WAD ? max(0n, balance + pnlUnits + other.value / toWad) : max(0n, before.equity) / toWad;
+    fraction === WAD
+      ? max(0n, balance + pnlUnits + other.value / toWad)
+      : (max(0n, before.equity) * fraction) / (WAD * toWad);
   const penalty = min(
     divCeil(fraction === WAD ? fullPenalty : divCeil(fullPenalty * fraction, WAD), toWad),
     available,

@@ -27,7 +27,9 @@ describe("Liquidation: the loss waterfall", function () {
     ]);
     expect(r.fraction).to.equal(WAD(1));
     expect(r.penalty).to.equal(0n); // a closed-out account pays no penalty it does not have
-    expect(r.keeperReward).to.equal(0n);
+    // The keeper still gets the floor: the insurance fund pays what the account cannot (DESIGN §10.4).
+    expect(r.keeperReward).to.equal(RISK.minKeeperReward);
+    expect(r.subsidyInsurance).to.equal(RISK.minKeeperReward);
     expect(r.badDebt).to.be.greaterThan(USDC(1_900));
     expect(r.insuranceDraw).to.equal(r.badDebt);
     expect(r.poolWriteOff).to.equal(0n);
@@ -50,8 +52,10 @@ describe("Liquidation: the loss waterfall", function () {
     const insuranceBefore = model.insurance; // the trading fees' share only
     const navBefore = await sys.pool.totalAssets();
     const { r } = await liquidate(sys, model, sys.bob, alice);
-    expect(r.insuranceDraw).to.equal(insuranceBefore);
-    expect(r.poolWriteOff).to.equal(r.badDebt - insuranceBefore);
+    // The fund first pays the keeper's floor (the account has nothing), then the bad debt.
+    expect(r.subsidyInsurance).to.equal(RISK.minKeeperReward);
+    expect(r.insuranceDraw).to.equal(insuranceBefore - RISK.minKeeperReward);
+    expect(r.poolWriteOff).to.equal(r.badDebt - r.insuranceDraw);
     expect(r.poolWriteOff).to.be.greaterThan(0n);
     expect(await sys.vault.insuranceBalance()).to.equal(0n);
     // Before, the pool's NAV already counted the account's unrealized loss as a gain it could not collect; after,
@@ -127,7 +131,7 @@ describe("Liquidation: who may, when and how often", function () {
     await liquidate(sys, model, sys.bob, accountIdOf(sys.alice.address));
   });
 
-  it("caps the notional liquidated per market and window, except for accounts at or below zero equity", async function () {
+  it("caps the notional liquidated per market and window: the part that fits, then nothing, except past the critical level", async function () {
     const sys = await loadFixture(fundedFixture);
     const model = await withModel(sys);
     const [alice, bob] = [accountIdOf(sys.alice.address), accountIdOf(sys.bob.address)];
@@ -139,20 +143,31 @@ describe("Liquidation: who may, when and how often", function () {
     await trade(sys, model, sys.alice, 0, WAD(30));
     await trade(sys, model, sys.bob, 0, WAD(31));
     await movePrice(sys, model, 0, 2_750);
-    const first = await liquidate(sys, model, sys.carol, alice);
-    const used = first.r.notionalClosed;
-    const next = await nextLiquidation(model, bob);
-    expect(next.before.equity).to.be.greaterThan(0n);
-    expect(used + next.notionalClosed).to.be.greaterThan(cap);
+    const first = await liquidate(sys, model, sys.carol, alice, RISK, { 0: { used: 0n, cap } });
+    let used = first.r.notionalClosed;
+    // Bob's plan does not fit the room left: the fraction that does is liquidated, within the cap.
+    const uncapped = await nextLiquidation(model, bob);
+    expect(used + uncapped.notionalClosed).to.be.greaterThan(cap);
+    const second = await liquidate(sys, model, sys.carol, bob, RISK, { 0: { used, cap } });
+    expect(second.r.capped).to.equal(true);
+    expect(second.r.fraction).to.be.lessThan(uncapped.fraction);
+    used += second.r.notionalClosed;
+    expect(used).to.be.at.most(cap);
+    // Nothing fits any more (less room than the minimum notional), and Bob is above the critical level (2E >= M).
+    await movePrice(sys, model, 0, 2_700);
+    const stuck = await nextLiquidation(model, bob, RISK, { 0: { used, cap } });
+    expect(2n * stuck.before.equity).to.be.at.least(stuck.before.maintenanceMargin);
+    expect(stuck.capAllows).to.equal(false);
     await expect(sys.clearinghouse.connect(sys.carol).liquidate(bob))
       .to.be.revertedWithCustomError(sys.clearinghouse, "ClearinghouseLiquidationCapExceeded")
-      .withArgs(0n, used, next.notionalClosed, cap);
+      .withArgs(...stuck.capError!);
     expect((await sys.clearinghouse.previewLiquidation(bob)).capAllows).to.equal(false);
-    // Below zero equity the cap no longer applies: closing such an account stops its bad debt from growing.
+    // Past the critical level the cap no longer applies: the account is liquidated whatever the window says.
     await movePrice(sys, model, 0, 2_660);
-    const deep = await nextLiquidation(model, bob);
-    expect(deep.before.equity).to.be.at.most(0n);
-    await liquidate(sys, model, sys.carol, bob);
+    const deep = await nextLiquidation(model, bob, RISK, { 0: { used, cap } });
+    expect(2n * deep.before.equity).to.be.lessThan(deep.before.maintenanceMargin);
+    expect(deep.capped).to.equal(false);
+    await liquidate(sys, model, sys.carol, bob, RISK, { 0: { used, cap } });
     // A new window starts afresh.
     await time.increase(window);
     await movePrice(sys, model, 0, 2_660);
