@@ -5,7 +5,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IClearinghouse} from "../interfaces/IClearinghouse.sol";
 import {IVault} from "../interfaces/IVault.sol";
-import {ClearinghouseStorage, Env, LiquidationWindow, RiskConfig} from "../types/ClearinghouseStorage.sol";
+import {ClearinghouseStorage, Env, RiskConfig} from "../types/ClearinghouseStorage.sol";
 import {Leg, LiquidationPlan, Totals} from "../types/Computations.sol";
 import {Position} from "../types/Position.sol";
 import {AccountId} from "./AccountId.sol";
@@ -17,8 +17,8 @@ import {MarketLib} from "./MarketLib.sol";
 import {PositionLib} from "./PositionLib.sol";
 
 /// @title LiquidationLogic
-/// @notice DESIGN §10: which fraction of every position a liquidation closes, the penalty, the keeper's reward and the
-/// cascade-damping cap, computed in memory (`plan`) and then written (`liquidate`).
+/// @notice DESIGN §10: which fraction of every position a liquidation closes, the penalty and the keeper's reward,
+/// computed in memory (`plan`) and then written (`liquidate`). There is no cascade-damping cap (removed, DESIGN §10.6).
 /// @dev An external library linked into the Clearinghouse: its functions run by DELEGATECALL in the Clearinghouse's
 /// own storage and address, so the trust boundary is the Clearinghouse's. `previewLiquidation` runs the same `plan`, so
 /// the view and the action agree by construction. Errors and events are the Clearinghouse's (`IClearinghouse`).
@@ -43,14 +43,6 @@ library LiquidationLogic {
                 accountId,
                 plan.before.equity,
                 plan.before.maintenanceMargin
-            );
-        }
-        if (!plan.capAllows) {
-            revert IClearinghouse.ClearinghouseLiquidationCapExceeded(
-                plan.capMarket,
-                plan.capUsed,
-                plan.capNotional,
-                plan.cap
             );
         }
         // The pool pays the account's profit (and any subsidy) from its cash: refuse here, with the shortfall, rather
@@ -115,7 +107,8 @@ library LiquidationLogic {
         }
         p.penalty = plan.penalty;
         p.keeperReward = plan.keeperReward;
-        p.capAllows = plan.capAllows;
+        // No window ever refuses a liquidation (DESIGN §10.6): kept for the interface's stability.
+        p.capAllows = true;
         int256 finalBalance = plan.balance + plan.accountDelta;
         if (plan.fraction == WAD && finalBalance < 0 && !plan.hasOtherCollateral) {
             p.badDebt = uint256(-finalBalance);
@@ -157,12 +150,10 @@ library LiquidationLogic {
         uint256 otherValue;
         (plan.balance, otherValue, plan.hasOtherCollateral) = env.vault.accountCollateral(accountId);
         plan.before = MarginLib.finalize(plan.balance, otherValue, t, env.toWad);
-        plan.capAllows = true;
         if (plan.before.liquidatable) _close(s, env, plan, fullPenalty, otherValue, _isOwner(accountId, keeper));
     }
 
-    /// @dev The close pass of a liquidatable account's plan: the fraction, the windows, each leg's fill, then the
-    /// amounts.
+    /// @dev The close pass of a liquidatable account's plan: the fraction, each leg's fill, then the amounts.
     function _close(
         ClearinghouseStorage storage s,
         Env memory env,
@@ -173,20 +164,14 @@ library LiquidationLogic {
     ) private view {
         plan.fraction = _fraction(plan.before, fullPenalty, s.risk.liquidationBuffer);
         if (plan.fraction < WAD && _leavesDust(s, plan)) plan.fraction = WAD;
-        // Cascade damping (§10.6) down to the critical level: an account under half its maintenance margin (2E < M,
-        // every account at or below zero equity included) is closed whatever the windows say.
-        if (plan.before.equity * 2 >= plan.before.maintenanceMargin.toInt256()) _capFraction(s, plan);
 
         int256 pnl;
         for (uint256 i; i < plan.legs.length; ++i) {
             Leg memory leg = plan.legs[i];
             int256 size = leg.position.size;
-            // An uncapped partial close rounds the closed size away from zero (closes more; `_leavesDust` computed it),
-            // a capped one toward zero (so no market passes its cap); never past the whole position.
-            uint256 closedAbs =
-                plan.fraction == WAD
-                    ? size.abs()
-                    : (plan.capped ? size.abs().mulDivDown(plan.fraction, WAD) : leg.closedAbs);
+            // Rounds the closed size away from zero (closes more), never past the whole position (`_leavesDust`
+            // computed it for a partial close).
+            uint256 closedAbs = plan.fraction == WAD ? size.abs() : leg.closedAbs;
             leg.sizeClosed = size > 0 ? closedAbs.toInt256() : -closedAbs.toInt256();
             leg.notionalClosed = closedAbs.wMulDown(leg.quote.price);
             plan.notionalClosed += leg.notionalClosed;
@@ -197,11 +182,6 @@ library LiquidationLogic {
                 leg.quote.price
             );
             pnl += leg.realizedPnl - leg.fundingOwed;
-            // A capped plan closes at least the minimum notional on every leg (else nothing fits): every capped
-            // liquidation uses up room, so a window holds at most cap / minPositionNotional of them.
-            if (plan.capped && leg.notionalClosed < s.configs[leg.marketId].skew.minPositionNotional) {
-                plan.capAllows = false;
-            }
         }
         uint256 penaltyWad = plan.fraction == WAD ? fullPenalty : fullPenalty.wMulUp(plan.fraction);
         _settleAmounts(s.risk, env, plan, otherValue, pnl, penaltyWad, selfLiquidation);
@@ -237,52 +217,6 @@ library LiquidationLogic {
             if (remaining.wMulDown(leg.quote.price) < s.configs[leg.marketId].skew.minPositionNotional) return true;
         }
         return false;
-    }
-
-    /// @dev Cascade damping (§10.6): lowers `plan.fraction` to what every market's window still has room for,
-    /// `floor(room / ceil(full notional))`, and then to what leaves every remainder at or above its market's minimum
-    /// notional, `floor((notional - minimum) / ceil(notional))`. Records the first market that binds (for the error).
-    /// Both floors round the fraction down, and the close pass rounds a capped leg's size down: no market passes its
-    /// cap, and no remainder falls under its minimum.
-    function _capFraction(ClearinghouseStorage storage s, LiquidationPlan memory plan) private view {
-        uint256 f = plan.fraction;
-        uint256 capped = f;
-        for (uint256 i; i < plan.legs.length; ++i) {
-            Leg memory leg = plan.legs[i];
-            LiquidationWindow memory w = s.configs[leg.marketId].window;
-            uint256 used = _windowOpen(w) ? w.used : 0;
-            uint256 sizeAbs = int256(leg.position.size).abs();
-            uint256 notional = (f == WAD ? sizeAbs : leg.closedAbs).wMulDown(leg.quote.price);
-            if (used + notional <= w.cap) continue;
-            uint256 fits = uint256(w.cap).zeroFloorSub(used).mulDivDown(WAD, sizeAbs.mulDivUp(leg.quote.price, WAD));
-            if (!plan.capped) {
-                plan.capped = true;
-                plan.capMarket = leg.marketId;
-                plan.capUsed = used;
-                plan.capNotional = notional;
-                plan.cap = w.cap;
-            }
-            if (fits < capped) capped = fits;
-        }
-        if (!plan.capped) return;
-        for (uint256 i; i < plan.legs.length; ++i) {
-            Leg memory leg = plan.legs[i];
-            uint256 sizeAbs = int256(leg.position.size).abs();
-            uint256 full = sizeAbs.wMulDown(leg.quote.price);
-            uint256 minimum = s.configs[leg.marketId].skew.minPositionNotional;
-            uint256 keep =
-                full > minimum ? (full - minimum).mulDivDown(WAD, sizeAbs.mulDivUp(leg.quote.price, WAD)) : 0;
-            if (keep < capped) capped = keep;
-        }
-        plan.fraction = capped;
-    }
-
-    /// @dev Whether the market's current cascade-damping window is still open.
-    function _windowOpen(LiquidationWindow memory w) private view returns (bool) {
-        // Modulo 2^32: a window starts at most 2^32 - 1 seconds (136 years) before it is read.
-        unchecked {
-            return uint32(block.timestamp) - w.start < w.length;
-        }
     }
 
     /// @dev Penalty, keeper reward and the ledger deltas, in settlement-token units (DESIGN §10.4). What a closed-out
@@ -348,7 +282,7 @@ library LiquidationLogic {
         if (poolLeft > 0) fromPool = Math.min(uint256(poolLeft), shortfall - fromInsurance);
     }
 
-    /// @dev Writes one liquidated position: accrues its market, updates aggregates and the cascade window.
+    /// @dev Writes one liquidated position: accrues its market and updates its aggregates.
     function _applyLeg(ClearinghouseStorage storage s, uint256 accountId, Leg memory leg) private {
         uint256 marketId = leg.marketId;
         MarketLib.reducePosition(
@@ -359,17 +293,6 @@ library LiquidationLogic {
             leg.newOpenNotional,
             s.configs[marketId].skew.skewScale
         );
-
-        LiquidationWindow memory w = s.configs[marketId].window;
-        uint256 used = w.used;
-        if (!_windowOpen(w)) {
-            w.start = uint32(block.timestamp);
-            used = 0;
-        }
-        // Saturates: past the cap (accounts at or below zero equity are exempt) the window is full either way.
-        used += leg.notionalClosed;
-        w.used = used > type(uint96).max ? type(uint96).max : uint96(used);
-        s.configs[marketId].window = w;
 
         if (leg.newSize == 0) {
             delete s.positions[accountId][marketId];

@@ -67,9 +67,6 @@ struct Leg {
 }
 
 /// @notice Everything a liquidation computes before anything is written.
-/// @param capAllows Whether the plan fits the markets' windows (false: nothing at all fits, `liquidate` reverts).
-/// @param capped Whether a window lowered the fraction (DESIGN §10.6); `capMarket`..`cap` describe the first market
-/// that did, with the notional the uncapped fraction would have closed there.
 struct LiquidationPlan {
     IClearinghouse.AccountState before;
     Leg[] legs;
@@ -82,10 +79,4 @@ struct LiquidationPlan {
     int256 accountDelta;
     int256 poolDelta;
     int256 insuranceDelta;
-    bool capAllows;
-    bool capped;
-    uint256 capMarket;
-    uint256 capUsed;
-    uint256 capNotional;
-    uint256 cap;
 }

@@ -1,7 +1,7 @@
 /**
- * The independent TypeScript reference of a liquidation (DESIGN §10): the fraction, cascade damping (§10.6), the
- * penalty, the keeper's reward and its subsidy (§10.4), the ledger deltas and the loss waterfall. Nothing here reads a
- * contract.
+ * The independent TypeScript reference of a liquidation (DESIGN §10): the fraction, the penalty, the keeper's reward
+ * and its subsidy (§10.4), the ledger deltas and the loss waterfall. No window caps a liquidation (cascade damping was
+ * removed, §10.6). Nothing here reads a contract.
  */
 import {
   WAD,
@@ -31,16 +31,8 @@ export interface LiquidationLegRef {
   market: MarketRef;
 }
 
-/** A market's liquidation window as the liquidation sees it: `used` is 0 once the window has ended. USD, WAD. */
-export interface LiquidationWindowRef {
-  used: bigint;
-  cap: bigint;
-}
-
-/** What the reference needs beyond the account: the markets' windows and who the keeper is. */
+/** What the reference needs beyond the account: who the keeper is. */
 export interface LiquidationContext {
-  /** Windows by market id; a market not listed never binds (its cap is far away). */
-  windows?: Record<number, LiquidationWindowRef>;
   /** The keeper is the account's owner: no subsidy is paid (§10.4). */
   selfLiquidation?: boolean;
 }
@@ -58,11 +50,6 @@ export interface LiquidationRef {
   badDebt: bigint;
   insuranceDraw: bigint;
   poolWriteOff: bigint;
-  /** Whether the plan fits the windows (false: `ClearinghouseLiquidationCapExceeded` with `capError`). */
-  capAllows: boolean;
-  /** Whether the windows lowered the fraction. */
-  capped: boolean;
-  capError?: readonly [bigint, bigint, bigint, bigint];
   /** Part of the keeper's reward paid by the insurance fund and by the pool (not by the account). */
   subsidyInsurance: bigint;
   subsidyPool: bigint;
@@ -82,12 +69,7 @@ export const liquidatedEventArgs = (accountId: bigint, keeper: string, r: Liquid
   ] as const;
 
 /** DESIGN §10.2: f = min(1, (M' - E) / (M' - L)) rounded up, 1 when a remainder would fall under its minimum. */
-function uncappedFraction(
-  before: AccountStateRef,
-  fullPenalty: bigint,
-  legs: LiquidationLegRef[],
-  buffer: bigint,
-) {
+function fractionOf(before: AccountStateRef, fullPenalty: bigint, legs: LiquidationLegRef[], buffer: bigint) {
   if (before.equity <= fullPenalty) return WAD;
   const target = divCeil(before.maintenanceMargin * (WAD + buffer), WAD);
   const f = min(WAD, divCeil((target - before.equity) * WAD, target - fullPenalty));
@@ -101,55 +83,12 @@ function uncappedFraction(
 }
 
 /**
- * DESIGN §10.6: below the critical level (2E < M) nothing is capped. Otherwise the fraction is lowered to what every
- * market's room allows, floor(room / ceil(full notional)), and to what leaves every remainder at or above its minimum
- * notional, floor((notional - min) / ceil(notional)); a capped plan closes each leg's size rounded down and must close
- * at least the minimum notional on every leg, else it is refused with the first binding market's numbers.
- */
-function capFraction(before: AccountStateRef, f: bigint, legs: LiquidationLegRef[], ctx: LiquidationContext) {
-  const out = {
-    fraction: f,
-    capped: false,
-    capAllows: true,
-    capError: undefined as LiquidationRef["capError"],
-  };
-  if (2n * before.equity < before.maintenanceMargin || !ctx.windows) return out;
-  let capped = f;
-  for (const l of legs) {
-    const w = ctx.windows[l.marketId];
-    if (!w) continue;
-    const sizeAbs = abs(l.position.size);
-    const notional = ((f === WAD ? sizeAbs : divCeil(sizeAbs * f, WAD)) * l.market.price) / WAD;
-    if (w.used + notional <= w.cap) continue;
-    const room = w.cap > w.used ? w.cap - w.used : 0n;
-    const fits = (room * WAD) / divCeil(sizeAbs * l.market.price, WAD);
-    if (out.capError === undefined) out.capError = [BigInt(l.marketId), w.used, notional, w.cap];
-    if (fits < capped) capped = fits;
-  }
-  if (out.capError === undefined) return out;
-  for (const l of legs) {
-    const sizeAbs = abs(l.position.size);
-    const down = (sizeAbs * l.market.price) / WAD;
-    const minimum = l.market.params.minPositionNotional;
-    const keep = down > minimum ? ((down - minimum) * WAD) / divCeil(sizeAbs * l.market.price, WAD) : 0n;
-    if (keep < capped) capped = keep;
-  }
-  out.fraction = capped;
-  out.capped = true;
-  out.capAllows = legs.every(
-    (l) =>
-      (((abs(l.position.size) * capped) / WAD) * l.market.price) / WAD >= l.market.params.minPositionNotional,
-  );
-  return out;
-}
-
-/**
- * DESIGN §10. The fraction (§10.2) lowered by the windows (§10.6); closed sizes round up (away from zero) on an
- * uncapped plan and down on a capped one. The penalty f * L (rounded up) is limited to what the account has (on a full
- * close: balance + PnL + other collateral; on a partial one: the share f of its equity, rounded down); the keeper's reward is
- * clamp(penalty * keeperShare, min, max), and the account pays max(penalty, reward), never more than it has. What it cannot pay of the reward is paid by the insurance fund,
- * then the pool's cash net of the PnL it pays, unless the keeper is the owner. A negative balance after a full close
- * is paid by the insurance fund, then the pool.
+ * DESIGN §10. The fraction (§10.2); closed sizes round up (away from zero), never past the whole position. The penalty
+ * f * L (rounded up) is limited to what the account has (on a full close: balance + PnL + other collateral; on a
+ * partial one: the share f of its equity, rounded down); the keeper's reward is clamp(penalty * keeperShare, min, max),
+ * and the account pays max(penalty, reward), never more than it has. What it cannot pay of the reward is paid by the
+ * insurance fund, then the pool's cash net of the PnL it pays, unless the keeper is the owner. A negative balance
+ * after a full close is paid by the insurance fund, then the pool.
  */
 export function liquidation(
   balance: bigint,
@@ -166,19 +105,8 @@ export function liquidation(
     (sum, l) => sum + marginRequirement(l.position.size, l.market.price, l.market.params.liquidationFee),
     0n,
   );
-  const cap = capFraction(
-    before,
-    uncappedFraction(before, fullPenalty, legs, risk.liquidationBuffer),
-    legs,
-    ctx,
-  );
-  const fraction = cap.fraction;
-  const closedAbs = (size: bigint) =>
-    fraction === WAD
-      ? abs(size)
-      : cap.capped
-        ? (abs(size) * fraction) / WAD
-        : divCeil(abs(size) * fraction, WAD);
+  const fraction = fractionOf(before, fullPenalty, legs, risk.liquidationBuffer);
+  const closedAbs = (size: bigint) => (fraction === WAD ? abs(size) : divCeil(abs(size) * fraction, WAD));
   let pnl = 0n;
   let notionalClosed = 0n;
   const outLegs = legs.map((l) => {
@@ -240,9 +168,6 @@ export function liquidation(
     badDebt,
     insuranceDraw,
     poolWriteOff,
-    capAllows: cap.capAllows,
-    capped: cap.capped,
-    capError: cap.capError,
     subsidyInsurance,
     subsidyPool,
   };

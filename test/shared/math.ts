@@ -284,5 +284,4 @@ export {
   type LiquidationLegRef,
   type LiquidationRef,
   type LiquidationRisk,
-  type LiquidationWindowRef,
 } from "./liquidation";
