@@ -14,7 +14,7 @@
  * After the fix: cascade damping is removed (DESIGN §10.6, §18.11). A first fix liquidated the fraction each window's
  * room allowed and let accounts under half their maintenance margin bypass the cap; it removed this stall ($0 of bad
  * debt here) but in the `cascade` simulation it still ended with more bad debt than no damping on seeds 1, 2 and 3
- * (+$23, +$1,073, +$4): every account it deferred, at margin ratios 0.78 to 0.85, went under water on the next
+ * (+$23, +$1,073, +$4, +$231): every account it deferred, at margin ratios 0.78 to 0.85, went under water on the next
  * 5-minute price update. No window refuses or shrinks a liquidation now: with the cap "set" to $100,000 every
  * liquidation on this path is the one made in time, with the same bad debt ($0) and the same keeper rewards.
  */
