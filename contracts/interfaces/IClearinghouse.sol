@@ -25,10 +25,10 @@ interface IClearinghouse {
     /// @param skewScale Skew (base units) at which the premium is 100% and funding is at its maximum.
     /// @param maxOpenInterest Cap on each side's open interest (base units).
     /// @param minPositionNotional A position is either 0 or at least this notional (USD).
-    /// @param maxLiquidationNotionalPerWindow Cascade damping: notional (USD) that may be liquidated on this market
-    /// per `liquidationWindow`; accounts whose equity is already <= 0 are exempt. At most `type(uint96).max`
-    /// (7.9e10 USD): it shares a storage slot with the window's usage.
-    /// @param liquidationWindow Length of a liquidation window in seconds (fixed windows).
+    /// @param maxLiquidationNotionalPerWindow Stored but not enforced: cascade damping was removed because deferring
+    /// liquidations in a crash made bad debt worse in every simulated case (DESIGN §10.6, §18.11). At most
+    /// `type(uint96).max`; kept so the struct does not change.
+    /// @param liquidationWindow Stored but not enforced (see `maxLiquidationNotionalPerWindow`).
     struct MarketParams {
         bytes32 asset;
         uint64 imf;
@@ -109,7 +109,7 @@ interface IClearinghouse {
     /// @param badDebt Negative balance left after a full close.
     /// @param insuranceDraw Part of the bad debt the insurance fund pays.
     /// @param poolWriteOff Part of the bad debt written off against the pool.
-    /// @param capAllows Whether every market's liquidation window has room (or the account is exempt).
+    /// @param capAllows Always true: no window refuses a liquidation (cascade damping was removed, DESIGN §10.6).
     struct LiquidationPreview {
         bool liquidatable;
         int256 equity;
@@ -252,8 +252,10 @@ interface IClearinghouse {
     /// @notice `liquidate` on an account whose equity is at least its maintenance margin.
     error ClearinghouseNotLiquidatable(uint256 accountId, int256 equity, uint256 maintenanceMargin);
     /// @notice The market's liquidation window is full: `used + notional > cap` (USD, WAD).
+    /// @dev Warning: no longer raised (cascade damping was removed, DESIGN §10.6); kept so older keepers decode it.
     error ClearinghouseLiquidationCapExceeded(uint256 marketId, uint256 used, uint256 notional, uint256 cap);
-    /// @notice The pool's settlement balance cannot pay the profit this trade realizes.
+    /// @notice The pool's settlement balance cannot pay the profit this trade or liquidation realizes (with, for a
+    /// liquidation, the part of the keeper's reward the pool pays): `needed` > `available`, settlement-token units.
     error ClearinghouseInsufficientPoolLiquidity(uint256 needed, uint256 available);
     /// @notice `deleverage` while the position's side is within its cap: `sidePnl <= cap` (USD, WAD).
     error ClearinghouseDeleverageNotNeeded(uint256 marketId, int256 sidePnl, uint256 cap);
@@ -283,12 +285,15 @@ interface IClearinghouse {
     /// @notice Liquidates an account whose equity is below its maintenance margin (DESIGN §10). Anyone may call.
     /// @dev Closes the same fraction `f = min(1, (M' - E) / (M' - L))` of every position at the oracle price, with
     /// `M' = M * (1 + liquidationBuffer)` and `L` the full liquidation penalty; `f = 1` when a remainder would fall
-    /// under its market's minimum notional. Charges `f * L` (a full close charges at most what the account still
-    /// has), pays the keeper `clamp(penalty * keeperShare, minKeeperReward, maxKeeperReward)` capped at the penalty,
-    /// into the caller's subaccount 0, and sends the rest to the insurance fund. A negative balance left by a full
-    /// close (with no other collateral) goes through the Vault's loss waterfall in the same transaction: the insurance
-    /// fund, then the pool (`IVault.BadDebtSettled`). Never blocked by pause. The computation runs in the linked
-    /// library `LiquidationLogic`, in this contract's context.
+    /// under its market's minimum notional. The penalty is `f * L`, limited to what the account has (a full close: its
+    /// balance, PnL and other collateral; a partial one: the share `f` of its equity). The keeper gets
+    /// `clamp(penalty * keeperShare, minKeeperReward, maxKeeperReward)` into the caller's subaccount 0: the account
+    /// pays `max(penalty, reward)` up to what it has, what it cannot pay comes from the insurance fund, then the pool
+    /// (never when the caller owns the account: self-liquidation is not subsidized); the rest of the penalty goes to
+    /// the insurance fund. A negative balance left by a full close (with no other collateral) goes through the Vault's
+    /// loss waterfall in the same transaction (`IVault.BadDebtSettled`). Reverts with
+    /// `ClearinghouseInsufficientPoolLiquidity` when the pool's cash cannot pay the account's profit. Never blocked by
+    /// pause. The computation runs in the linked library `LiquidationLogic`, in this contract's context.
     /// @return keeperReward Settlement-token units credited to the caller's subaccount 0.
     function liquidate(uint256 accountId) external returns (uint256 keeperReward);
 
@@ -318,7 +323,8 @@ interface IClearinghouse {
     /// listed market with a valid price.
     function previewDeleverage(uint256 accountId, uint256 marketId) external view returns (DeleveragePreview memory);
 
-    /// @notice What `liquidate(accountId)` would do now. Never reverts for a valid account with valid prices.
+    /// @notice What `liquidate(accountId)` would do now, for the caller as keeper (an owner's own preview shows no
+    /// subsidy). Never reverts for a valid account with valid prices.
     function previewLiquidation(uint256 accountId) external view returns (LiquidationPreview memory);
 
     /// @notice Whether `equity < maintenanceMargin` (equality is healthy).

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IClearinghouse} from "../interfaces/IClearinghouse.sol";
-import {ClearinghouseStorage, Env, LiquidationWindow, RiskConfig} from "../types/ClearinghouseStorage.sol";
+import {IVault} from "../interfaces/IVault.sol";
+import {ClearinghouseStorage, Env, RiskConfig} from "../types/ClearinghouseStorage.sol";
 import {Leg, LiquidationPlan, Totals} from "../types/Computations.sol";
 import {Position} from "../types/Position.sol";
 import {AccountId} from "./AccountId.sol";
@@ -15,8 +17,8 @@ import {MarketLib} from "./MarketLib.sol";
 import {PositionLib} from "./PositionLib.sol";
 
 /// @title LiquidationLogic
-/// @notice DESIGN §10: which fraction of every position a liquidation closes, the penalty, the keeper's reward and the
-/// cascade-damping cap, computed in memory (`plan`) and then written (`liquidate`).
+/// @notice DESIGN §10: which fraction of every position a liquidation closes, the penalty and the keeper's reward,
+/// computed in memory (`plan`) and then written (`liquidate`). There is no cascade-damping cap (removed, DESIGN §10.6).
 /// @dev An external library linked into the Clearinghouse: its functions run by DELEGATECALL in the Clearinghouse's
 /// own storage and address, so the trust boundary is the Clearinghouse's. `previewLiquidation` runs the same `plan`, so
 /// the view and the action agree by construction. Errors and events are the Clearinghouse's (`IClearinghouse`).
@@ -35,7 +37,7 @@ library LiquidationLogic {
         uint256 accountId,
         address keeper
     ) external returns (uint256 keeperReward) {
-        LiquidationPlan memory plan = _plan(s, env, accountId);
+        LiquidationPlan memory plan = _plan(s, env, accountId, keeper);
         if (!plan.before.liquidatable) {
             revert IClearinghouse.ClearinghouseNotLiquidatable(
                 accountId,
@@ -43,13 +45,12 @@ library LiquidationLogic {
                 plan.before.maintenanceMargin
             );
         }
-        if (!plan.capAllows) {
-            revert IClearinghouse.ClearinghouseLiquidationCapExceeded(
-                plan.capMarket,
-                plan.capUsed,
-                plan.capNotional,
-                plan.cap
-            );
+        // The pool pays the account's profit (and any subsidy) from its cash: refuse here, with the shortfall, rather
+        // than from inside the Vault's ledger (auto-deleveraging brings the profit back under the cash).
+        if (plan.poolDelta < 0) {
+            uint256 needed = uint256(-plan.poolDelta);
+            uint256 available = env.vault.poolBalance();
+            if (available < needed) revert IClearinghouse.ClearinghouseInsufficientPoolLiquidity(needed, available);
         }
         uint256 closedMarkets;
         for (uint256 i; i < plan.legs.length; ++i) {
@@ -82,13 +83,15 @@ library LiquidationLogic {
     }
 
     /// @notice What `liquidate(accountId)` would do now (see `IClearinghouse.previewLiquidation`).
+    /// @dev The keeper is the caller (`msg.sender` is kept through the DELEGATECALL): the owner's own preview shows no
+    /// subsidy, anyone else's shows the subsidy `liquidate` would pay them.
     // solhint-disable-next-line gas-calldata-parameters
     function preview(
         ClearinghouseStorage storage s,
         Env memory env,
         uint256 accountId
     ) external view returns (IClearinghouse.LiquidationPreview memory p) {
-        LiquidationPlan memory plan = _plan(s, env, accountId);
+        LiquidationPlan memory plan = _plan(s, env, accountId, msg.sender);
         uint256 n = plan.legs.length;
         p.liquidatable = plan.before.liquidatable;
         p.equity = plan.before.equity;
@@ -104,7 +107,8 @@ library LiquidationLogic {
         }
         p.penalty = plan.penalty;
         p.keeperReward = plan.keeperReward;
-        p.capAllows = plan.capAllows;
+        // No window ever refuses a liquidation (DESIGN §10.6): kept for the interface's stability.
+        p.capAllows = true;
         int256 finalBalance = plan.balance + plan.accountDelta;
         if (plan.fraction == WAD && finalBalance < 0 && !plan.hasOtherCollateral) {
             p.badDebt = uint256(-finalBalance);
@@ -121,7 +125,8 @@ library LiquidationLogic {
     function _plan(
         ClearinghouseStorage storage s,
         Env memory env,
-        uint256 accountId
+        uint256 accountId,
+        address keeper
     ) private view returns (LiquidationPlan memory plan) {
         uint256 map = s.openMarkets[accountId];
         plan.legs = new Leg[](Bitmap.popCount(map));
@@ -145,9 +150,18 @@ library LiquidationLogic {
         uint256 otherValue;
         (plan.balance, otherValue, plan.hasOtherCollateral) = env.vault.accountCollateral(accountId);
         plan.before = MarginLib.finalize(plan.balance, otherValue, t, env.toWad);
-        plan.capAllows = true;
-        if (!plan.before.liquidatable) return plan;
+        if (plan.before.liquidatable) _close(s, env, plan, fullPenalty, otherValue, _isOwner(accountId, keeper));
+    }
 
+    /// @dev The close pass of a liquidatable account's plan: the fraction, each leg's fill, then the amounts.
+    function _close(
+        ClearinghouseStorage storage s,
+        Env memory env,
+        LiquidationPlan memory plan,
+        uint256 fullPenalty,
+        uint256 otherValue,
+        bool selfLiquidation
+    ) private view {
         plan.fraction = _fraction(plan.before, fullPenalty, s.risk.liquidationBuffer);
         if (plan.fraction < WAD && _leavesDust(s, plan)) plan.fraction = WAD;
 
@@ -168,10 +182,14 @@ library LiquidationLogic {
                 leg.quote.price
             );
             pnl += leg.realizedPnl - leg.fundingOwed;
-            if (plan.capAllows && plan.before.equity > 0) _checkCap(s, plan, leg);
         }
         uint256 penaltyWad = plan.fraction == WAD ? fullPenalty : fullPenalty.wMulUp(plan.fraction);
-        _settleAmounts(s.risk, plan, otherValue, pnl, penaltyWad, env.toWad);
+        _settleAmounts(s.risk, env, plan, otherValue, pnl, penaltyWad, selfLiquidation);
+    }
+
+    /// @dev Whether `keeper` owns `accountId` (a self-liquidation: never subsidized).
+    function _isOwner(uint256 accountId, address keeper) private pure returns (bool) {
+        return AccountId.ownerOf(accountId) == keeper;
     }
 
     /// @dev `f = min(1, (M' - E) / (M' - L))`, rounded up (closes more).
@@ -201,62 +219,70 @@ library LiquidationLogic {
         return false;
     }
 
-    /// @dev Cascade damping: whether the leg fits in its market's window (accounts at or below zero equity are exempt).
-    function _checkCap(ClearinghouseStorage storage s, LiquidationPlan memory plan, Leg memory leg) private view {
-        LiquidationWindow memory w = s.configs[leg.marketId].window;
-        uint256 cap = w.cap;
-        uint256 used = _windowOpen(w) ? w.used : 0;
-        if (used + leg.notionalClosed > cap) {
-            plan.capAllows = false;
-            plan.capMarket = leg.marketId;
-            plan.capUsed = used;
-            plan.capNotional = leg.notionalClosed;
-            plan.cap = cap;
-        }
-    }
-
-    /// @dev Whether the market's current cascade-damping window is still open.
-    function _windowOpen(LiquidationWindow memory w) private view returns (bool) {
-        // Modulo 2^32: a window starts at most 2^32 - 1 seconds (136 years) before it is read.
-        unchecked {
-            return uint32(block.timestamp) - w.start < w.length;
-        }
-    }
-
-    /// @dev Penalty, keeper reward and the ledger deltas, in settlement-token units. What a closed-out account is left
-    /// owing is the Vault's to cover (its loss waterfall, DESIGN §10).
+    /// @dev Penalty, keeper reward and the ledger deltas, in settlement-token units (DESIGN §10.4). What a closed-out
+    /// account is left owing is the Vault's to cover (its loss waterfall, DESIGN §10).
     function _settleAmounts(
         RiskConfig storage risk,
+        Env memory env,
         LiquidationPlan memory plan,
         uint256 otherValue,
         int256 pnl,
         uint256 penaltyWad,
-        uint256 toWad
+        bool selfLiquidation
     ) private view {
         // Against the account: PnL net of funding rounds toward -infinity, the penalty rounds up.
-        int256 pnlUnits = pnl.divFloor(toWad);
-        uint256 penalty = penaltyWad.mulDivUp(1, toWad);
+        int256 pnlUnits = pnl.divFloor(env.toWad);
+        // What the account has to pay with: on a full close its balance, PnL and other collateral at its haircut
+        // value (penalties never create bad debt); on a partial one the share `f` of its equity that the closed part
+        // carried, rounded down (so a partial liquidation never lowers the margin ratio of what remains, §15.4).
+        uint256 available;
         if (plan.fraction == WAD) {
-            // A closed-out account pays the penalty only from what it still has (its other collateral at its
-            // haircut value included): penalties never create bad debt.
-            int256 left = plan.balance + pnlUnits + (otherValue / toWad).toInt256();
-            if (left <= 0) penalty = 0;
-            else if (uint256(left) < penalty) penalty = uint256(left);
+            int256 left = plan.balance + pnlUnits + (otherValue / env.toWad).toInt256();
+            available = left <= 0 ? 0 : uint256(left);
+        } else if (plan.before.equity > 0) {
+            available = uint256(plan.before.equity).mulDivDown(plan.fraction, WAD * env.toWad);
         }
-        // The reward never exceeds the penalty, so liquidating one's own account never pays.
+        uint256 penalty = penaltyWad.mulDivUp(1, env.toWad);
+        if (penalty > available) penalty = available;
         uint256 reward = penalty.wMulDown(risk.keeperShare);
         if (reward < risk.minKeeperReward) reward = risk.minKeeperReward;
         if (reward > risk.maxKeeperReward) reward = risk.maxKeeperReward;
-        if (reward > penalty) reward = penalty;
-
-        plan.penalty = penalty;
+        // The account pays the reward floor itself when it can; only what it cannot pay is subsidized (at most
+        // `minKeeperReward`, since `reward > penalty` only at the floor), and never to the account's own owner.
+        uint256 charge = penalty > reward ? penalty : reward;
+        if (charge > available) charge = available;
+        uint256 fromPool;
+        if (reward > charge) {
+            if (selfLiquidation) {
+                reward = charge;
+            } else {
+                (uint256 fromInsurance, uint256 poolPart) = _subsidy(env.vault, reward - charge, pnlUnits);
+                fromPool = poolPart;
+                reward = charge + fromInsurance + fromPool;
+            }
+        }
+        plan.penalty = charge;
         plan.keeperReward = reward;
-        plan.accountDelta = pnlUnits - penalty.toInt256();
-        plan.poolDelta = -pnlUnits;
-        plan.insuranceDelta = (penalty - reward).toInt256();
+        plan.accountDelta = pnlUnits - charge.toInt256();
+        plan.poolDelta = -pnlUnits - fromPool.toInt256();
+        // charge + fromPool - reward = -fromInsurance when subsidized, the penalty minus the reward otherwise.
+        plan.insuranceDelta = charge.toInt256() + fromPool.toInt256() - reward.toInt256();
     }
 
-    /// @dev Writes one liquidated position: accrues its market, updates aggregates and the cascade window.
+    /// @dev Who pays `shortfall` of a keeper's reward: the insurance fund, then the pool's cash net of the PnL it pays
+    /// this liquidation (`pnlUnits`); both ledgers stay non-negative. Read only when there is a shortfall.
+    function _subsidy(
+        IVault vault,
+        uint256 shortfall,
+        int256 pnlUnits
+    ) private view returns (uint256 fromInsurance, uint256 fromPool) {
+        fromInsurance = Math.min(vault.insuranceBalance(), shortfall);
+        if (fromInsurance == shortfall) return (fromInsurance, 0);
+        int256 poolLeft = vault.poolBalance().toInt256() - pnlUnits;
+        if (poolLeft > 0) fromPool = Math.min(uint256(poolLeft), shortfall - fromInsurance);
+    }
+
+    /// @dev Writes one liquidated position: accrues its market and updates its aggregates.
     function _applyLeg(ClearinghouseStorage storage s, uint256 accountId, Leg memory leg) private {
         uint256 marketId = leg.marketId;
         MarketLib.reducePosition(
@@ -267,17 +293,6 @@ library LiquidationLogic {
             leg.newOpenNotional,
             s.configs[marketId].skew.skewScale
         );
-
-        LiquidationWindow memory w = s.configs[marketId].window;
-        uint256 used = w.used;
-        if (!_windowOpen(w)) {
-            w.start = uint32(block.timestamp);
-            used = 0;
-        }
-        // Saturates: past the cap (accounts at or below zero equity are exempt) the window is full either way.
-        used += leg.notionalClosed;
-        w.used = used > type(uint96).max ? type(uint96).max : uint96(used);
-        s.configs[marketId].window = w;
 
         if (leg.newSize == 0) {
             delete s.positions[accountId][marketId];

@@ -67,8 +67,6 @@ struct Leg {
 }
 
 /// @notice Everything a liquidation computes before anything is written.
-/// @param closesOut Whether the plan closes every position (`fraction == WAD`): the Vault then runs the loss waterfall
-/// on what the account is left owing.
 struct LiquidationPlan {
     IClearinghouse.AccountState before;
     Leg[] legs;
@@ -81,9 +79,4 @@ struct LiquidationPlan {
     int256 accountDelta;
     int256 poolDelta;
     int256 insuranceDelta;
-    bool capAllows;
-    uint256 capMarket;
-    uint256 capUsed;
-    uint256 capNotional;
-    uint256 cap;
 }

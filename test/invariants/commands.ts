@@ -615,8 +615,10 @@ export class LiquidateCommand extends KeelCommand {
     );
     if (!views.ok) fail(`lens reverted: ${views.error}`);
     const [, okFlags, results] = s.multicall.interface.decodeFunctionResult("tryAggregate", views.data);
-    if (outcome.ok) {
-      const r = outcome.value;
+    // The preview's keeper is its caller (the multicall), never the owner: it shows the subsidy a keeper gets.
+    const viewed = this.self ? m.tryLiquidate(id, 1n, t) : outcome;
+    if (outcome.ok && viewed.ok) {
+      const r = viewed.value;
       if (!okFlags[0] || !okFlags[1])
         fail(`isLiquidatable/previewLiquidation reverted for an account the model liquidates`);
       if (ch.decodeFunctionResult("isLiquidatable", results[0])[0] !== true)
@@ -656,7 +658,7 @@ export class LiquidateCommand extends KeelCommand {
         fail(
           `previewLiquidation disagrees with the liquidation: ${show({ name: "got", args: got })} vs ${show({ name: "want", args: want })}`,
         );
-    } else if (outcome.errors.some((e) => e.name === "ClearinghouseNotLiquidatable")) {
+    } else if (!outcome.ok && outcome.errors.some((e) => e.name === "ClearinghouseNotLiquidatable")) {
       if (okFlags[0] && ch.decodeFunctionResult("isLiquidatable", results[0])[0] !== false) {
         fail("isLiquidatable is true but liquidate reverts with ClearinghouseNotLiquidatable (§15.6)");
       }

@@ -1,7 +1,7 @@
 /**
  * The property-based suite's model of the whole local stack: the ledger model of test/shared/collateral.ts (which
  * extends test/shared/model.ts) plus everything else a command can change — the Chainlink feeds' answers and
- * timestamps, pause flags, the cascade-damping windows, the pool's ERC-4626 shares and withdrawal requests, and the
+ * timestamps, pause flags, the (unused, always zero) cascade-damping windows, the pool's ERC-4626 shares and withdrawal requests, and the
  * tokens the Vault holds. It never reads a contract.
  *
  * Every `try*` method predicts one action at block time `t`: either the exact custom errors it may revert with (each
@@ -432,38 +432,17 @@ export class InvariantModel extends CollateralModel {
         errors: [err("ClearinghouseNotLiquidatable", accountId, before.equity, before.maintenanceMargin)],
       };
     }
-    const r = this.previewLiquidation(accountId, t, this.liquidationRisk);
-    if (r.before.equity > 0n) {
-      for (const leg of r.legs) {
-        const params = DEFAULT_MARKETS[leg.marketId];
-        const w = this.windows[leg.marketId];
-        const used = t < w.start + BigInt(params.liquidationWindow) ? w.used : 0n;
-        if (used + leg.notionalClosed > params.maxLiquidationNotionalPerWindow) {
-          return {
-            ok: false,
-            errors: [
-              err(
-                "ClearinghouseLiquidationCapExceeded",
-                BigInt(leg.marketId),
-                used,
-                leg.notionalClosed,
-                params.maxLiquidationNotionalPerWindow,
-              ),
-            ],
-          };
-        }
-      }
+    // Whether the keeper is the account's owner (no subsidy then). No window caps a liquidation (DESIGN §10.6):
+    // the windows stay at zero, which the market-state check confirms.
+    const ctx = { selfLiquidation: accountId >> 96n === keeperAccountId >> 96n };
+    const r = this.previewLiquidation(accountId, t, this.liquidationRisk, ctx);
+    // The pool pays the account's profit (and any subsidy) before the waterfall: refused when its cash cannot.
+    const needed = -(r.poolDelta + r.poolWriteOff);
+    if (needed > this.pool) {
+      return { ok: false, errors: [err("ClearinghouseInsufficientPoolLiquidity", needed, this.pool)] };
     }
     const next = this.clone();
-    const applied = next.liquidate(accountId, keeperAccountId, t, this.liquidationRisk);
-    for (const leg of applied.legs) {
-      const w = next.windows[leg.marketId];
-      if (t >= w.start + BigInt(DEFAULT_MARKETS[leg.marketId].liquidationWindow)) {
-        w.start = t;
-        w.used = 0n;
-      }
-      w.used += leg.notionalClosed;
-    }
+    const applied = next.liquidate(accountId, keeperAccountId, t, this.liquidationRisk, ctx);
     next.keeperRewards += applied.keeperReward;
     return this.done(applied, next, t);
   }

@@ -106,11 +106,10 @@ export function liquidationWithCollateral(
   risk: math.LiquidationRisk,
   insuranceBalance: bigint,
   poolBalance: bigint,
+  ctx: math.LiquidationContext = {},
 ): math.LiquidationRef {
-  return math.liquidation(balance, toWad, legs, risk, insuranceBalance, poolBalance, {
-    value: otherValue,
-    held: hasOther,
-  });
+  const other = { value: otherValue, held: hasOther };
+  return math.liquidation(balance, toWad, legs, risk, insuranceBalance, poolBalance, other, ctx);
 }
 
 /** A listed collateral token as the model sees it; `asset` is the oracle key's symbol (`"ETH"`). */
@@ -273,6 +272,7 @@ export class CollateralModel extends KeelModel {
     accountId: bigint,
     now: bigint,
     risk: math.LiquidationRisk,
+    ctx: math.LiquidationContext = {},
   ): math.LiquidationRef {
     const book = this.positions.get(accountId) ?? new Map<number, math.RefPosition>();
     const legs = [...book.entries()]
@@ -294,6 +294,7 @@ export class CollateralModel extends KeelModel {
       risk,
       this.insurance,
       this.pool,
+      ctx,
     );
   }
 

@@ -122,7 +122,12 @@ export class KeelModel {
   }
 
   /** What a liquidation at `now` would do, without applying it. */
-  previewLiquidation(accountId: bigint, now: bigint, risk: math.LiquidationRisk): math.LiquidationRef {
+  previewLiquidation(
+    accountId: bigint,
+    now: bigint,
+    risk: math.LiquidationRisk,
+    ctx: math.LiquidationContext = {},
+  ): math.LiquidationRef {
     const book = this.positions.get(accountId) ?? new Map<number, math.RefPosition>();
     const legs = [...book.entries()]
       .sort(([a], [b]) => a - b)
@@ -134,7 +139,17 @@ export class KeelModel {
           market: { params: m.params, price: m.price, fundingIndex: this.indexAt(marketId, now) },
         };
       });
-    return math.liquidation(this.balance(accountId), this.toWad, legs, risk, this.insurance, this.pool);
+    const other = { value: 0n, held: false };
+    return math.liquidation(
+      this.balance(accountId),
+      this.toWad,
+      legs,
+      risk,
+      this.insurance,
+      this.pool,
+      other,
+      ctx,
+    );
   }
 
   /** Applies a liquidation executed at `now`; the reward goes to `keeperAccountId`. */
@@ -143,8 +158,9 @@ export class KeelModel {
     keeperAccountId: bigint,
     now: bigint,
     risk: math.LiquidationRisk,
+    ctx: math.LiquidationContext = {},
   ): math.LiquidationRef {
-    const r = this.previewLiquidation(accountId, now, risk);
+    const r = this.previewLiquidation(accountId, now, risk, ctx);
     for (const leg of r.legs) {
       this.accrue(leg.marketId, now);
       const m = this.markets[leg.marketId];

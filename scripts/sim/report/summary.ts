@@ -86,11 +86,41 @@ export function verdict(result: SimulationResult): VerdictLine[] {
   const lines = result.variants.flatMap((v) =>
     variantVerdict(v).map((l) => ({ ...l, text: many ? `[${v.variant.label}] ${l.text}` : l.text })),
   );
+  const damping = dampingEffect(result);
+  if (damping) lines.push(dampingLine(damping));
   const rank: Record<Severity, number> = { loss: 0, warning: 1, ok: 2 };
   return lines
     .map((l, i) => ({ l, i }))
     .sort((a, b) => rank[a.l.severity] - rank[b.l.severity] || a.i - b.i)
     .map(({ l }) => l);
+}
+
+/** Cascade damping's effect, when a run has a damping-on and a damping-off variant of the same market (`cascade`). */
+export function dampingEffect(result: SimulationResult) {
+  const on = result.variants.find((v) => v.variant.damping === "on");
+  const off = result.variants.find((v) => v.variant.damping === "off");
+  if (!on || !off) return undefined;
+  return {
+    badDebtOn: on.headline.badDebt,
+    badDebtOff: off.headline.badDebt,
+    notionalOn: on.headline.liquidatedNotional,
+    notionalOff: off.headline.liquidatedNotional,
+  };
+}
+
+const signed = (x: bigint, f: (v: bigint) => string) => (x < 0n ? `-${f(-x)}` : `+${f(x)}`);
+
+/** "Damping changed bad debt by … and liquidated notional by …": a warning when damping left more bad debt. */
+function dampingLine(d: NonNullable<ReturnType<typeof dampingEffect>>): VerdictLine {
+  const worse = d.badDebtOn > d.badDebtOff;
+  return {
+    severity: worse ? "warning" : "ok",
+    text:
+      `${worse ? "CASCADE DAMPING LEFT MORE BAD DEBT" : "Cascade damping left no more bad debt"}: it changed bad ` +
+      `debt by ${signed(d.badDebtOn - d.badDebtOff, money)} (on ${money(d.badDebtOn)}, off ${money(d.badDebtOff)}) ` +
+      `and liquidated notional by ${signed(d.notionalOn - d.notionalOff, moneyWad)} (on ${moneyWad(d.notionalOn)}, ` +
+      `off ${moneyWad(d.notionalOff)}).`,
+  };
 }
 
 function headlineJson(h: Headline) {
@@ -244,6 +274,13 @@ function variantJson(v: VariantResult) {
 }
 
 /** The differences between the two variants of a side-by-side scenario (second minus first, and the ratio). */
+function dampingJson(d: NonNullable<ReturnType<typeof dampingEffect>>) {
+  return {
+    badDebtChangeUsd: usdc(d.badDebtOn - d.badDebtOff),
+    liquidatedNotionalChangeUsd: usdWad(d.notionalOn - d.notionalOff),
+  };
+}
+
 function comparisonJson(result: SimulationResult) {
   if (result.variants.length !== 2) return undefined;
   const [a, b] = result.variants;
@@ -318,6 +355,7 @@ export function buildSummary(result: SimulationResult) {
     schedule: result.schedule,
     variants: Object.fromEntries(result.variants.map((v) => [v.variant.key, variantJson(v)])),
     ...(result.variants.length === 2 ? { comparison: comparisonJson(result) } : {}),
+    ...(dampingEffect(result) ? { damping: dampingJson(dampingEffect(result)!) } : {}),
   };
 }
 

@@ -12,7 +12,7 @@ import {
 import { DEFAULT_RISK } from "../../../deploy/config";
 import { KeelModel, localModel } from "../../shared/model";
 import * as math from "../../shared/math";
-import type { LiquidationRef } from "../../shared/math";
+import type { LiquidationContext, LiquidationRef } from "../../shared/math";
 
 export type Sys = Awaited<ReturnType<typeof fundedFixture>>;
 export const RISK = DEFAULT_RISK;
@@ -49,8 +49,9 @@ export async function nextLiquidation(
   model: KeelModel,
   accountId: bigint,
   risk: typeof RISK = RISK,
+  ctx: LiquidationContext = {},
 ): Promise<LiquidationRef> {
-  return model.previewLiquidation(accountId, (await latestTime()) + 1n, risk);
+  return model.previewLiquidation(accountId, (await latestTime()) + 1n, risk, ctx);
 }
 
 /** Liquidates through the contract and the model, and checks the event and every ledger against the model. */
@@ -60,10 +61,11 @@ export async function liquidate(
   keeper: HardhatEthersSigner,
   accountId: bigint,
   risk: typeof RISK = RISK,
+  ctx: LiquidationContext = {},
 ) {
-  const expected = await nextLiquidation(model, accountId, risk);
+  const expected = await nextLiquidation(model, accountId, risk, ctx);
   const tx = await sys.clearinghouse.connect(keeper).liquidate(accountId);
-  const r = model.liquidate(accountId, accountIdOf(keeper.address), await txTime(tx), risk);
+  const r = model.liquidate(accountId, accountIdOf(keeper.address), await txTime(tx), risk, ctx);
   expect(r).to.deep.equal(expected);
   await expect(tx)
     .to.emit(sys.clearinghouse, "Liquidated")

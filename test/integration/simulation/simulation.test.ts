@@ -8,7 +8,7 @@ import type { SnapshotRestorer } from "@nomicfoundation/hardhat-network-helpers"
 import { runSimulateTask } from "../../../scripts/sim/cli";
 import { runSimulation } from "../../../scripts/sim/run";
 import { CSV_COLUMNS, eventsCsv } from "../../../scripts/sim/report/csv";
-import { buildSummary, summaryText } from "../../../scripts/sim/report/summary";
+import { buildSummary, summaryText, verdict } from "../../../scripts/sim/report/summary";
 import type { SimulationResult, VariantResult } from "../../../scripts/sim/types";
 
 /**
@@ -186,6 +186,13 @@ describe("simulation", function () {
       expect(on.liquidationCap.ETH < off.liquidationCap.ETH).to.equal(true);
       // Same exogenous path: prices agree until the first liquidation moves them.
       expect(on.ticks[0].prices).to.deep.equal(off.ticks[0].prices);
+      // The verdict and summary.json say how much damping changed bad debt and liquidated notional.
+      const line = verdict(cascade).find((l) => /cascade damping/i.test(l.text));
+      expect(line?.text).to.contain("changed bad debt by").and.contain("liquidated notional by");
+      const change = on.headline.badDebt - off.headline.badDebt;
+      expect(buildSummary(cascade).damping?.badDebtChangeUsd).to.equal(
+        hre.ethers.formatUnits(change, 6).replace(/\.0$/, ""),
+      );
     });
 
     it("liquidates hedged books less in cross margin than in isolated subaccounts", function () {
