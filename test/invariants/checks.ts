@@ -100,7 +100,7 @@ function decoderFor(iface: Interface, fn: string): (hex: string) => Result {
 }
 
 /** `tryAggregate`'s (uint256 timestamp, bool[] success, bytes[] returnData). */
-function decodeAggregate(hex: string): { timestamp: bigint; success: boolean[]; data: string[] } {
+export function decodeAggregate(hex: string): { timestamp: bigint; success: boolean[]; data: string[] } {
   const timestamp = word(hex, 0);
   const okAt = Number(word(hex, 1)) / 32;
   const n = Number(word(hex, okAt));

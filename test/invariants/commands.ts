@@ -15,6 +15,7 @@ import { accountState, checkInvariants, plainState, snapshot, stateFields } from
 import type { Snapshot } from "./checks";
 import { accountIdOf, decodeError, eventsFrom, expectOneOf, mineAt, same, send, show } from "./system";
 import type { Suite } from "./system";
+import { checkEconomics } from "./economics";
 
 /** Counters of what the suite executed: commands (fast-check's), runs, and how each kind of action ended. */
 export const stats = {
@@ -41,10 +42,10 @@ export interface Box {
   ids: bigint[][];
 }
 
-type Post = ((snap: Snapshot) => void) | void;
+export type Post = ((snap: Snapshot) => void) | void;
 
-const USDC_UNIT = 10n ** 6n;
-const MAX_UINT = ethers.MaxUint256;
+export const USDC_UNIT = 10n ** 6n;
+export const MAX_UINT = ethers.MaxUint256;
 /** Each run keeps prices inside a band around the initial price, so the pool can always pay the winners. */
 const BAND: [bigint, bigint][] = [
   [2_100n * 10n ** 8n, 4_200n * 10n ** 8n],
@@ -53,12 +54,12 @@ const BAND: [bigint, bigint][] = [
 
 const sign = (x: bigint) => (x < 0n ? -1n : 1n);
 
-function fail(message: string): never {
+export function fail(message: string): never {
   throw new Error(message);
 }
 
 /** Sends one transaction and holds the chain to the model's prediction; applies the model on success. */
-async function act<T>(
+export async function act<T>(
   b: Box,
   s: Suite,
   label: string,
@@ -72,8 +73,10 @@ async function act<T>(
   b.m.now = t;
   if (outcome.ok) {
     if (!r.ok) fail(`${label}: reverted with ${show(r.error)}, but the model predicts success`);
+    const before = b.m;
     b.m = outcome.next;
     tally(label, true);
+    await checkEconomics(s, before, b.m, [{ label, from, to, data, value: outcome.value }]);
     return { value: outcome.value, logs: r.logs };
   }
   if (r.ok)
@@ -120,7 +123,7 @@ function trace(command: KeelCommand, b: Box) {
   console.log(`    ${command.toString().padEnd(72)} equity/IM ${ratios.join(" ")} | ${prices}`);
 }
 
-abstract class KeelCommand implements fc.AsyncCommand<Box, Suite> {
+export abstract class KeelCommand implements fc.AsyncCommand<Box, Suite> {
   check(_b: Readonly<Box>): boolean {
     return true;
   }
@@ -138,7 +141,7 @@ abstract class KeelCommand implements fc.AsyncCommand<Box, Suite> {
 }
 
 /** A trader's account: trader 0–2, subaccount 0–1. */
-const trader = (s: Suite, i: number) => s.actors.traders[i];
+export const trader = (s: Suite, i: number) => s.actors.traders[i];
 const tokenAddress = (s: Suite, token: number) => [s.address.usdc, s.address.weth, s.address.wbtc][token];
 const TOKENS = ["USDC", "WETH", "WBTC"];
 
@@ -309,21 +312,34 @@ export class RoundTripTradeCommand extends KeelCommand {
       await act(b, s, "roundTrip.open-only", open, who.address, s.address.clearinghouse, data, t);
       return;
     }
-    await sameBlock(s, t, [
-      [
-        who.address,
-        s.address.clearinghouse,
-        ch.encodeFunctionData("trade", [this.sub, this.market, delta, any(delta)]),
-      ],
-      [
-        who.address,
-        s.address.clearinghouse,
-        ch.encodeFunctionData("trade", [this.sub, this.market, -delta, any(-delta)]),
-      ],
-    ]);
+    const legs = [delta, -delta].map((d) =>
+      ch.encodeFunctionData("trade", [this.sub, this.market, d, any(d)]),
+    );
+    await sameBlock(
+      s,
+      t,
+      legs.map((data) => [who.address, s.address.clearinghouse, data]),
+    );
     const before = open.value.before;
+    const m0 = b.m;
     b.m = close.next;
     tally("roundTrip.trade", true);
+    await checkEconomics(s, m0, b.m, [
+      {
+        label: "roundTrip.open",
+        from: who.address,
+        to: s.address.clearinghouse,
+        data: legs[0],
+        value: open.value,
+      },
+      {
+        label: "roundTrip.close",
+        from: who.address,
+        to: s.address.clearinghouse,
+        data: legs[1],
+        value: close.value,
+      },
+    ]);
     return (snap) => {
       const after = accountState(snap, id);
       if (after.equity > before.equity) {
@@ -533,12 +549,26 @@ export class RoundTripDepositCommand extends KeelCommand {
       return;
     }
     const before = [b.m.balanceIn(id, token), b.m.vaultTokens.get(token.toLowerCase())];
-    await sameBlock(s, t, [
+    const txs: [string, string, string][] = [
       [who.address, s.address.vault, v.encodeFunctionData("deposit", [this.sub, token, amount])],
       [who.address, s.address.vault, v.encodeFunctionData("withdraw", [this.sub, token, amount])],
-    ]);
+    ];
+    await sameBlock(s, t, txs);
+    const m0 = b.m;
     b.m = wd.next;
     tally("roundTrip.deposit", true);
+    await checkEconomics(
+      s,
+      m0,
+      b.m,
+      txs.map(([from, to, data], i) => ({
+        label: `roundTrip.${i ? "withdraw" : "deposit"}`,
+        from,
+        to,
+        data,
+        value: null,
+      })),
+    );
     return (snap) => {
       const a = snap.accounts.find((x) => x.id === id)!;
       const balance = [a.usdc, a.weth, a.wbtc][this.token];
@@ -1041,6 +1071,9 @@ export class DonateCommand extends KeelCommand {
     b.m.now = t;
     b.m.donate(token, amount, this.toPool);
     tally(this.toPool ? "donate.pool" : "donate.vault", true);
+    await checkEconomics(s, b.m, b.m, [
+      { label: "donate", from: s.actors.donor.address, to: token, data, value: null },
+    ]);
   }
 
   toString() {
@@ -1048,7 +1081,8 @@ export class DonateCommand extends KeelCommand {
   }
 }
 
-export type PriceKind = "move" | "againstSkew" | "zero" | "negative" | "future" | "stale" | "outOfBounds";
+export type PriceKind =
+  "move" | "againstSkew" | "withSkew" | "zero" | "negative" | "future" | "stale" | "outOfBounds";
 
 export class SetPriceCommand extends KeelCommand {
   constructor(
@@ -1068,9 +1102,11 @@ export class SetPriceCommand extends KeelCommand {
     const current = m.markets[this.market].price / 10n ** 10n;
     // A move against the skew (10% to 30%) is what leaves the leveraged side liquidatable.
     const skew = m.markets[this.market].longOI - m.markets[this.market].shortOI;
+    // With the skew (10% to 30%): the winners' side gains, the pool's value falls, towards zero (§15.9).
     const move =
-      this.kind === "againstSkew"
-        ? (skew > 0n ? -1n : 1n) * (100n + BigInt(Math.abs(this.move) % 200))
+      this.kind === "againstSkew" || this.kind === "withSkew"
+        ? (skew > 0n === (this.kind === "againstSkew") ? -1n : 1n) *
+          (100n + BigInt(Math.abs(this.move) % 200))
         : BigInt(this.move);
     const moved = math.min(math.max((current * (1_000n + move)) / 1_000n, lo), hi);
     const feed = [s.ethFeed, s.btcFeed][this.market].interface;
@@ -1080,6 +1116,7 @@ export class SetPriceCommand extends KeelCommand {
     switch (this.kind) {
       case "move":
       case "againstSkew":
+      case "withSkew":
         data = feed.encodeFunctionData("updateAnswer", [moved]);
         break;
       case "zero":
@@ -1136,7 +1173,7 @@ export class AdvanceTimeCommand extends KeelCommand {
 }
 
 /** The feed posts the market's last valid price again at `t`, repairing any broken answer. */
-async function refreshFeed(b: Box, s: Suite, marketId: number, t: bigint) {
+export async function refreshFeed(b: Box, s: Suite, marketId: number, t: bigint) {
   const answer = b.m.markets[marketId].price / 10n ** 10n;
   const data = [s.ethFeed, s.btcFeed][marketId].interface.encodeFunctionData("updateAnswer", [answer]);
   const r = await send(s, s.actors.admin.address, s.address.feeds[marketId], data, t);
@@ -1519,6 +1556,7 @@ export function commandArbitraries(): fc.Arbitrary<fc.AsyncCommand<Box, Suite>>[
           fc.oneof(
             { weight: 35, arbitrary: fc.constant<PriceKind>("move") },
             { weight: 8, arbitrary: fc.constant<PriceKind>("againstSkew") },
+            { weight: 4, arbitrary: fc.constant<PriceKind>("withSkew") },
             {
               weight: 5,
               arbitrary: fc.constantFrom<PriceKind>("zero", "negative", "future", "stale", "outOfBounds"),
@@ -1568,22 +1606,22 @@ export function commandArbitraries(): fc.Arbitrary<fc.AsyncCommand<Box, Suite>>[
     [
       1,
       fc
-        .tuple(fc.integer({ min: 0, max: 1 }), fc.integer({ min: 0, max: 1_000 }))
+        .tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 1_000 }))
         .map((a) => new PoolDepositCommand(...a)),
     ],
     [
       1,
       fc
-        .tuple(fc.integer({ min: 0, max: 1 }), fc.integer({ min: 0, max: 1_100 }))
+        .tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 1_100 }))
         .map((a) => new PoolRequestCommand(...a)),
     ],
     [
       2,
       fc
-        .tuple(fc.integer({ min: 0, max: 1 }), fc.integer({ min: 0, max: 1_100 }), rarely)
+        .tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 1_100 }), rarely)
         .map((a) => new PoolRedeemCommand(...a)),
     ],
-    [1, fc.tuple(fc.integer({ min: 0, max: 1 }), rarely).map((a) => new PoolCancelCommand(...a))],
+    [1, fc.tuple(fc.integer({ min: 0, max: 2 }), rarely).map((a) => new PoolCancelCommand(...a))],
     [
       1,
       fc.tuple(fc.integer({ min: 0, max: 2 }), permilleArb, fc.boolean()).map((a) => new DonateCommand(...a)),

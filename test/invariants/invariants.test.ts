@@ -19,6 +19,8 @@ import { accountIdOf, deploySuite, perf, resetChain } from "./system";
 import type { Suite } from "./system";
 import { closeOut, commandArbitraries, stats } from "./commands";
 import type { Box } from "./commands";
+import { economicsReport, resetEconomics } from "./economics";
+import { stressArbitraries } from "./stress";
 
 const DEFAULT_SEED = 20_251_121;
 const env = process.env;
@@ -38,9 +40,14 @@ const SEED =
 function property(s: Suite) {
   const ids = s.actors.traders.map((t) => [accountIdOf(t.address, 0n), accountIdOf(t.address, 1n)]);
   return fc.asyncProperty(
-    fc.commands(commandArbitraries(), { maxCommands: MAX_COMMANDS, size: "max", replayPath: REPLAY_PATH }),
+    fc.commands([...commandArbitraries(), ...stressArbitraries()], {
+      maxCommands: MAX_COMMANDS,
+      size: "max",
+      replayPath: REPLAY_PATH,
+    }),
     async (commands) => {
       await resetChain(s);
+      await resetEconomics(s);
       stats.runs++;
       const box: Box = { m: s.initial.clone(), ids };
       await fc.asyncModelRun(() => ({ model: box, real: s }), commands);
@@ -56,6 +63,8 @@ function report(details: fc.RunDetails<[Iterable<fc.AsyncCommand<Box, Suite>>]>)
     `INVARIANT_SEED=${details.seed}`,
     `INVARIANT_PATH=${details.counterexamplePath}`,
     ...(replayPath ? [`INVARIANT_REPLAY_PATH=${replayPath}`] : []),
+    ...(env.INVARIANT_MAX_COMMANDS ? [`INVARIANT_MAX_COMMANDS=${env.INVARIANT_MAX_COMMANDS}`] : []),
+    ...(env.INVARIANT_KNOWN_HOLES ? [`INVARIANT_KNOWN_HOLES=${env.INVARIANT_KNOWN_HOLES}`] : []),
     "npm run test:invariants",
   ].join(" ");
   const commands = [...((details.counterexample?.[0] as Iterable<unknown>) ?? [])].map(
@@ -77,7 +86,11 @@ function printOutcomes() {
       const errors = [...o.errors.entries()].map(([name, n]) => `${name} ×${n}`).join(", ");
       return `    ${label.padEnd(32)} ${String(o.ok).padStart(6)} ok ${String(o.reverted).padStart(6)} reverted${errors ? ` (${errors})` : ""}`;
     });
-  console.log(["  outcomes (every revert matched its predicted custom error):", ...lines].join("\n"));
+  console.log(
+    ["  outcomes (every revert matched its predicted custom error):", ...lines, ...economicsReport()].join(
+      "\n",
+    ),
+  );
 }
 
 describe("Invariants: model-based property suite (DESIGN §15)", function () {

@@ -172,7 +172,8 @@ export async function deploySuite(): Promise<Suite> {
   const signers = sys.signers;
   const actors: Actors = {
     admin: signers[0],
-    lps: [signers[1], signers[2]],
+    // Trader 2 is also LP 2: one actor that both trades and holds pool shares (open → redeem → close, §15.9).
+    lps: [signers[1], signers[2], signers[5]],
     traders: [signers[3], signers[4], signers[5]],
     keeper: signers[6],
     donor: signers[7],
@@ -190,7 +191,9 @@ export async function deploySuite(): Promise<Suite> {
     multicall: await multicall.getAddress(),
     feeds: [await sys.ethFeed.getAddress(), await sys.btcFeed.getAddress()] as [string, string],
   };
-  const everyone = [...actors.lps, ...actors.traders, actors.keeper, actors.donor, actors.admin];
+  const everyone = [
+    ...new Set([...actors.lps, ...actors.traders, actors.keeper, actors.donor, actors.admin]),
+  ];
   for (const who of everyone) {
     await sys.usdc.mint(who.address, WALLET_USDC);
     await sys.weth.mint(who.address, WALLET_WETH);
