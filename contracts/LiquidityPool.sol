@@ -133,6 +133,13 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, Pausable, Reen
         _deposit(_msgSender(), receiver, assets, shares);
     }
 
+    /// @inheritdoc ILiquidityPool
+    function recapitalize(uint256 assets) external nonReentrant {
+        if (assets == 0) revert PoolZeroAmount();
+        _pull(_msgSender(), assets);
+        emit Recapitalized(_msgSender(), assets);
+    }
+
     /// @dev Only escrowed, matured shares; reverts with the specific reason rather than a bare limit.
     function withdraw(
         uint256 assets,
@@ -263,14 +270,19 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, Pausable, Reen
     /// @dev Tokens go straight from the LP to the Vault; only what arrived is credited.
     function _deposit(address caller, address receiver, uint256 assets, uint256 shares) internal override {
         if (assets == 0 || shares == 0) revert PoolZeroAmount();
-        IERC20 token = IERC20(asset());
-        uint256 before = token.balanceOf(address(vault));
-        SafeERC20.safeTransferFrom(token, caller, address(vault), assets);
-        uint256 received = token.balanceOf(address(vault)) - before;
-        if (received != assets) revert PoolTransferAmountMismatch(assets, received);
-        vault.fundPool(caller, assets);
+        _pull(caller, assets);
         _mint(receiver, shares);
         emit Deposit(caller, receiver, assets, shares);
+    }
+
+    /// @dev Tokens go straight from `from` to the Vault and are credited to the pool ledger; only what arrived counts.
+    function _pull(address from, uint256 assets) private {
+        IERC20 token = IERC20(asset());
+        uint256 before = token.balanceOf(address(vault));
+        SafeERC20.safeTransferFrom(token, from, address(vault), assets);
+        uint256 received = token.balanceOf(address(vault)) - before;
+        if (received != assets) revert PoolTransferAmountMismatch(assets, received);
+        vault.fundPool(from, assets);
     }
 
     /// @dev Burns escrowed shares and pays from the pool ledger.

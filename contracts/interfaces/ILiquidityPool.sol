@@ -28,6 +28,8 @@ interface ILiquidityPool is IERC4626 {
     event WithdrawalCancelled(address indexed owner, uint256 shares);
     /// @notice Emitted when the withdrawal delay or the window to use a matured request changes.
     event WithdrawalDelaySet(uint256 delay, uint256 window);
+    /// @notice Emitted when `from` adds `assets` to the pool without taking shares.
+    event Recapitalized(address indexed from, uint256 assets);
 
     /// @notice A zero amount of shares or assets.
     error PoolZeroAmount();
@@ -49,6 +51,11 @@ interface ILiquidityPool is IERC4626 {
     error PoolInsolvent(int256 value);
     /// @notice A parameter outside its bounds.
     error PoolInvalidParameter(bytes32 name, uint256 value);
+
+    /// @notice Adds `assets` settlement tokens of the caller to the pool's ledger without minting shares: a gift to the
+    /// LPs of the moment, pro rata. The way to recapitalise a pool that deposits cannot reach (worth less than
+    /// `minimumDepositValue()`, DESIGN §18.21) so that winning traders can be paid; allowed while paused.
+    function recapitalize(uint256 assets) external;
 
     /// @notice Escrows `shares` of the caller for withdrawal and (re)starts the delay for the whole request.
     function requestWithdraw(uint256 shares) external;

@@ -18,7 +18,7 @@ task(
 )
   .addOptionalParam(
     "scenario",
-    "baseline, crash (a correlated 35% drop within an hour), cascade (the crash with cascade damping on and off), " +
+    "baseline, crash (a correlated 35% drop within an hour), cascade (the crash with the removed cascade damping's cap set and unset: both runs agree), " +
       "cross-vs-isolated (the same books in cross margin and one subaccount per position), or session (the short " +
       "scripted session)",
     "baseline",

@@ -51,7 +51,7 @@ import type { Suite } from "./system";
  * - item 1 (share theft at NAV ≤ 0): a pool deposit accepted while the pool's signed value is ≤ 0.
  * - item 4 (NAV ignores the skew premium): LP flows judged at the exit value (net of the premium closing would pay).
  */
-export const KNOWN_HOLES_FIXED = { item1ShareTheftAtNavZero: false, item4SkewPremiumInNav: false };
+export const KNOWN_HOLES_FIXED = { item1ShareTheftAtNavZero: true, item4SkewPremiumInNav: true };
 type Hole = keyof typeof KNOWN_HOLES_FIXED | null;
 /** `INVARIANT_KNOWN_HOLES=strict` (all) or a comma-separated list of items: fail on those holes too. */
 const STRICT = (process.env.INVARIANT_KNOWN_HOLES ?? "").split(",");
@@ -243,6 +243,11 @@ function explain(st: EconState, s: Suite, m: InvariantModel, actions: Action[]):
         e.wallets = true;
         break;
       }
+      case "recapitalize":
+        gain(from, -(args[0] as bigint) * TO_WAD);
+        e.pool += (args[0] as bigint) * TO_WAD;
+        e.wallets = true;
+        break;
       case "fundInsurance":
         gain(from, -(args[0] as bigint) * TO_WAD);
         e.wallets = true;
@@ -324,7 +329,9 @@ export async function checkEconomics(
     ? math.divCeil(math.max(V0, 0n) * VIRTUAL_SHARES, S0 + VIRTUAL_SHARES)
     : 0n;
   const TOL_LP = TOL + virtual;
-  if (e.lpFlow?.deposit && S1 > S0) {
+  // An empty pool's first deposit dilutes nobody (and one into a deficit only costs the depositor): the contract
+  // refuses it only below zero (`minimumDepositValue()` is 0 for an empty pool).
+  if (e.lpFlow?.deposit && S1 > S0 && S0 > 0n) {
     if (V0 <= 0n)
       violation("item1ShareTheftAtNavZero", `${label}: ${S1 - S0} shares minted at pool value ${usd(V0)}`);
     else if (E0 <= 0n)

@@ -547,6 +547,16 @@ export class InvariantModel extends CollateralModel {
     return this.done({ shares }, next, t);
   }
 
+  /** `recapitalize`: settlement tokens into the pool ledger, no shares; allowed while paused, at any pool value. */
+  tryPoolRecapitalize(assets: bigint, t: bigint): Outcome<null> {
+    if (assets === 0n) return { ok: false, errors: [err("PoolZeroAmount")] };
+    const next = this.clone();
+    next.pool += assets;
+    next.settlementIn += assets;
+    next.addVaultTokens(next.usdc, assets);
+    return this.done(null, next, t);
+  }
+
   tryRequestWithdraw(lp: string, shares: bigint, t: bigint): Outcome<WithdrawalRequestModel> {
     const errors: ExpectedError[] = [];
     if (shares === 0n) errors.push(err("PoolZeroAmount"));

@@ -101,7 +101,7 @@ export class PoolDrainCommand extends KeelCommand {
       for (const marketId of [0, 1]) await refreshFeed(b, s, marketId, tf++);
     }
     const t = b.m.now + 1n;
-    const assets = b.m.oracleErrors(SYMBOLS[0], t).length ? 0n : b.m.availableLiquidity();
+    const assets = b.m.oracleErrors(SYMBOLS[0], t).length ? 0n : b.m.availableLiquidity(t);
     const byValue = math.mulDivFloor(
       assets,
       b.m.supply + VIRTUAL_SHARES,

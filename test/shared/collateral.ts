@@ -178,8 +178,9 @@ export class CollateralModel extends KeelModel {
     keeperAccountId: bigint,
     now: bigint,
     risk: math.LiquidationRisk,
+    ctx: math.LiquidationContext = {},
   ): math.LiquidationRef {
-    const r = super.liquidate(accountId, keeperAccountId, now, risk);
+    const r = super.liquidate(accountId, keeperAccountId, now, risk, ctx);
     if (r.fraction === WAD)
       this.book(accountId, this.held(accountId).length > 0 ? this.uncovered(accountId) : 0n);
     return r;

@@ -138,6 +138,51 @@ describe("LiquidityPool: value, deposit minimum, reserve", function () {
     });
   });
 
+  describe("#recapitalize", function () {
+    it("lifts an insolvent pool's value by exactly the gift, mints no shares, and reopens deposits at the minimum", async function () {
+      const sys = await loadFixture(smallPoolFixture);
+      const { pool, ethFeed, lp, newLp, book: makeBook, supply } = sys;
+      const book = makeBook();
+      await mintAndApprove(sys, newLp, USDC(100_000), await pool.getAddress());
+      await ethFeed.updateAnswer(FEED(8_000));
+      book.setPrice(Number(ETH), WAD(8_000));
+      let now = (await latestTime()) + 1n;
+      const deficit = -book.signedPoolValue(now);
+      expect(deficit).to.be.greaterThan(0n);
+      const minimum = poolRef.minimumDepositValue(supply);
+      // One unit short of the minimum after the gift: deposits stay closed.
+      const gift = deficit + minimum - 1n;
+      await time.setNextBlockTimestamp(now);
+      await expect(pool.connect(newLp).recapitalize(gift))
+        .to.emit(pool, "Recapitalized")
+        .withArgs(newLp.address, gift);
+      book.pool += gift;
+      expect(await pool.poolValue()).to.equal(book.signedPoolValue(now));
+      expect(await pool.poolValue()).to.equal(minimum - 1n);
+      expect(await pool.totalSupply()).to.equal(supply);
+      expect(await pool.balanceOf(newLp.address)).to.equal(0n);
+      expect(await pool.maxDeposit(newLp.address)).to.equal(0n);
+      // One more unit, a second later: the value (funding accrued included) reaches the minimum and deposits reopen;
+      // the existing LP holds all of it.
+      now += 1n;
+      await time.setNextBlockTimestamp(now);
+      await pool.connect(newLp).recapitalize(1n);
+      book.pool += 1n;
+      const value = book.signedPoolValue(now);
+      expect(value).to.be.greaterThanOrEqual(minimum);
+      expect(await pool.poolValue()).to.equal(value);
+      expect(await pool.maxDeposit(newLp.address)).to.be.greaterThan(0n);
+      expect(await pool.convertToAssets(await pool.balanceOf(lp.address))).to.equal(
+        ((value + 1n) * supply) / (supply + 10n ** 6n),
+      );
+    });
+
+    it("refuses zero with PoolZeroAmount", async function () {
+      const { pool, newLp } = await loadFixture(smallPoolFixture);
+      await expect(pool.connect(newLp).recapitalize(0n)).to.be.revertedWithCustomError(pool, "PoolZeroAmount");
+    });
+  });
+
   describe("withdrawal reserve", function () {
     it("equals the per-side bound plus the skew premium, and covers every winner exactly", async function () {
       const sys = await loadFixture(largePoolFixture);

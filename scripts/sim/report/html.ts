@@ -258,8 +258,8 @@ function assumptions(result: SimulationResult): string {
     "LPs: deposit three times the traders' collateral in total; now and then request a withdrawal of 10–40% of their shares, redeem it after the pool's delay within its window (or cancel it when it expired), or add liquidity. The insurance fund starts with 5% of the traders' collateral.",
     "Keeper: the keeper bot's own code (scripts/keeper/core.ts) in process: after every price update it scans the new logs for accounts, checks them with liquidatable(uint256[]), sends liquidate for each hit, then repays the debt of accounts left with debt and collateral tokens to take the collateral at its discount (Vault.liquidateCollateral) and settles what collateral cannot cover (Vault.settleBadDebt). Its wallet starts with USDC worth 20% of the traders' collateral.",
     result.scenario.name === "cascade"
-      ? `Cascade damping on: maxLiquidationNotionalPerWindow = ${Math.round(DAMPED_CAP_SHARE_OF_COLLATERAL * 100)}% of the traders' collateral per market per window; off: no effective cap.`
-      : "Cascade damping: the local stack's deployed cap (deploy/config.ts).",
+      ? `Cascade damping "on": maxLiquidationNotionalPerWindow = ${Math.round(DAMPED_CAP_SHARE_OF_COLLATERAL * 100)}% of the traders' collateral per market per window; "off": no effective cap. The contracts no longer enforce the cap (DESIGN §10.6), so both runs liquidate alike.`
+      : "Cascade damping: none (removed, DESIGN §10.6); the stored per-window cap is not enforced.",
     "Protocol result: the LPs' result (final NAV + redeemed − deposited) plus the insurance fund's (final balance − funding), at the final oracle prices. Traders' PnL is their final equity (including unrealized PnL and funding owed) plus withdrawals minus deposits.",
   ];
   return `<ul>${items.map((i) => `<li>${i}</li>`).join("\n")}</ul>`;
