@@ -179,7 +179,10 @@ describe("LiquidityPool: value, deposit minimum, reserve", function () {
 
     it("refuses zero with PoolZeroAmount", async function () {
       const { pool, newLp } = await loadFixture(smallPoolFixture);
-      await expect(pool.connect(newLp).recapitalize(0n)).to.be.revertedWithCustomError(pool, "PoolZeroAmount");
+      await expect(pool.connect(newLp).recapitalize(0n)).to.be.revertedWithCustomError(
+        pool,
+        "PoolZeroAmount",
+      );
     });
   });
 
