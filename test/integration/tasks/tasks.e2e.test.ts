@@ -155,7 +155,7 @@ describe("Command-line tasks end to end (hardhat node + task processes)", functi
       /0\s+ETH-PERP\s+\$3,000\.00\s+\+2\.0000\s+2\.0000\s+0.0000\s+4,000\s+\+0\.0002%\s+10\.0x\s+0\.050% \/ 0\.020%/,
     );
     expect(out).to.match(
-      /1\s+BTC-PERP\s+\$60,000\.00\s+0\.0000\s+0\.0000\s+0\.0000\s+500\s+0\.0000%\s+10\.0x/,
+      /1\s+BTC-PERP\s+\$60,000\.00\s+0\.0000\s+0\.0000\s+0\.0000\s+200\s+0\.0000%\s+10\.0x/,
     );
   });
 
