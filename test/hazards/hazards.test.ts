@@ -1412,6 +1412,7 @@ describe("Hazard matrix", function () {
         "redeem",
         "requestWithdraw",
         "cancelWithdraw",
+        "recapitalize",
         "approve",
         "transfer",
         "transferFrom",
