@@ -9,9 +9,9 @@ import {
   formatRatio,
   formatSize,
   formatUsd,
-  renderTable,
-} from "./format";
-import type { Row } from "./format";
+} from "../common/format";
+import { renderTable } from "../common/table";
+import type { Row } from "../common/table";
 import type { AccountStateData, MarketData, PositionData, Snapshot } from "./system";
 
 /** Decimals shown for funding: a few hours of funding on a small skew is well below a cent. */
