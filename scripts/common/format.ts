@@ -91,6 +91,9 @@ export function formatRatio(numerator: bigint, denominator: bigint, dp = 2): str
   return `${formatFixed((numerator * WAD) / denominator, { dp })}x`;
 }
 
+/** The side of a signed position size: `LONG`, `SHORT`, or `-` when flat. */
+export const formatSide = (size: bigint): string => (size > 0n ? "LONG" : size < 0n ? "SHORT" : "-");
+
 /** `0x3C44Cd…93BC` */
 export const shortAddress = (address: string): string => `${address.slice(0, 8)}…${address.slice(-4)}`;
 

@@ -5,7 +5,7 @@
 import { formatFixed, formatPercent, formatSize } from "../../common/format";
 import { heading, renderTable } from "../../common/table";
 import { WAD, abs, exact, mulWad, toWad } from "../../common/units";
-import { accountStateTable } from "../../lib/report";
+import { POSITION_COLUMNS, accountStateTable } from "../../lib/report";
 import { toAccountStateData } from "../../lib/system";
 import type { AccountStateData } from "../../lib/system";
 import type { IClearinghouseLens } from "../../../typechain-types";
@@ -172,18 +172,7 @@ function accountLines({ accountId, owner, subaccount, state, collateral, positio
     ...(positions.length === 0
       ? ["  (no open positions)"]
       : renderTable(
-          [
-            "market",
-            { header: "side", align: "left" },
-            "size",
-            "entry price",
-            "mark price",
-            "notional",
-            "unrealized PnL",
-            "funding owed",
-            "liq. price",
-            "distance",
-          ],
+          [...POSITION_COLUMNS, { header: "liq. price" }, { header: "distance" }],
           positions.map((p) => [
             p.name,
             side(p.size),

@@ -1,7 +1,7 @@
 /** `deposit` and `withdraw`: collateral into and out of one of the signer's subaccounts. */
 import { IERC20Metadata__factory } from "../../../typechain-types";
 import { exact, parsePositive } from "../../common/units";
-import type { TaskContext } from "../frame/context";
+import type { TaskContext, TokenInfo } from "../frame/context";
 import { ownAccount, resolveToken } from "../frame/lookup";
 import type { TaskOutput } from "../frame/run";
 import { ensureAllowance, send } from "../frame/tx";
@@ -11,6 +11,38 @@ export interface TransferArgs {
   amount: string;
   token?: string;
   subaccount?: string;
+}
+
+/** What `deposit` and `withdraw` print: the amount moved and the account's balance after it. */
+async function transferOutput(
+  ctx: TaskContext,
+  t: {
+    verb: string;
+    into: boolean;
+    token: TokenInfo;
+    amount: bigint;
+    subaccount: bigint;
+    accountId: bigint;
+    txHash: string;
+  },
+): Promise<TaskOutput> {
+  const { token, amount, accountId } = t;
+  const balance = await ctx.vault.balanceOf(accountId, token.address);
+  return {
+    lines: [
+      `${t.verb} ${tokenAmount(amount, token)} ${t.into ? "into" : "from"} ${ctx.signerAddress} / subaccount ${t.subaccount}.`,
+      `  account balance: ${tokenAmount(balance, token)}`,
+      `  tx ${t.txHash}`,
+    ],
+    json: {
+      accountId,
+      token: token.address,
+      symbol: token.symbol,
+      amount: exact(amount, token.decimals),
+      balance: exact(balance, token.decimals),
+      txHash: t.txHash,
+    },
+  };
 }
 
 export async function deposit(ctx: TaskContext, args: TransferArgs): Promise<TaskOutput> {
@@ -28,22 +60,15 @@ export async function deposit(ctx: TaskContext, args: TransferArgs): Promise<Tas
   }
   await ensureAllowance(ctx, token.address, ctx.addresses.vault, amount);
   const receipt = await send(ctx.vault.deposit(subaccount, token.address, amount));
-  const balance = await ctx.vault.balanceOf(accountId, token.address);
-  return {
-    lines: [
-      `Deposited ${tokenAmount(amount, token)} into ${ctx.signerAddress} / subaccount ${subaccount}.`,
-      `  account balance: ${tokenAmount(balance, token)}`,
-      `  tx ${receipt.hash}`,
-    ],
-    json: {
-      accountId,
-      token: token.address,
-      symbol: token.symbol,
-      amount: exact(amount, token.decimals),
-      balance: exact(balance, token.decimals),
-      txHash: receipt.hash,
-    },
-  };
+  return transferOutput(ctx, {
+    verb: "Deposited",
+    into: true,
+    token,
+    amount,
+    subaccount,
+    accountId,
+    txHash: receipt.hash,
+  });
 }
 
 export async function withdraw(ctx: TaskContext, args: TransferArgs): Promise<TaskOutput> {
@@ -58,20 +83,13 @@ export async function withdraw(ctx: TaskContext, args: TransferArgs): Promise<Ta
     amount = parsePositive(args.amount, token.decimals, "--amount");
   }
   const receipt = await send(ctx.vault.withdraw(subaccount, token.address, amount));
-  const balance = await ctx.vault.balanceOf(accountId, token.address);
-  return {
-    lines: [
-      `Withdrew ${tokenAmount(amount, token)} from ${ctx.signerAddress} / subaccount ${subaccount}.`,
-      `  account balance: ${tokenAmount(balance, token)}`,
-      `  tx ${receipt.hash}`,
-    ],
-    json: {
-      accountId,
-      token: token.address,
-      symbol: token.symbol,
-      amount: exact(amount, token.decimals),
-      balance: exact(balance, token.decimals),
-      txHash: receipt.hash,
-    },
-  };
+  return transferOutput(ctx, {
+    verb: "Withdrew",
+    into: false,
+    token,
+    amount,
+    subaccount,
+    accountId,
+    txHash: receipt.hash,
+  });
 }
