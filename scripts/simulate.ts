@@ -18,16 +18,11 @@ import hre from "hardhat";
 import { ethers } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import { BPS, feedAnswer, increaseTime, latestTimestamp, moveFeed, refreshFeed, send } from "./lib/chain";
-import {
-  formatChange,
-  formatFixed,
-  formatSize,
-  formatUsd,
-  heading,
-  renderTable,
-  shortAddress,
-} from "./lib/format";
+import { feedAnswer, increaseTime, latestTimestamp, moveFeed, refreshFeed } from "./common/devchain";
+import { formatChange, formatFixed, formatSize, formatUsd, shortAddress } from "./common/format";
+import { send } from "./common/send";
+import { heading, renderTable } from "./common/table";
+import { BPS } from "./common/units";
 import {
   accountComparisonTable,
   accountStateTable,

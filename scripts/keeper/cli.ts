@@ -14,7 +14,7 @@ import { HardhatPluginError } from "hardhat/plugins";
 import { Clearinghouse__factory, PriceOracle__factory, Vault__factory } from "../../typechain-types";
 import { AccountTracker, Keeper, errorMessage, isLogLevel, jsonLogger } from "./core";
 import type { KeeperLogger } from "./core";
-import { readIgnitionDeployment } from "./deployment";
+import { readIgnitionDeployment } from "../common/deployment";
 import { keeperMetrics, startMetricsServer } from "./metrics";
 import type { MetricsServer } from "./metrics";
 import { KeeperRunner } from "./runner";

@@ -41,15 +41,8 @@ import {
   WAD,
 } from "./collateral";
 import type { BadDebtResult, CollateralResult, DebtActionKind, HeldCollateral } from "./collateral";
-import {
-  decodeRevert,
-  errorMessage,
-  formatRevert,
-  isNonceError,
-  isTransientError,
-  sleep as defaultSleep,
-  withRetry,
-} from "./errors";
+import { decodeRevert, errorMessage, formatRevert } from "../common/errors";
+import { isNonceError, isTransientError, sleep as defaultSleep, withRetry } from "../common/retry";
 import type { KeeperLogger, LogFields, LogLevel } from "./log";
 import { silentLogger } from "./log";
 import {
@@ -63,7 +56,8 @@ import {
 } from "./tracker";
 
 export * from "./collateral";
-export * from "./errors";
+export * from "../common/errors";
+export * from "../common/retry";
 export * from "./log";
 export * from "./tracker";
 

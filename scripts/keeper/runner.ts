@@ -6,7 +6,7 @@
  */
 import type { Provider } from "ethers";
 import type { Keeper } from "./core";
-import { errorMessage } from "./errors";
+import { errorMessage } from "../common/errors";
 import type { KeeperLogger } from "./log";
 
 export interface RunnerConfig {

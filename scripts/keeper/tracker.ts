@@ -25,17 +25,7 @@ export interface TopicLog {
   blockNumber?: number;
 }
 
-/** `accountId = (uint256(owner) << 96) | subaccount` (DESIGN §4). */
-export const accountIdOf = (owner: string, subaccount: bigint | number): bigint =>
-  (BigInt(ethers.getAddress(owner)) << 96n) | BigInt(subaccount);
-
-/** The owner and subaccount packed in an account id. */
-export function splitAccountId(accountId: bigint): { owner: string; subaccount: bigint } {
-  return {
-    owner: ethers.getAddress(ethers.toBeHex(accountId >> 96n, 20)),
-    subaccount: accountId & ((1n << 96n) - 1n),
-  };
-}
+export { accountIdOf, splitAccountId } from "../common/accounts";
 
 export class AccountTracker {
   private readonly accounts = new Set<bigint>();

@@ -7,11 +7,12 @@ import {
   formatFixed,
   formatPercent,
   formatRatio,
+  formatSide,
   formatSize,
   formatUsd,
-  renderTable,
-} from "./format";
-import type { Row } from "./format";
+} from "../common/format";
+import { renderTable } from "../common/table";
+import type { Column, Row } from "../common/table";
 import type { AccountStateData, MarketData, PositionData, Snapshot } from "./system";
 
 /** Decimals shown for funding: a few hours of funding on a small skew is well below a cent. */
@@ -42,7 +43,7 @@ const oraclePrice = (markets: MarketData[], marketId: bigint): bigint => {
   return m.oraclePrice;
 };
 
-const side = (size: bigint): string => (size > 0n ? "LONG" : size < 0n ? "SHORT" : "-");
+const side = formatSide;
 
 /** The rows of an AccountState, with the value formatter of each. */
 const ACCOUNT_ROWS: { label: string; value: (s: AccountStateData) => bigint; format: "usd" | "funding" }[] = [
@@ -79,6 +80,15 @@ export function accountComparisonTable(before: AccountStateData, after: AccountS
   return renderTable(["account", "before", "after", "change"], rows);
 }
 
+/** The columns of a positions table (the `account` task adds the liquidation price and distance). */
+export const POSITION_COLUMNS: Column[] = [
+  { header: "market", align: "left" },
+  { header: "side", align: "left" },
+  ...["size", "entry price", "mark price", "notional", "unrealized PnL", "funding owed"].map((header) => ({
+    header,
+  })),
+];
+
 /** Open positions: size, entry and mark price, notional, PnL and funding owed, with a total row. */
 export function positionsTable(positions: PositionData[], markets: MarketData[]): string[] {
   if (positions.length === 0) return ["  (no open positions)"];
@@ -106,19 +116,7 @@ export function positionsTable(positions: PositionData[], markets: MarketData[])
     signedUsd(sum((p) => p.unrealizedPnl)),
     funding(sum((p) => p.pendingFunding)),
   ]);
-  return renderTable(
-    [
-      "market",
-      { header: "side", align: "left" },
-      "size",
-      "entry price",
-      "mark price",
-      "notional",
-      "unrealized PnL",
-      "funding owed",
-    ],
-    rows,
-  );
+  return renderTable(POSITION_COLUMNS, rows);
 }
 
 /** Markets: oracle price, skew, open interest and the current funding rate. */

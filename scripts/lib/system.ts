@@ -12,6 +12,7 @@ import {
   errorDeploymentResultToExceptionMessage,
 } from "@nomicfoundation/hardhat-ignition/helpers";
 import LocalStack from "../../deploy/modules/LocalStack";
+import { IN_PROCESS_NETWORK, isLocalChain } from "../common/chains";
 import {
   ClearinghouseLens__factory,
   Clearinghouse__factory,
@@ -63,13 +64,10 @@ export interface System {
   signers: HardhatEthersSigner[];
 }
 
-/** Chain ids of local development nodes (Hardhat, Anvil, Ganache): the only chains the mock stack belongs on. */
-const DEV_CHAIN_IDS = new Set([31337n, 1337n]);
-
 /** Throws unless `hre` points at a local development chain (the scripts mint tokens and move time). */
 export async function requireDevChain(hre: HardhatRuntimeEnvironment): Promise<bigint> {
   const { chainId } = await hre.ethers.provider.getNetwork();
-  if (hre.network.name !== "hardhat" && !DEV_CHAIN_IDS.has(chainId)) {
+  if (hre.network.name !== IN_PROCESS_NETWORK && !isLocalChain(chainId)) {
     throw new Error(
       `network "${hre.network.name}" (chain ${chainId}) is not a local development chain: ` +
         "the simulation mints mock tokens and moves time, run it on the in-process network or --network localhost",

@@ -5,7 +5,7 @@
  */
 import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { renderTable } from "../lib/format";
+import { renderTable } from "../common/table";
 import { writeReport } from "./report";
 import { verdict } from "./report/summary";
 import { headlineRows } from "./report/tables";

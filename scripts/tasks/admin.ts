@@ -6,8 +6,8 @@
  */
 import { types } from "hardhat/config";
 import type { ConfigurableTaskDefinition } from "hardhat/types";
-import type { CommonArgs } from "./lib/context";
-import { HELP, action, keelTask } from "./lib/define";
+import type { CommonArgs } from "./frame/context";
+import { HELP, action, keelTask } from "./frame/define";
 
 type Args<T> = CommonArgs & T & { viaTimelock: boolean; salt?: string; dryRun: boolean };
 
@@ -20,7 +20,7 @@ const withAdminOptions = (t: ConfigurableTaskDefinition) =>
 keelTask(
   "admin:markets",
   "Lists every market's parameters, the risk parameters, pause state and roles",
-).setAction(action<CommonArgs>(async (ctx) => (await import("./lib/admin")).adminMarkets(ctx)));
+).setAction(action<CommonArgs>(async (ctx) => (await import("./governance/markets")).adminMarkets(ctx)));
 
 /** The market parameters `admin:set-market` takes, with their units. */
 const MARKET_OPTIONS: [string, string][] = [
@@ -44,11 +44,13 @@ let setMarket = keelTask(
 for (const [name, help] of MARKET_OPTIONS)
   setMarket = setMarket.addOptionalParam(name, help, undefined, types.string);
 withAdminOptions(setMarket).setAction(
-  action<Args<{ market: string }>>(async (ctx, args) => (await import("./lib/admin")).setMarket(ctx, args)),
+  action<Args<{ market: string }>>(async (ctx, args) =>
+    (await import("./governance/markets")).setMarket(ctx, args),
+  ),
 );
 
 keelTask("admin:collaterals", "Lists the collateral tokens and their parameters").setAction(
-  action<CommonArgs>(async (ctx) => (await import("./lib/admin")).adminCollaterals(ctx)),
+  action<CommonArgs>(async (ctx) => (await import("./governance/collaterals")).adminCollaterals(ctx)),
 );
 
 withAdminOptions(
@@ -80,7 +82,7 @@ withAdminOptions(
       liquidationDiscount?: string;
       depositCap?: string;
     }>
-  >(async (ctx, args) => (await import("./lib/admin")).setCollateral(ctx, args)),
+  >(async (ctx, args) => (await import("./governance/collaterals")).setCollateral(ctx, args)),
 );
 
 for (const [name, pause] of [
@@ -96,7 +98,7 @@ for (const [name, pause] of [
     ).addOptionalParam("target", "all, clearinghouse or pool", "all", types.string),
   ).setAction(
     action<Args<{ target: string }>>(async (ctx, args) =>
-      (await import("./lib/admin")).setPaused(ctx, args, pause),
+      (await import("./governance/pause")).setPaused(ctx, args, pause),
     ),
   );
 }

@@ -3,8 +3,8 @@
  * local development chain (chain id 31337 or 1337).
  */
 import { types } from "hardhat/config";
-import type { CommonArgs } from "./lib/context";
-import { action, keelTask } from "./lib/define";
+import type { CommonArgs } from "./frame/context";
+import { action, keelTask } from "./frame/define";
 
 type Args<T> = CommonArgs & T;
 
@@ -17,7 +17,7 @@ keelTask(
   .addParam("price", "New price in USD", undefined, types.string)
   .setAction(
     action<Args<{ market?: string; asset?: string; price: string }>>(async (ctx, args) =>
-      (await import("./lib/mock")).setPrice(ctx, args),
+      (await import("./devchain/mock")).setPrice(ctx, args),
     ),
   );
 
@@ -27,7 +27,7 @@ keelTask("mock:mint", "Mints mock tokens (local chains only): --amount 10000 [--
   .addOptionalParam("to", "Recipient; default the signer", undefined, types.string)
   .setAction(
     action<Args<{ amount: string; token?: string; to?: string }>>(async (ctx, args) =>
-      (await import("./lib/mock")).mint(ctx, args),
+      (await import("./devchain/mock")).mint(ctx, args),
     ),
   );
 
@@ -39,6 +39,9 @@ keelTask(
   .addFlag("noRefresh", "Leave the mock feeds alone (prices may go stale)")
   .setAction(
     action<Args<{ seconds: string; noRefresh: boolean }>>(async (ctx, args) =>
-      (await import("./lib/mock")).advanceTime(ctx, { seconds: args.seconds, refreshFeeds: !args.noRefresh }),
+      (await import("./devchain/mock")).advanceTime(ctx, {
+        seconds: args.seconds,
+        refreshFeeds: !args.noRefresh,
+      }),
     ),
   );

@@ -3,21 +3,21 @@
  * Withdrawals take two steps: a request escrows shares, and after the withdrawal delay they are redeemable for a window.
  */
 import { types } from "hardhat/config";
-import type { CommonArgs } from "./lib/context";
-import { action, keelTask } from "./lib/define";
+import type { CommonArgs } from "./frame/context";
+import { action, keelTask } from "./frame/define";
 
 type Args<T> = CommonArgs & T;
 
 keelTask(
   "pool:info",
   "Shows the pool (NAV, cash, available liquidity) and your shares and withdrawal request",
-).setAction(action<Args<object>>(async (ctx) => (await import("./lib/pool")).info(ctx)));
+).setAction(action<Args<object>>(async (ctx) => (await import("./liquidity/pool")).info(ctx)));
 
 keelTask("pool:deposit", "Deposits settlement tokens into the liquidity pool for shares")
   .addParam("amount", "Amount in settlement-token units (1000 = 1,000 USDC)", undefined, types.string)
   .setAction(
     action<Args<{ amount: string }>>(async (ctx, args) =>
-      (await import("./lib/pool")).poolDeposit(ctx, args),
+      (await import("./liquidity/pool")).poolDeposit(ctx, args),
     ),
   );
 
@@ -34,7 +34,7 @@ keelTask(
   )
   .setAction(
     action<Args<{ shares?: string; amount?: string }>>(async (ctx, args) =>
-      (await import("./lib/pool")).requestWithdraw(ctx, args),
+      (await import("./liquidity/pool")).requestWithdraw(ctx, args),
     ),
   );
 
@@ -42,6 +42,6 @@ keelTask("pool:withdraw", "Redeems your matured withdrawal request for settlemen
   .addOptionalParam("shares", "Shares to redeem; default the whole request", undefined, types.string)
   .setAction(
     action<Args<{ shares?: string }>>(async (ctx, args) =>
-      (await import("./lib/pool")).poolWithdraw(ctx, args),
+      (await import("./liquidity/pool")).poolWithdraw(ctx, args),
     ),
   );

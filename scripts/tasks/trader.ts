@@ -3,15 +3,17 @@
  * Amounts are human units (`--amount 1000` USDC, `--size -1.5` ETH); `npx hardhat <task> --help` lists the options.
  */
 import { types } from "hardhat/config";
-import type { CommonArgs } from "./lib/context";
-import { HELP, action, keelTask } from "./lib/define";
+import type { CommonArgs } from "./frame/context";
+import { HELP, action, keelTask } from "./frame/define";
 
 type Args<T> = CommonArgs & T;
 
 keelTask("markets", "Lists the markets: oracle price, skew, open interest, funding rate, leverage and fees")
   .addOptionalParam("market", "Only this market (ETH, ETH-PERP or an id)", undefined, types.string)
   .setAction(
-    action<Args<{ market?: string }>>(async (ctx, args) => (await import("./lib/trader")).markets(ctx, args)),
+    action<Args<{ market?: string }>>(async (ctx, args) =>
+      (await import("./trading/markets")).markets(ctx, args),
+    ),
   );
 
 keelTask(
@@ -29,7 +31,7 @@ keelTask(
   )
   .setAction(
     action<Args<{ address?: string; subaccount?: string; accountId?: string }>>(async (ctx, args) =>
-      (await import("./lib/trader")).account(ctx, args),
+      (await import("./trading/account")).account(ctx, args),
     ),
   );
 
@@ -51,7 +53,7 @@ for (const [name, description] of [
     .addOptionalParam("subaccount", HELP.subaccount, undefined, types.string)
     .setAction(
       action<Args<{ amount: string; token?: string; subaccount?: string }>>(async (ctx, args) =>
-        (await import("./lib/trader"))[name](ctx, args),
+        (await import("./trading/transfer"))[name](ctx, args),
       ),
     );
 }
@@ -70,7 +72,7 @@ keelTask("trade", "Opens, increases, reduces or flips a position: --market ETH -
   .setAction(
     action<
       Args<{ market: string; size: string; slippage: string; acceptablePrice?: string; subaccount?: string }>
-    >(async (ctx, args) => (await import("./lib/trader")).trade(ctx, args)),
+    >(async (ctx, args) => (await import("./trading/trade")).trade(ctx, args)),
   );
 
 keelTask("close", "Closes your whole position on a market")
@@ -80,7 +82,7 @@ keelTask("close", "Closes your whole position on a market")
   .addOptionalParam("subaccount", HELP.subaccount, undefined, types.string)
   .setAction(
     action<Args<{ market: string; slippage: string; acceptablePrice?: string; subaccount?: string }>>(
-      async (ctx, args) => (await import("./lib/trader")).close(ctx, args),
+      async (ctx, args) => (await import("./trading/trade")).close(ctx, args),
     ),
   );
 
@@ -98,6 +100,6 @@ keelTask(
   .addOptionalParam("subaccount", HELP.subaccount, undefined, types.string)
   .setAction(
     action<Args<{ accountId?: string; address?: string; subaccount?: string }>>(async (ctx, args) =>
-      (await import("./lib/trader")).liquidate(ctx, args),
+      (await import("./trading/liquidate")).liquidate(ctx, args),
     ),
   );

@@ -21,6 +21,7 @@ import type {
   PriceOracle,
   Vault,
 } from "../../typechain-types";
+import { accountIdOf } from "../../scripts/common/accounts";
 
 /** Markets listed: enough for a 32nd position next to 31 others and a 32-position liquidation. */
 export const MARKETS = 33;
@@ -255,7 +256,6 @@ export async function setPrice(sys: GasSystem, i: number, usd: string | number) 
   return send(() => sys.aggregators[i].updateAnswer(feedAnswer(usd), overrides));
 }
 
-export const accountIdOf = (owner: string, subaccount: number | bigint = 0): bigint =>
-  (BigInt(owner) << 96n) | BigInt(subaccount);
+export { accountIdOf };
 
 export { overrides };

@@ -6,7 +6,7 @@ import { SESSION, acceptablePrice, runSession } from "../../scripts/simulate";
 import type { SessionReport } from "../../scripts/simulate";
 import { skewPremium } from "../shared/poolValue";
 import { DEFAULT_MARKETS } from "../../deploy/config";
-import { formatChange, formatRatio, formatSize, formatUsd } from "../../scripts/lib/format";
+import { formatChange, formatRatio, formatSize, formatUsd } from "../../scripts/common/format";
 import type { AccountStateData, PositionData, Snapshot } from "../../scripts/lib/system";
 
 const WAD = 10n ** 18n;

@@ -16,6 +16,7 @@ import type { Snapshot } from "./checks";
 import { accountIdOf, decodeError, eventsFrom, expectOneOf, mineAt, same, send, show } from "./system";
 import type { Suite } from "./system";
 import { checkEconomics } from "./economics";
+import { sameOwner, splitAccountId, subaccountOf } from "../../scripts/common/accounts";
 
 /** Counters of what the suite executed: commands (fast-check's), runs, and how each kind of action ended. */
 export const stats = {
@@ -598,7 +599,7 @@ function liquidatableAccounts(m: InvariantModel, s: Suite, t: bigint): bigint[] 
 }
 
 const ownerOf = (s: Suite, id: bigint) => {
-  const owner = ethers.getAddress(ethers.toBeHex(id >> 96n, 20));
+  const owner = splitAccountId(id).owner;
   return [...s.actors.traders, s.actors.keeper].find((x) => x.address === owner)!;
 };
 
@@ -695,7 +696,7 @@ export class LiquidateCommand extends KeelCommand {
     }
 
     // Owner's accounts before, at the liquidation's timestamp: no actor gains by liquidating itself (§15.4).
-    const ownerIds = s.accounts.filter((x) => x >> 96n === id >> 96n);
+    const ownerIds = s.accounts.filter((x) => sameOwner(x, id));
     const ownerEquity = (model: InvariantModel) =>
       ownerIds.every((x) => model.assetErrors(model.accountAssets(x), t).length === 0)
         ? ownerIds.reduce((sum, x) => sum + model.state(x, t).equity, 0n)
@@ -1304,7 +1305,7 @@ export async function closeOut(b: Box, s: Suite) {
   const withdrawAll = async (requireAll: boolean) => {
     for (const id of s.accounts) {
       const owner = ownerOf(s, id);
-      const sub = id & ((1n << 96n) - 1n);
+      const sub = subaccountOf(id);
       for (const token of [s.address.weth, s.address.wbtc, s.address.usdc]) {
         const m = b.m;
         if (m.positionCount(id) > 0 || m.balance(id) < 0n) continue;
@@ -1394,7 +1395,7 @@ export async function closeOut(b: Box, s: Suite) {
           `close-out: cannot close ${id.toString(16)} on market ${marketId}: ${outcome.errors.map(show).join(" | ")}`,
         );
       const tc = b.m.now + 1n;
-      const sub = id & ((1n << 96n) - 1n);
+      const sub = subaccountOf(id);
       await step(
         "close",
         outcome,

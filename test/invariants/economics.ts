@@ -45,6 +45,7 @@ import type { InvariantModel } from "./model";
 import { decodeAggregate } from "./checks";
 import { exitPoolValue, positionsValue, signedPoolValue, tokenValue } from "./valuation";
 import type { Suite } from "./system";
+import { ownerOf } from "../../scripts/common/accounts";
 
 /**
  * Flip each to true once its fix is merged (the coordinator): the check then fails the suite like any other.
@@ -109,7 +110,12 @@ function actorsOf(s: Suite): Actor[] {
     const a = address.toLowerCase();
     const known = byAddress.get(a);
     if (known) known.name += ` = ${name}`;
-    else byAddress.set(a, { name, address: a, accounts: s.accounts.filter((id) => id >> 96n === BigInt(a)) });
+    else
+      byAddress.set(a, {
+        name,
+        address: a,
+        accounts: s.accounts.filter((id) => BigInt(ownerOf(id)) === BigInt(a)),
+      });
   }
   return [...byAddress.values()];
 }
@@ -177,8 +183,6 @@ interface Explained {
   lpFlow: { lp: string; deposit: boolean } | null;
   wallets: boolean;
 }
-
-const ownerOf = (id: bigint) => `0x${(id >> 96n).toString(16).padStart(40, "0")}`;
 
 function explain(st: EconState, s: Suite, m: InvariantModel, actions: Action[]): Explained {
   const e: Explained = { gains: new Map(), pool: 0n, lpFlow: null, wallets: false };

@@ -20,6 +20,7 @@ import type { AccountStateRef, LiquidationRef, TradeRef } from "../shared/math";
 import type { CollateralLiquidationRef, WaterfallRef } from "../shared/collateral";
 import { DEFAULT_MARKETS, DEFAULT_RISK, LOCAL_COLLATERALS, LOCAL_FEEDS, assetKey } from "../../deploy/config";
 import type { RiskConfig } from "../../deploy/config";
+import { sameOwner } from "../../scripts/common/accounts";
 
 export const WAD = 10n ** 18n;
 export const TO_WAD = 10n ** 12n;
@@ -434,7 +435,7 @@ export class InvariantModel extends CollateralModel {
     }
     // Whether the keeper is the account's owner (no subsidy then). No window caps a liquidation (DESIGN §10.6):
     // the windows stay at zero, which the market-state check confirms.
-    const ctx = { selfLiquidation: accountId >> 96n === keeperAccountId >> 96n };
+    const ctx = { selfLiquidation: sameOwner(accountId, keeperAccountId) };
     const r = this.previewLiquidation(accountId, t, this.liquidationRisk, ctx);
     // The pool pays the account's profit (and any subsidy) before the waterfall: refused when its cash cannot.
     const needed = -(r.poolDelta + r.poolWriteOff);

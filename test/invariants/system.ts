@@ -13,12 +13,12 @@ import { type System, deployFixture } from "../shared/fixtures";
 import { LOCAL_WITHDRAWAL_DELAY, LOCAL_WITHDRAWAL_WINDOW } from "../../deploy/config";
 import { InvariantModel } from "./model";
 import type { ExpectedError } from "./model";
+import { accountIdOf } from "../../scripts/common/accounts";
 
 /** Gas limit of every transaction the suite sends: no estimation round trip, and a revert still mines a block. */
 const GAS = "0xe4e1c0"; // 15,000,000
 
-export const accountIdOf = (owner: string, subaccount: bigint | number = 0n): bigint =>
-  (BigInt(owner) << 96n) | BigInt(subaccount);
+export { accountIdOf };
 
 export interface DecodedError {
   name: string;

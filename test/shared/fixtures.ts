@@ -10,6 +10,7 @@ import type {
   PriceOracle,
   Vault,
 } from "../../typechain-types";
+import { accountIdOf } from "../../scripts/common/accounts";
 
 export const ETH = 0n;
 export const BTC = 1n;
@@ -88,8 +89,7 @@ export async function setPrice(feed: MockV3Aggregator, usd: string | number) {
 }
 
 /** The account id of `owner`'s `subaccount` (DESIGN §4), computed independently of the contracts. */
-export const accountIdOf = (owner: string, subaccount: bigint | number = 0n): bigint =>
-  (BigInt(owner) << 96n) | BigInt(subaccount);
+export { accountIdOf };
 
 /** The timestamp of the block a transaction landed in. */
 export async function txTime(tx: { wait(): Promise<{ blockNumber: number } | null> }): Promise<bigint> {

@@ -6,6 +6,7 @@
 import * as math from "./math";
 import * as pool from "./poolValue";
 import { DEFAULT_MARKETS, DEFAULT_RISK, LOCAL_FEEDS } from "../../deploy/config";
+import { accountIdOf } from "../../scripts/common/accounts";
 
 /** Settlement-token units (6 decimals) to WAD. */
 export const TO_WAD = 10n ** 12n;
@@ -15,8 +16,7 @@ export const VIRTUAL_SHARES = 10n ** 6n;
 export const VIRTUAL_ASSETS = 1n;
 
 /** `(owner << 96) | subaccount` (DESIGN §4). */
-export const accountIdOf = (owner: string, subaccount: bigint = 0n): bigint =>
-  (BigInt(owner) << 96n) | subaccount;
+export { accountIdOf };
 
 /** ERC-4626 assets → shares: `assets * (supply + 10^6) / (totalAssets + 1)`, floor (deposit, previewDeposit). */
 export const sharesForAssets = (assets: bigint, supply: bigint, totalAssets: bigint): bigint =>

@@ -47,7 +47,7 @@ import {
   renderPrometheus,
   startMetricsServer,
 } from "../../scripts/keeper/metrics";
-import { deployBlockFromJournal, readIgnitionDeployment } from "../../scripts/keeper/deployment";
+import { deployBlockFromJournal, readIgnitionDeployment } from "../../scripts/common/deployment";
 import { KeeperRunner } from "../../scripts/keeper/runner";
 import { KEY_ENV, runKeeperTask } from "../../scripts/keeper/cli";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";

@@ -3,7 +3,7 @@
  * offline in any browser. The verdict comes first: a loss, bad debt or a conservation failure is the first thing on
  * the page and in its title.
  */
-import { formatFixed, formatUsd } from "../../lib/format";
+import { formatFixed, formatUsd } from "../../common/format";
 import { NO_CAP } from "../engine";
 import { CRASH_GAP_SHARE } from "../market";
 import {

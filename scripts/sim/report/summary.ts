@@ -6,7 +6,7 @@
  *
  * Nothing here depends on the wall clock or the file system: the same seed gives the same file.
  */
-import { formatUsd } from "../../lib/format";
+import { formatUsd } from "../../common/format";
 import { fmt } from "../engine";
 import type { Headline, KindBreakdown, SimulationResult, VariantResult } from "../types";
 

@@ -1,7 +1,7 @@
 /**
  * The headline figures as rows (label, one value per variant), shared by the terminal table and report.html.
  */
-import { formatUsd } from "../../lib/format";
+import { formatUsd } from "../../common/format";
 import type { SimulationResult, VariantResult } from "../types";
 
 const money = (units: bigint): string => formatUsd(units, { decimals: 6 });

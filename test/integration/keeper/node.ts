@@ -31,7 +31,7 @@ export const WAD = (n: number | string) => ethers.parseUnits(String(n), 18);
 export const FEED = (n: number | string) => ethers.parseUnits(String(n), 8);
 export const ETH_MARKET = 0n;
 export const BTC_MARKET = 1n;
-export const idOf = (owner: string, sub: number | bigint) => (BigInt(owner) << 96n) | BigInt(sub);
+export { accountIdOf as idOf } from "../../../scripts/common/accounts";
 const VERBOSE = process.env.KEEPER_E2E_VERBOSE === "1";
 
 /* PROCESSES */

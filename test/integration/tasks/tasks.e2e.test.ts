@@ -2,11 +2,17 @@
  * The command-line tasks end to end, as a newcomer runs them: a `hardhat node` process on a free port, the local stack
  * deployed with `hardhat ignition deploy`, then one `npx hardhat <task> --network localhost` process per step:
  *
- *   trader (account 2): mock:mint 1,000 USDC → deposit → trade 2 ETH (refused: the pool is empty, decoded error)
+ *   a task without --network: refused, naming the in-process network and suggesting --network localhost
+ *   bad input (unparsable size, unknown market, missing account, too many decimals): one line of error, exit 1
+ *   trader (account 2): mock:mint 1,000 USDC → deposit → trade 2 ETH (refused: the pool is empty, decoded error
+ *                       in human units and a hint to add liquidity)
  *   LP (account 1):     pool:deposit 100,000 USDC
+ *   trader:             trade 4 ETH (refused: initial margin, with the USDC missing), a buy below the price (slippage)
  *   trader:             trade --market ETH --size 2 --slippage 0.5 → markets → account (table and JSON)
  *                       → close (60 s later) → withdraw max
  *   LP:                 pool:request-withdraw → mock:advance-time 1 day → pool:withdraw
+ *   trader:             two days without feed updates: trade refused with OracleStalePrice and the command that
+ *                       re-posts the feeds, which then works
  *
  * Every printed number is checked against values computed here from DESIGN §7–§9 (fill price with skew premium,
  * maker/taker fees, funding, margin, liquidation price), not read back from the contracts. Block times of the two
@@ -80,6 +86,53 @@ describe("Command-line tasks end to end (hardhat node + task processes)", functi
       fs.rmSync(path.join(ROOT, "deploy", "deployments", deploymentId), { recursive: true, force: true });
   });
 
+  /** The lines a failed command printed on stderr (npm's noise removed by `hardhat`). */
+  const errorLines = (stderr: string) => stderr.split("\n").filter((l) => l.trim() !== "");
+
+  it("a task on the in-process network (no --network) says where it looked and suggests --network localhost", async function () {
+    const r = await hardhat(node, ["markets", "--deployment-id", deploymentId]);
+    expect(r.code).to.equal(1);
+    const lines = errorLines(r.stderr);
+    expect(lines).to.have.length(1);
+    expect(lines[0]).to.match(
+      new RegExp(
+        `^error: no contract at 0x[0-9a-fA-F]{40} \\(Clearinghouse of deployment "${deploymentId}"\\) on network "hardhat" \\(chain 31337\\): .*pass --network localhost`,
+      ),
+    );
+    expect(r.stderr).not.to.contain("could not decode");
+    const missing = await hardhat(node, ["markets", "--network", "localhost", "--deployment-id", "nope"]);
+    expect(missing.code).to.equal(1);
+    expect(errorLines(missing.stderr)).to.deep.equal([
+      `error: no Ignition deployment "nope" for network "localhost" (chain 31337) (deploy/deployments/nope/deployed_addresses.json not found; deployments: ${fs.readdirSync(path.join(ROOT, "deploy", "deployments")).join(", ")}): deploy there first (npx hardhat ignition deploy deploy/modules/LocalStack.ts --network localhost) or pass the right --network / --deployment-id`,
+    ]);
+  });
+
+  it("bad input: one line of error, exit status 1, no stack trace", async function () {
+    const cases: [string[], string][] = [
+      [["trade", "--market", "ETH", "--size", "abc"], 'error: --size: "abc" is not a number'],
+      [
+        ["trade", "--market", "DOGE", "--size", "1"],
+        'error: no market "DOGE"; markets: ETH (id 0), BTC (id 1)',
+      ],
+      [
+        ["liquidate"],
+        "error: pass the account to liquidate: --account-id <id>, or --address <owner> [--subaccount n]",
+      ],
+      [["deposit", "--amount", "1.0000001"], 'error: --amount: "1.0000001" has more than 6 decimals'],
+      [["account", "--address", "0x1234"], 'error: --address: "0x1234" is not an address'],
+      [
+        ["mock:advance-time", "--seconds", "-5"],
+        'error: --seconds must be a positive number of seconds, got "-5"',
+      ],
+      [["account", "--from", "99"], 'error: --from 99: network "localhost" has 20 accounts (0..19)'],
+    ];
+    const results = await Promise.all(cases.map(([args]) => hardhat(node, [...args, ...net()])));
+    results.forEach((r, i) => {
+      expect(r.code, cases[i][0].join(" ")).to.equal(1);
+      expect(errorLines(r.stderr), cases[i][0].join(" ")).to.deep.equal([cases[i][1]]);
+    });
+  });
+
   it("mock:mint and deposit: 1,000 USDC into the trader's subaccount 0", async function () {
     const minted = await ok(node, ["mock:mint", "--amount", DEPOSIT, ...asTrader()]);
     expect(minted).to.contain(`Minted 1,000.00 USDC to ${trader}`);
@@ -88,15 +141,20 @@ describe("Command-line tasks end to end (hardhat node + task processes)", functi
     expect(out).to.match(/account balance: 1,000\.000000 USDC/);
   });
 
-  it("trade: a failure prints the decoded custom error with its values and exits 1", async function () {
+  it("trade against the empty pool: the decoded error in human units and a hint to add liquidity", async function () {
     const r = await hardhat(node, ["trade", "--market", "ETH", "--size", "2", ...asTrader()]);
     expect(r.code).to.equal(1);
     // Open interest is capped at 1x the pool's cash, and the pool is empty: notional = 2 * $3,000 at the oracle price.
-    const notional = (SIZE * PRICE) / WAD;
-    expect(r.stderr).to.contain(
-      `error: reverted: ClearinghousePoolOpenInterestCapExceeded(marketId=0, notional=${notional}, cap=0)`,
-    );
+    expect(errorLines(r.stderr)).to.deep.equal([
+      "error: reverted: ClearinghousePoolOpenInterestCapExceeded(marketId=0, notional=$6,000, cap=$0)",
+      "hint: the liquidity pool is empty, so no position can open: add liquidity first, e.g. npx hardhat " +
+        "pool:deposit --amount 100000 --network localhost (on a local chain, mock:mint the USDC before)",
+    ]);
     expect(r.stderr + r.stdout).not.to.match(/0x[0-9a-fA-F]{40,}/); // no raw revert blob
+    const json = await hardhat(node, ["trade", "--market", "ETH", "--size", "2", "--json", ...asTrader()]);
+    const error = (JSON.parse(json.stdout) as { error: Record<string, unknown> }).error;
+    expect(error.args).to.deep.equal({ marketId: "0", notional: "$6,000", cap: "$0" });
+    expect(error.rawArgs).to.deep.equal({ marketId: "0", notional: (6000n * WAD).toString(), cap: "0" });
   });
 
   it("pool:deposit: an LP funds the pool", async function () {
@@ -119,6 +177,48 @@ describe("Command-line tasks end to end (hardhat node + task processes)", functi
     // ERC-4626 with a decimals offset of 6: one USDC unit (6 decimals) mints 10^6 share units (12 decimals).
     expect(out.sharesMinted).to.equal("100000");
     expect(out.shares).to.equal("100000");
+  });
+
+  it("trade beyond the initial margin: says how much USDC is missing", async function () {
+    // A 4 ETH buy from zero skew: fill 3000 * (1 + 4 / 2 / 100,000) = 3000.06, taker fee 4 * 3000.06 * 0.05% =
+    // 6.00012, unrealized PnL at the oracle 4 * (3000 - 3000.06) = -0.24; equity 1000 - 6.00012 - 0.24 = 993.75988
+    // against an initial margin of 4 * 3000 * 10% = 1200: 206.24012 short.
+    const size = wad("4");
+    const fill = fillPrice(0n, size);
+    const fee = (((size * fill) / WAD) * TAKER) / WAD;
+    const equityAfter = usdc(DEPOSIT) * 10n ** 12n - fee + (size * (PRICE - fill)) / WAD;
+    const initialMargin = (((size * PRICE) / WAD) * IMF) / WAD;
+    expect(ethers.formatUnits(equityAfter, 18)).to.equal("993.75988");
+    const missing = ethers.formatUnits(ceilDiv(initialMargin - equityAfter, 10n ** 12n), 6);
+    expect(missing).to.equal("206.24012");
+    const r = await hardhat(node, ["trade", "--market", "ETH", "--size", "4", ...asTrader()]);
+    expect(r.code).to.equal(1);
+    const accountId = (BigInt(trader) << 96n).toString();
+    expect(errorLines(r.stderr)).to.deep.equal([
+      `error: reverted: ClearinghouseInsufficientMargin(accountId=${accountId}, equity=$993.75988, initialMargin=$1,200)`,
+      `hint: the account would be $${missing} short of its initial margin: deposit at least ${missing} USDC more ` +
+        `(npx hardhat deposit --amount ${missing} --network localhost) or trade smaller`,
+    ]);
+  });
+
+  it("trade with a limit below the fill: the slippage error and what to change", async function () {
+    const r = await hardhat(node, [
+      "trade",
+      "--market",
+      "ETH",
+      "--size",
+      "1",
+      "--acceptable-price",
+      "2900",
+      ...asTrader(),
+    ]);
+    expect(r.code).to.equal(1);
+    expect(ethers.formatUnits(fillPrice(0n, WAD), 18)).to.equal("3000.015");
+    expect(errorLines(r.stderr)).to.deep.equal([
+      "error: reverted: ClearinghouseSlippageExceeded(sizeDelta=1, fillPrice=$3,000.015, acceptablePrice=$2,900)",
+      "hint: the fill price $3,000.015 is above your limit $2,900: the price or the skew moved since the preview; " +
+        "try again, or allow more with --slippage (percent) or --acceptable-price",
+    ]);
   });
 
   let t0: number;
@@ -256,7 +356,10 @@ describe("Command-line tasks end to end (hardhat node + task processes)", functi
     const early = await hardhat(node, ["pool:withdraw", ...asLp()]);
     expect(early.code).to.equal(1);
     expect(early.stderr).to.match(
-      /error: reverted: PoolWithdrawalNotReady\(owner=0x[0-9a-fA-F]{40}, unlockTime=\d+, blockTimestamp=\d+\)/,
+      /error: reverted: PoolWithdrawalNotReady\(owner=0x[0-9a-fA-F]{40}, unlockTime=20\d\d-[-0-9T:]+Z, blockTimestamp=20\d\d-[-0-9T:]+Z\)/,
+    );
+    expect(early.stderr).to.match(
+      /hint: the request is redeemable from .*npx hardhat mock:advance-time --seconds \d+ --network localhost/,
     );
 
     const moved = await ok(node, ["mock:advance-time", "--seconds", "86401", ...net()]);
@@ -271,5 +374,22 @@ describe("Command-line tasks end to end (hardhat node + task processes)", functi
       absDiff(usdc(out.assets), expected) <= 2n,
       `assets ${out.assets} vs ${ethers.formatUnits(expected, 6)}`,
     ).to.equal(true);
+  });
+
+  it("a stale price: the refusal names the age and the command that re-posts the mock feeds", async function () {
+    // The local feeds' heartbeat is a day (deploy/config.ts): two days without an update make them stale.
+    await ok(node, ["mock:advance-time", "--seconds", String(2 * 86_400), "--no-refresh", ...net()]);
+    const r = await hardhat(node, ["trade", "--market", "ETH", "--size", "1", ...asTrader()]);
+    expect(r.code).to.equal(1);
+    const [error, hint] = errorLines(r.stderr);
+    expect(error).to.match(
+      /^error: reverted: OracleStalePrice\(asset="ETH", feed=0x[0-9a-fA-F]{40}, updatedAt=.*Z, maxAge=\d+ s, blockTimestamp=.*Z\)$/,
+    );
+    expect(hint).to.match(
+      /^hint: the ETH price is \d+ s old and the oracle accepts at most \d+ s: on a local chain re-post the mock feeds \(npx hardhat mock:advance-time --seconds 1 --network localhost/,
+    );
+    await ok(node, ["mock:advance-time", "--seconds", "1", ...net()]);
+    const markets = await ok(node, ["markets", ...net()]);
+    expect(markets).to.match(/0\s+ETH-PERP\s+\$3,000\.00/);
   });
 });

@@ -1,26 +1,21 @@
 /**
- * Chain helpers that work both on the in-process Hardhat network and on a `npx hardhat node` behind
- * `--network localhost`: sending transactions, moving time, moving mock Chainlink feeds.
+ * Local development chain helpers that work both on the in-process Hardhat network and on a `npx hardhat node` behind
+ * `--network localhost`: moving time and moving or re-posting mock Chainlink feeds.
  */
-import type { ContractTransactionReceipt, ContractTransactionResponse } from "ethers";
-import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import type { EthereumProvider } from "hardhat/types";
+import type { Provider } from "ethers";
 import type { MockV3Aggregator } from "../../typechain-types";
+import { send } from "./send";
+import { BPS } from "./units";
 
-/**
- * Awaits a transaction until it is mined and returns its receipt; throws if it reverted or was dropped.
- * Waiting for every receipt keeps a script's steps in order on a real JSON-RPC node too.
- */
-export async function send(tx: Promise<ContractTransactionResponse>): Promise<ContractTransactionReceipt> {
-  const response = await tx;
-  const receipt = await response.wait();
-  if (receipt === null || receipt.status !== 1) {
-    throw new Error(`transaction ${response.hash} failed`);
-  }
-  return receipt;
+/** What the time helpers need of a Hardhat runtime: its JSON-RPC provider and its ethers provider. */
+export interface ChainHandles {
+  network: { provider: Pick<EthereumProvider, "request"> };
+  ethers: { provider: Pick<Provider, "getBlock"> };
 }
 
 /** Timestamp of the latest block (seconds). */
-export async function latestTimestamp(hre: HardhatRuntimeEnvironment): Promise<number> {
+export async function latestTimestamp(hre: ChainHandles): Promise<number> {
   const block = await hre.ethers.provider.getBlock("latest");
   if (!block) throw new Error("no latest block");
   return block.timestamp;
@@ -33,15 +28,12 @@ export async function latestTimestamp(hre: HardhatRuntimeEnvironment): Promise<n
  * the in-process network, `hardhat node`, Anvil and Ganache all implement, without the helpers' check of the node's
  * client version (they accept Hardhat, Anvil and zkSync nodes only).
  */
-export async function increaseTime(hre: HardhatRuntimeEnvironment, seconds: number): Promise<number> {
+export async function increaseTime(hre: ChainHandles, seconds: number): Promise<number> {
   if (!Number.isInteger(seconds) || seconds < 0) throw new Error(`cannot move time by ${seconds} s`);
   await hre.network.provider.request({ method: "evm_increaseTime", params: [seconds] });
   await hre.network.provider.request({ method: "evm_mine", params: [] });
   return latestTimestamp(hre);
 }
-
-/** Basis points: 800 = 8%. */
-export const BPS = 10_000n;
 
 /** A feed's latest answer (in the feed's own decimals). */
 export async function feedAnswer(feed: MockV3Aggregator): Promise<bigint> {

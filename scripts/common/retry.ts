@@ -1,79 +1,9 @@
 /**
- * Reading errors that come back from JSON-RPC: custom-error revert data decoded with the contracts' interfaces,
- * transient transport failures told apart from reverts, nonce conflicts, and a bounded retry with backoff.
- *
- * Different providers nest the revert data differently (ethers' `JsonRpcProvider` puts it in `error.data`, Hardhat's
- * in-process network and `hardhat node` wrap it one or two levels deeper, some nodes return it in
- * `error.info.error.data`), so the data is searched for rather than read from one place.
+ * Telling failures apart, and retrying the ones worth retrying: transient transport or node hiccups (connection
+ * refused or reset, timeouts, rate limits, gateway errors) versus reverts and rejected transactions, nonce conflicts,
+ * and a bounded retry with exponential backoff.
  */
-import type { Interface, Result } from "ethers";
-
-export interface DecodedRevert {
-  /** The custom error's name (`ClearinghouseNotLiquidatable`), `Error` for `require(msg)`, `Panic` for a panic. */
-  name: string;
-  /** Its arguments by position (and by name, ethers `Result`). */
-  args: Result | unknown[];
-  /** The raw revert data. */
-  data: string;
-}
-
-const HEX_DATA = /^0x[0-9a-fA-F]*$/;
-
-/** The first revert data (`0x` + 4-byte selector + arguments) found in an error object, searching nested causes. */
-export function findRevertData(err: unknown): string | undefined {
-  const seen = new Set<unknown>();
-  const queue: unknown[] = [err];
-  while (queue.length > 0) {
-    const current = queue.shift();
-    if (current === null || typeof current !== "object" || seen.has(current)) continue;
-    seen.add(current);
-    const record = current as Record<string, unknown>;
-    const data = record.data;
-    if (typeof data === "string" && HEX_DATA.test(data) && data.length >= 10) return data;
-    for (const key of ["revert", "error", "info", "cause", "parent", "data", "value"]) {
-      if (key in record) queue.push(record[key]);
-    }
-    if (seen.size > 64) break;
-  }
-  return undefined;
-}
-
-/** Decodes revert data with the first interface that knows its selector; `Error(string)` and `Panic(uint256)` too. */
-export function decodeRevertData(data: string, interfaces: readonly Interface[]): DecodedRevert | undefined {
-  for (const iface of interfaces) {
-    try {
-      const parsed = iface.parseError(data);
-      if (parsed) return { name: parsed.name, args: parsed.args, data };
-    } catch {
-      // not this interface's error, or undecodable arguments: try the next interface
-    }
-  }
-  return undefined;
-}
-
-/** The decoded revert carried by an error, if there is one. */
-export function decodeRevert(err: unknown, interfaces: readonly Interface[]): DecodedRevert | undefined {
-  const data = findRevertData(err);
-  return data === undefined ? undefined : decodeRevertData(data, interfaces);
-}
-
-/** A revert as one readable string: `ClearinghouseNotLiquidatable(123, 5000, 4000)`. */
-export function formatRevert(revert: DecodedRevert): string {
-  const args = Array.from(revert.args as ArrayLike<unknown>, (a) => String(a));
-  return `${revert.name}(${args.join(", ")})`;
-}
-
-/** A short, single-line message for a log line (ethers' `shortMessage` when it has one). */
-export function errorMessage(err: unknown): string {
-  if (err === null || err === undefined) return String(err);
-  if (typeof err !== "object") return String(err);
-  const record = err as Record<string, unknown>;
-  const message =
-    (typeof record.shortMessage === "string" && record.shortMessage) ||
-    (typeof record.message === "string" && record.message) ||
-    String(err);
-  return message.split("\n")[0].slice(0, 500);
-}
+import { findRevertData } from "./errors";
 
 /** Every string in an error and its causes, lower-cased, to match node messages that carry no code. */
 function errorText(err: unknown): string {

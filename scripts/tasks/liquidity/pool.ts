@@ -2,11 +2,12 @@
  * LP tasks: the pool's state and the caller's position, deposit, withdrawal request (escrow, delay, window), and the
  * redemption of a matured request.
  */
-import { formatFixed, formatUsd, heading, renderTable } from "../../lib/format";
-import type { TaskContext } from "./context";
-import { ensureAllowance, findEvent, send } from "./context";
-import type { TaskOutput } from "./run";
-import { exact, parsePositive } from "./units";
+import { formatFixed, formatUsd } from "../../common/format";
+import { heading, renderTable } from "../../common/table";
+import { exact, parsePositive } from "../../common/units";
+import type { TaskContext } from "../frame/context";
+import type { TaskOutput } from "../frame/run";
+import { ensureAllowance, findEvent, send } from "../frame/tx";
 
 const date = (seconds: bigint): string =>
   new Date(Number(seconds) * 1000).toISOString().replace(".000Z", "Z");

@@ -1,13 +1,13 @@
 /**
- * Human-readable formatting of on-chain fixed-point numbers, and a plain-text table renderer.
+ * Human-readable formatting of on-chain fixed-point numbers.
  *
  * Every amount stays a `bigint` until it is printed: no floating point touches a protocol number. Rounding for
- * display is half away from zero; it never feeds back into a computation.
+ * display (`formatFixed`, `formatUsd`) is half away from zero and never feeds back into a computation; the `*Exact`
+ * forms print every significant decimal, for messages and logs where the reader may need the precise value.
  */
+import { WAD, WAD_DECIMALS, USDC_DECIMALS, exact } from "./units";
 
-/** Decimals of WAD (18-decimal fixed point): prices, USD values and sizes (DESIGN §3). */
-export const WAD_DECIMALS = 18;
-export const WAD = 10n ** 18n;
+export { WAD, WAD_DECIMALS };
 
 export interface FixedOptions {
   /** Decimals of the raw value (18 for WAD, 6 for USDC amounts, 8 for Chainlink answers). */
@@ -91,51 +91,36 @@ export function formatRatio(numerator: bigint, denominator: bigint, dp = 2): str
   return `${formatFixed((numerator * WAD) / denominator, { dp })}x`;
 }
 
+/** The side of a signed position size: `LONG`, `SHORT`, or `-` when flat. */
+export const formatSide = (size: bigint): string => (size > 0n ? "LONG" : size < 0n ? "SHORT" : "-");
+
 /** `0x3C44Cd…93BC` */
 export const shortAddress = (address: string): string => `${address.slice(0, 8)}…${address.slice(-4)}`;
 
-/* TABLES */
+/* EXACT HUMAN UNITS (messages, logs) */
 
-export type Align = "left" | "right";
+/** Groups the integer part of a decimal string in thousands: `1234567.5` → `1,234,567.5`. */
+const groupDecimal = (text: string): string => {
+  const [integer, fraction] = text.split(".");
+  return group(integer) + (fraction === undefined ? "" : `.${fraction}`);
+};
 
-export interface Column {
-  header: string;
-  align?: Align;
+/** A token amount with every significant decimal and its symbol: `5.877487 USDC`, `-0.5 WETH`. */
+export const formatTokenExact = (raw: bigint, token: { symbol: string; decimals: number }): string =>
+  `${groupDecimal(exact(raw, token.decimals))} ${token.symbol}`;
+
+/** A settlement-token (USDC, 6 decimals) amount: `5.877487 USDC`. */
+export const formatUsdcExact = (raw: bigint): string =>
+  formatTokenExact(raw, { symbol: "USDC", decimals: USDC_DECIMALS });
+
+/** A WAD USD value with every significant decimal: `$6,000`, `-$0.502502`. */
+export function formatUsdExact(wad: bigint, decimals = WAD_DECIMALS): string {
+  const text = exact(wad, decimals);
+  return text.startsWith("-") ? `-$${groupDecimal(text.slice(1))}` : `$${groupDecimal(text)}`;
 }
 
-/** A row of cells, or `"separator"` for a horizontal rule (before a total, for example). */
-export type Row = string[] | "separator";
+/** A WAD value as an exact grouped decimal: `1.5`, `100,000`. */
+export const formatWadExact = (wad: bigint): string => groupDecimal(exact(wad, WAD_DECIMALS));
 
-/**
- * Renders a plain-text table with a header, a rule under it and aligned columns (numbers right-aligned by
- * default, the first column left-aligned). Returns the lines, each without a trailing newline.
- */
-export function renderTable(
-  columns: (Column | string)[],
-  rows: Row[],
-  { indent = 2 }: { indent?: number } = {},
-): string[] {
-  const cols: Required<Column>[] = columns.map((c, i) => {
-    const column = typeof c === "string" ? { header: c } : c;
-    return { header: column.header, align: column.align ?? (i === 0 ? "left" : "right") };
-  });
-  const widths = cols.map((c, i) =>
-    Math.max(c.header.length, ...rows.map((r) => (r === "separator" ? 0 : (r[i] ?? "").length))),
-  );
-  const pad = " ".repeat(indent);
-  const line = (cells: string[]): string =>
-    pad +
-    cells
-      .map((cell, i) => (cols[i].align === "left" ? cell.padEnd(widths[i]) : cell.padStart(widths[i])))
-      .join("  ")
-      .trimEnd();
-  const rule = pad + widths.map((w) => "─".repeat(w)).join("  ");
-  return [
-    line(cols.map((c) => c.header)),
-    rule,
-    ...rows.map((r) => (r === "separator" ? rule : line(cols.map((_, i) => r[i] ?? "")))),
-  ];
-}
-
-/** A section heading: a blank line, the title and an underline. */
-export const heading = (title: string): string[] => ["", title, "═".repeat(title.length)];
+/** A WAD fraction as an exact percentage: `0.005e18` → `0.5%`. */
+export const formatPercentExact = (fraction: bigint): string => `${exact(fraction, 16)}%`;

@@ -3,13 +3,16 @@
  * Each refuses to run unless the chain id is a local development chain's (31337 or 1337), whatever the network is
  * called, so none can touch a real deployment.
  */
-import { MockERC20__factory, MockV3Aggregator__factory } from "../../../typechain-types";
-import { formatFixed, formatUsd } from "../../lib/format";
-import { assetSymbol, listMarkets, requireLocalChain, resolveMarket, resolveToken, send } from "./context";
-import type { TaskContext } from "./context";
-import type { TaskOutput } from "./run";
-import { exact, parseDecimal, parsePositive } from "./units";
 import { ethers } from "ethers";
+import { MockERC20__factory, MockV3Aggregator__factory } from "../../../typechain-types";
+import { increaseTime } from "../../common/devchain";
+import { formatFixed, formatUsd } from "../../common/format";
+import { exact, parsePositive, parseSeconds } from "../../common/units";
+import { requireLocalChain } from "../frame/context";
+import type { TaskContext } from "../frame/context";
+import { assetSymbol, listMarkets, parseAddress, resolveMarket, resolveToken } from "../frame/lookup";
+import type { TaskOutput } from "../frame/run";
+import { send } from "../frame/tx";
 
 export async function setPrice(
   ctx: TaskContext,
@@ -50,7 +53,7 @@ export async function mint(
   requireLocalChain(ctx, "mint mock tokens");
   const token = await resolveToken(ctx, args.token);
   const amount = parsePositive(args.amount, token.decimals, "--amount");
-  const to = ethers.getAddress(args.to ?? ctx.signerAddress);
+  const to = args.to === undefined ? ctx.signerAddress : parseAddress(args.to, "--to");
   const erc20 = MockERC20__factory.connect(token.address, ctx.signer);
   const receipt = await send(erc20.mint(to, amount));
   const balance = await erc20.balanceOf(to);
@@ -77,11 +80,8 @@ export async function advanceTime(
   args: { seconds: string; refreshFeeds: boolean },
 ): Promise<TaskOutput> {
   requireLocalChain(ctx, "move time");
-  const seconds = parseDecimal(args.seconds, 0, "--seconds");
-  if (seconds <= 0n) throw new Error("--seconds must be positive");
-  const provider = ctx.hre.network.provider;
-  await provider.request({ method: "evm_increaseTime", params: [Number(seconds)] });
-  await provider.request({ method: "evm_mine", params: [] });
+  const seconds = parseSeconds(args.seconds, "--seconds");
+  await increaseTime(ctx.hre, Number(seconds));
   const refreshed: string[] = [];
   if (args.refreshFeeds) {
     const assets = new Set((await listMarkets(ctx)).map((m) => m.params.asset));
