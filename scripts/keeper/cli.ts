@@ -8,17 +8,22 @@
  */
 import path from "node:path";
 import { ethers } from "ethers";
-import type { Signer } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { HardhatPluginError } from "hardhat/plugins";
 import { Clearinghouse__factory, PriceOracle__factory, Vault__factory } from "../../typechain-types";
-import { AccountTracker, Keeper, errorMessage, isLogLevel, jsonLogger } from "./core";
-import type { KeeperLogger } from "./core";
+import { Keeper } from "./keeper";
+import { errorMessage } from "./errors";
+import { isLogLevel, jsonLogger } from "./log";
+import { AccountTracker } from "./tracker";
+import type { KeeperLogger } from "./log";
 import { readIgnitionDeployment } from "./deployment";
 import { keeperMetrics, startMetricsServer } from "./metrics";
 import type { MetricsServer } from "./metrics";
 import { KeeperRunner } from "./runner";
+import { KeeperConfigError, resolveKeeperSigner } from "./signer";
 import { loadCheckpoint, makeCheckpoint, saveCheckpoint } from "./state";
+import { formatAmount } from "./units";
+
+export { KEY_ENV } from "./signer";
 
 /** The task's parameters, as Hardhat passes them (camelCase). */
 export interface KeeperTaskArgs {
@@ -39,11 +44,8 @@ export interface KeeperTaskArgs {
   maxRepay?: string;
 }
 
-export const KEY_ENV = "KEEPER_PRIVATE_KEY";
-const LOCAL_CHAIN_ID = 31337n;
-
 const fail = (message: string): never => {
-  throw new HardhatPluginError("keeper", message);
+  throw new KeeperConfigError(message);
 };
 
 function validateArgs(args: KeeperTaskArgs): void {
@@ -85,33 +87,18 @@ function parseAmount(name: string, value: string, decimals: number): bigint {
   }
 }
 
-/** The keeper's signer: `KEEPER_PRIVATE_KEY`, or on a local chain (31337) the network's first account. */
-async function resolveSigner(
-  hre: HardhatRuntimeEnvironment,
-  chainId: bigint,
-  logger: KeeperLogger,
-): Promise<Signer> {
-  const key = process.env[KEY_ENV]?.trim();
-  if (key) {
-    try {
-      return new ethers.Wallet(key.startsWith("0x") ? key : `0x${key}`, hre.ethers.provider);
-    } catch {
-      return fail(`${KEY_ENV} is not a valid private key (32 bytes, hex)`);
-    }
+/**
+ * The task's action: runs the keeper; on any failure prints one line, `error: <message>`, on stderr and sets the exit
+ * status to 1 (no stack trace; `KEEL_DEBUG=1` prints it too).
+ */
+export async function keeperMain(args: KeeperTaskArgs, hre: HardhatRuntimeEnvironment): Promise<void> {
+  try {
+    await runKeeperTask(args, hre);
+  } catch (err) {
+    console.error(`error: ${errorMessage(err)}`);
+    if (process.env.KEEL_DEBUG === "1") console.error(err);
+    process.exitCode = 1;
   }
-  if (chainId !== LOCAL_CHAIN_ID) {
-    return fail(
-      `${KEY_ENV} is not set: the keeper needs the private key of the account that sends liquidations ` +
-        `(network "${hre.network.name}", chain ${chainId}). Export it in the environment; it is never read from a file.`,
-    );
-  }
-  const [first] = await hre.ethers.getSigners();
-  if (!first) return fail(`${KEY_ENV} is not set and network "${hre.network.name}" has no accounts`);
-  logger.log("warn", "using_default_account", {
-    address: first.address,
-    message: `${KEY_ENV} is not set; chain ${chainId} is a local chain, so the network's first account is used`,
-  });
-  return first;
 }
 
 export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnvironment): Promise<void> {
@@ -138,7 +125,7 @@ export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnv
         `"${hre.network.name}": is this the node the deployment was made on?`,
     );
   }
-  const signer = await resolveSigner(hre, chainId, logger);
+  const signer = await resolveKeeperSigner(hre, chainId, logger);
   const keeperAddress = await signer.getAddress();
   const clearinghouse = Clearinghouse__factory.connect(deployment.clearinghouse, signer);
   const vault = Vault__factory.connect(deployment.vault, signer);
@@ -268,11 +255,11 @@ export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnv
     clearinghouse: deployment.clearinghouse,
     vault: deployment.vault,
     keeper: keeperAddress,
-    balanceWei: await provider.getBalance(keeperAddress),
+    balanceEth: formatAmount(await provider.getBalance(keeperAddress), 18),
     settlementToken: settlementAddress,
-    settlementBalance,
+    settlementBalanceUsdc: formatAmount(settlementBalance, settlementDecimals),
     minProfitUsd: args.minProfit ?? "0",
-    maxRepay: args.maxRepay,
+    maxRepayUsdc: args.maxRepay,
     stateFile,
     resumed,
     startBlock,
@@ -314,9 +301,9 @@ export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnv
       succeeded: keeper.stats.succeeded,
       lost: keeper.stats.lost,
       failed: keeper.stats.failed,
-      rewards: keeper.stats.rewards,
+      rewardsUsdc: formatAmount(keeper.stats.rewards, settlementDecimals),
       collateralLiquidated: keeper.stats.collateralLiquidations.succeeded,
-      collateralRepaid: keeper.stats.collateralRepaid,
+      collateralRepaidUsdc: formatAmount(keeper.stats.collateralRepaid, settlementDecimals),
       badDebtSettled: keeper.stats.badDebtSettlements.succeeded,
       debtAccounts: keeper.debtAccounts().length,
       error: failure ? errorMessage(failure) : undefined,

@@ -5,7 +5,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { BAD_DEBT_RESULTS, COLLATERAL_RESULTS } from "./collateral";
-import type { KeeperStats } from "./core";
+import type { KeeperStats } from "./types";
 
 export type MetricType = "counter" | "gauge";
 
