@@ -95,7 +95,14 @@ export async function keeperMain(args: KeeperTaskArgs, hre: HardhatRuntimeEnviro
   try {
     await runKeeperTask(args, hre);
   } catch (err) {
-    console.error(`error: ${errorMessage(err)}`);
+    const message = errorMessage(err);
+    const unreachable = /HH108|cannot connect to the network|ECONNREFUSED/i.test(message);
+    const hint = !unreachable
+      ? ""
+      : hre.network.name === "localhost"
+        ? " (is the node running? Start one with `npx hardhat node`, or point LOCALHOST_RPC_URL at it)"
+        : ` (check the RPC URL of network "${hre.network.name}")`;
+    console.error(`error: ${message}${hint}`);
     if (process.env.KEEL_DEBUG === "1") console.error(err);
     process.exitCode = 1;
   }

@@ -2,9 +2,10 @@
  * Auto-deleveraging for keepers (DESIGN §11.1): find the markets whose side's net PnL is over its cap
  * (`deleverageNeed`), rank the tracked accounts' positions there by the chain's own rule (`previewDeleverage`: the
  * same code as `deleverage`, so a candidate it calls eligible is one the action accepts), and deleverage the best one,
- * re-ranking after each, until the market is back under its cap. Free of process concerns, like `core.ts`.
+ * re-ranking after each, until the market is back under its cap. Free of process concerns, like `keeper.ts`.
  *
- * Left for later: running it from the `Keeper` loop (`core.ts`) after the liquidation pass, with its nonce handling.
+ * Left for later: running it from the `Keeper` round (`keeper.ts`) after the liquidation pass, as one more
+ * `KeeperAction` (action.ts) so the executor brings its nonce handling, races and log lines.
  */
 import type { Clearinghouse } from "../../typechain-types";
 
