@@ -13,5 +13,8 @@ export * from "./errors";
 export * from "./log";
 export * from "./tracker";
 export * from "./units";
+export { needsDeleverage, rankCandidates } from "./deleverage";
+export { DELEVERAGED_TOPIC } from "./actions/deleverage";
+export type { DeleverageCandidate } from "./deleverage";
 export { KeeperRunner } from "./runner";
 export type { RunnerConfig } from "./runner";

@@ -11,7 +11,9 @@
  *   0. settle the transactions still in flight from earlier rounds;
  *   1. liquidation: batch `liquidatable(uint256[])` over every tracked account (checks.ts), then `liquidate` each hit
  *      that holds positions (actions/liquidate.ts);
- *   2. debts (debts.ts): the accounts that may owe settlement tokens get `Vault.liquidateCollateral`
+ *   2. auto-deleveraging (deleverage.ts), only on the markets of the `deleverageMarkets` option (none by default):
+ *      `deleverage` the best-ranked position of a side over its cap (actions/deleverage.ts);
+ *   3. debts (debts.ts): the accounts that may owe settlement tokens get `Vault.liquidateCollateral`
  *      (actions/liquidateCollateral.ts) or `Vault.settleBadDebt` (actions/settleBadDebt.ts).
  *
  * Every action is one `KeeperAction` (action.ts) run by one executor (executor.ts) over one sender (sender.ts). A
@@ -21,6 +23,7 @@
  * Imports point one way: keeper → passes (checks, discovery, debts) → actions → executor/sender → chain → errors, log,
  * tracker, units, types.
  */
+import { DeleverageAction } from "./actions/deleverage";
 import { LiquidateAction } from "./actions/liquidate";
 import { LiquidateCollateralAction } from "./actions/liquidateCollateral";
 import { SkipNotes } from "./actions/notes";
@@ -28,6 +31,7 @@ import { SettleBadDebtAction } from "./actions/settleBadDebt";
 import { KeeperChain } from "./chain";
 import { findLiquidatable } from "./checks";
 import { DebtPassRunner, DebtWatch } from "./debts";
+import { deleveragePass } from "./deleverage";
 import { scanLogs } from "./discovery";
 import { ActionExecutor } from "./executor";
 import { resolveOptions } from "./options";
@@ -35,7 +39,7 @@ import type { KeeperConfig, ResolvedKeeperOptions } from "./options";
 import { TxSender } from "./sender";
 import { AccountTracker } from "./tracker";
 import { newStats } from "./types";
-import type { DebtOutcome, KeeperOutcome, KeeperStats, LiquidationOutcome } from "./types";
+import type { DebtOutcome, DeleverageOutcome, KeeperOutcome, KeeperStats, LiquidationOutcome } from "./types";
 
 export class Keeper {
   readonly tracker: AccountTracker;
@@ -47,6 +51,7 @@ export class Keeper {
   private readonly debtWatch: DebtWatch;
   private readonly debts: DebtPassRunner;
   private readonly liquidation: LiquidateAction;
+  private readonly deleverageAction: DeleverageAction;
 
   constructor(config: KeeperConfig) {
     this.options = resolveOptions(config);
@@ -57,6 +62,7 @@ export class Keeper {
     this.executor = new ActionExecutor(this.chain, sender);
     this.debtWatch = new DebtWatch(this.chain, notes);
     this.liquidation = new LiquidateAction(this.chain);
+    this.deleverageAction = new DeleverageAction(this.chain);
     this.debts = new DebtPassRunner(
       this.chain,
       this.executor,
@@ -114,8 +120,10 @@ export class Keeper {
     const block = blockTag ?? (await this.chain.latestBlock());
     const settled = await this.executor.settleInFlight(block);
     const liquidations = await this.liquidateAccounts(await this.findLiquidatable(block), block);
+    const markets = this.options.deleverageMarkets;
+    const deleverages = markets.length > 0 ? await this.deleverage(markets) : [];
     const debts = await this.processDebts();
-    return [...settled, ...liquidations, ...debts];
+    return [...settled, ...liquidations, ...deleverages, ...debts];
   }
 
   /**
@@ -135,6 +143,25 @@ export class Keeper {
    */
   processDebts(blockTag?: number): Promise<DebtOutcome[]> {
     return this.debts.run(blockTag);
+  }
+
+  /**
+   * Auto-deleveraging on `marketIds` (DESIGN §11.1): while a side is over its cap, `deleverage` the best-ranked
+   * eligible position among the tracked accounts (or `accountIds`), at most `maxPerMarket` per market.
+   */
+  deleverage(
+    marketIds: readonly bigint[],
+    accountIds: readonly bigint[] = this.tracker.ids(),
+    maxPerMarket = 8,
+  ): Promise<DeleverageOutcome[]> {
+    return deleveragePass(
+      this.chain,
+      this.executor,
+      this.deleverageAction,
+      marketIds,
+      accountIds,
+      maxPerMarket,
+    );
   }
 
   /** The keeper wallet's settlement-token balance now (also updates `stats.settlementWalletBalance`). */

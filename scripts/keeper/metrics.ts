@@ -94,6 +94,13 @@ export function keeperMetrics(
     value: stats.badDebtSettlements[result],
     labels: { result },
   }));
+  const deleverages: MetricSample[] = (["succeeded", "lost", "skipped", "failed"] as const).map((result) => ({
+    name: "keel_keeper_deleverages_total",
+    type: "counter",
+    help: "deleverage transactions by result: succeeded, lost, skipped, failed (runs only on deleverageMarkets).",
+    value: stats.deleverages[result],
+    labels: { result },
+  }));
   return [
     {
       name: "keel_keeper_accounts_tracked",
@@ -205,6 +212,7 @@ export function keeperMetrics(
       value: stats.collateralRepaid,
     },
     ...badDebt,
+    ...deleverages,
     {
       name: "keel_keeper_bad_debt_settled_total",
       type: "counter",

@@ -5,7 +5,7 @@
 import type { BadDebtResult, CollateralResult, DebtActionKind } from "./collateral";
 
 /** What the keeper sends: `Clearinghouse.liquidate`, `Vault.liquidateCollateral`, `Vault.settleBadDebt`. */
-export type ActionKind = "liquidate" | DebtActionKind;
+export type ActionKind = "liquidate" | DebtActionKind | "deleverage";
 
 export type LiquidationStatus = "succeeded" | "lost" | "skipped" | "capped" | "failed" | "pending";
 export type DebtStatus = "succeeded" | "lost" | "skipped" | "failed" | "pending";
@@ -71,7 +71,16 @@ export interface DebtOutcome extends BaseOutcome {
   reason?: DebtSkipReason;
 }
 
-export type KeeperOutcome = LiquidationOutcome | DebtOutcome;
+/** What happened to one position picked for auto-deleveraging. */
+export interface DeleverageOutcome extends BaseOutcome {
+  action: "deleverage";
+  marketId: bigint;
+  status: DebtStatus;
+  /** Signed like the position (WAD; `succeeded` only). */
+  sizeClosed?: bigint;
+}
+
+export type KeeperOutcome = LiquidationOutcome | DebtOutcome | DeleverageOutcome;
 
 /** Counters since the keeper was created (the CLI exports them as Prometheus metrics). */
 export interface KeeperStats {
@@ -113,6 +122,8 @@ export interface KeeperStats {
   badDebtSettled: bigint;
   /** The keeper wallet's settlement-token balance when last read (undefined: never read). */
   settlementWalletBalance: bigint | undefined;
+  /** `deleverage` transactions sent, and their results (the pass runs only on the markets it is given). */
+  deleverages: Record<"sent" | "succeeded" | "lost" | "skipped" | "failed", number>;
 }
 
 export const newStats = (): KeeperStats => ({
@@ -134,4 +145,5 @@ export const newStats = (): KeeperStats => ({
   badDebtSettlements: { succeeded: 0, lost: 0, skipped: 0, failed: 0 },
   badDebtSettled: 0n,
   settlementWalletBalance: undefined,
+  deleverages: { sent: 0, succeeded: 0, lost: 0, skipped: 0, failed: 0 },
 });

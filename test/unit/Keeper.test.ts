@@ -19,6 +19,7 @@ import {
   AccountTracker,
   BAD_DEBT_SETTLED_TOPIC,
   COLLATERAL_LIQUIDATED_TOPIC,
+  DELEVERAGED_TOPIC,
   DEPOSITED_TOPIC,
   Keeper,
   LIQUIDATED_TOPIC,
@@ -66,6 +67,7 @@ describe("Keeper (process-free parts)", function () {
         vault.interface.getEvent("CollateralLiquidated").topicHash,
       );
       expect(BAD_DEBT_SETTLED_TOPIC).to.equal(vault.interface.getEvent("BadDebtSettled").topicHash);
+      expect(DELEVERAGED_TOPIC).to.equal(clearinghouse.interface.getEvent("Deleveraged").topicHash);
     });
 
     it("ingests each account once and ignores other events", function () {
@@ -264,6 +266,7 @@ describe("Keeper (process-free parts)", function () {
       badDebtSettlements: { succeeded: 1, lost: 0, skipped: 0, failed: 0 },
       badDebtSettled: 204_000_000n,
       settlementWalletBalance: 6_926_000_000n,
+      deleverages: { sent: 2, succeeded: 1, lost: 0, skipped: 1, failed: 0 },
     };
     const samples = keeperMetrics(stats, {
       accountsTracked: 5,
@@ -295,6 +298,7 @@ describe("Keeper (process-free parts)", function () {
       expect(text).to.contain('keel_keeper_bad_debt_settlements_total{result="succeeded"} 1\n');
       expect(text).to.contain("keel_keeper_collateral_repaid_total 13074000000\n");
       expect(text).to.contain("keel_keeper_debt_accounts 2\n");
+      expect(text).to.contain('keel_keeper_deleverages_total{result="skipped"} 1\n');
       const parsed = parsePrometheus(text);
       expect(parsed.get('keel_keeper_collateral_liquidations_total{result="unprofitable"}')).to.equal(2);
       expect(parsed.get("keel_keeper_settlement_wallet_balance")).to.equal(6_926_000_000);
