@@ -627,6 +627,29 @@ describe("Keeper (process-free parts)", function () {
       expect(keeper.stats.sent).to.equal(2);
     });
 
+    it("says in `liquidation_succeeded` when a liquidation left bad debt, and how much", async function () {
+      const sys = await loadFixture(keeperFixture);
+      await sys.ethFeed.updateAnswer(FEED(2580)); // -14%: Alice's 9x long is under water (USDC only: the waterfall)
+      const { keeper, logger } = makeKeeper(sys);
+      keeper.tracker.add(sys.aliceId);
+      const [outcome] = await keeper.checkAndLiquidate();
+      expect(outcome).to.include({ action: "liquidate", accountId: sys.aliceId, status: "succeeded" });
+      const [settled] = await sys.vault.queryFilter(sys.vault.filters.BadDebtSettled(sys.aliceId));
+      const { badDebt, insuranceDraw, poolWriteOff, unrecovered } = settled.args;
+      expect(badDebt).to.be.greaterThan(0n);
+      expect(settled.transactionHash).to.equal(outcome.txHash); // in the liquidation's own transaction
+      expect(outcome).to.include({ badDebt });
+      expect(logger.events("liquidation_succeeded")[0]).to.include({
+        leftBadDebt: true,
+        badDebtCover: "waterfall",
+        badDebtRaw: badDebt,
+        badDebtUsdc: ethers.formatUnits(badDebt, 6),
+        insuranceDrawUsdc: ethers.formatUnits(insuranceDraw, 6),
+        poolWriteOffUsdc: ethers.formatUnits(poolWriteOff, 6),
+        unrecoveredUsdc: ethers.formatUnits(unrecovered, 6),
+      });
+    });
+
     it("logs a race lost to another keeper as `lost`, and a recovered account as `skipped`, not as errors", async function () {
       const sys = await loadFixture(keeperFixture);
       const a = makeKeeper(sys, sys.keeperA);
