@@ -1,7 +1,7 @@
 /**
  * The key the keeper signs with: `KEEPER_PRIVATE_KEY` from the environment (never read from a file); or, on a local
  * dev chain (31337) without it, the node's account number `LOCAL_KEEPER_ACCOUNT_INDEX` (19, the last of the 20 accounts
- * `hardhat node` unlocks; `0xdD2FD4581271e230360230F9337D5c0430Bf44C0` with the default mnemonic). Never account 0:
+ * `hardhat node` unlocks; `0x8626f6940E2eb28930eFb4CeF49B2d1F2C9C1199` with the default mnemonic). Never account 0:
  * deployments and the tasks send from account 0 by default, and two senders on one key collide on nonces.
  */
 import { ethers } from "ethers";
