@@ -94,7 +94,7 @@ export class DebtPassRunner {
     const debtors = await this.readDebtors(ids, block);
     if (debtors.length === 0) return [];
     const liquidatable = await this.readLiquidatable(debtors, block);
-    const plans = this.decide(debtors, liquidatable, block);
+    const plans = this.decide(debtors, liquidatable, block, (await this.chain.settlementToken()).decimals);
     return (await this.act(plans, newDebtPass(block))) as DebtOutcome[];
   }
 
@@ -171,6 +171,7 @@ export class DebtPassRunner {
     debtors: readonly Debtor[],
     liquidatable: ReadonlySet<bigint>,
     block: number,
+    decimals: number,
   ): { accountId: bigint; action: DebtActionKind; debt: bigint }[] {
     const plans: { accountId: bigint; action: DebtActionKind; debt: bigint }[] = [];
     for (const d of debtors) {
@@ -188,7 +189,7 @@ export class DebtPassRunner {
       this.chain.log("debug", "debt_not_actionable", {
         accountId: d.accountId,
         block,
-        debtRaw: -d.balance,
+        ...amountFields("debt", -d.balance, decimals, "Usdc"),
         positions: d.positions,
         hasOtherCollateral: d.hasOther,
         reason: decision.reason,
