@@ -8,17 +8,23 @@
  */
 import path from "node:path";
 import { ethers } from "ethers";
-import type { Signer } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { HardhatPluginError } from "hardhat/plugins";
 import { Clearinghouse__factory, PriceOracle__factory, Vault__factory } from "../../typechain-types";
-import { AccountTracker, Keeper, errorMessage, isLogLevel, jsonLogger } from "./core";
-import type { KeeperLogger } from "./core";
+import { Keeper } from "./keeper";
+import { errorMessage } from "../common/errors";
+import { isLogLevel, jsonLogger } from "./log";
+import { AccountTracker } from "./tracker";
+import type { KeeperLogger } from "./log";
 import { readIgnitionDeployment } from "../common/deployment";
+import type { KeeperDeployment } from "../common/deployment";
 import { keeperMetrics, startMetricsServer } from "./metrics";
 import type { MetricsServer } from "./metrics";
 import { KeeperRunner } from "./runner";
-import { loadCheckpoint, makeCheckpoint, saveCheckpoint } from "./state";
+import { KeeperConfigError, resolveKeeperSigner } from "./signer";
+import { makeCheckpoint, resumeCheckpoint, saveCheckpoint } from "./state";
+import { formatAmount } from "./units";
+
+export { KEY_ENV } from "./signer";
 
 /** The task's parameters, as Hardhat passes them (camelCase). */
 export interface KeeperTaskArgs {
@@ -39,11 +45,8 @@ export interface KeeperTaskArgs {
   maxRepay?: string;
 }
 
-export const KEY_ENV = "KEEPER_PRIVATE_KEY";
-const LOCAL_CHAIN_ID = 31337n;
-
 const fail = (message: string): never => {
-  throw new HardhatPluginError("keeper", message);
+  throw new KeeperConfigError(message);
 };
 
 function validateArgs(args: KeeperTaskArgs): void {
@@ -85,33 +88,25 @@ function parseAmount(name: string, value: string, decimals: number): bigint {
   }
 }
 
-/** The keeper's signer: `KEEPER_PRIVATE_KEY`, or on a local chain (31337) the network's first account. */
-async function resolveSigner(
-  hre: HardhatRuntimeEnvironment,
-  chainId: bigint,
-  logger: KeeperLogger,
-): Promise<Signer> {
-  const key = process.env[KEY_ENV]?.trim();
-  if (key) {
-    try {
-      return new ethers.Wallet(key.startsWith("0x") ? key : `0x${key}`, hre.ethers.provider);
-    } catch {
-      return fail(`${KEY_ENV} is not a valid private key (32 bytes, hex)`);
-    }
+/**
+ * The task's action: runs the keeper; on any failure prints one line, `error: <message>`, on stderr and sets the exit
+ * status to 1 (no stack trace; `KEEL_DEBUG=1` prints it too).
+ */
+export async function keeperMain(args: KeeperTaskArgs, hre: HardhatRuntimeEnvironment): Promise<void> {
+  try {
+    await runKeeperTask(args, hre);
+  } catch (err) {
+    const message = errorMessage(err);
+    const unreachable = /HH108|cannot connect to the network|ECONNREFUSED/i.test(message);
+    const hint = !unreachable
+      ? ""
+      : hre.network.name === "localhost"
+        ? " (is the node running? Start one with `npx hardhat node`, or point LOCALHOST_RPC_URL at it)"
+        : ` (check the RPC URL of network "${hre.network.name}")`;
+    console.error(`error: ${message}${hint}`);
+    if (process.env.KEEL_DEBUG === "1") console.error(err);
+    process.exitCode = 1;
   }
-  if (chainId !== LOCAL_CHAIN_ID) {
-    return fail(
-      `${KEY_ENV} is not set: the keeper needs the private key of the account that sends liquidations ` +
-        `(network "${hre.network.name}", chain ${chainId}). Export it in the environment; it is never read from a file.`,
-    );
-  }
-  const [first] = await hre.ethers.getSigners();
-  if (!first) return fail(`${KEY_ENV} is not set and network "${hre.network.name}" has no accounts`);
-  logger.log("warn", "using_default_account", {
-    address: first.address,
-    message: `${KEY_ENV} is not set; chain ${chainId} is a local chain, so the network's first account is used`,
-  });
-  return first;
 }
 
 export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnvironment): Promise<void> {
@@ -123,77 +118,32 @@ export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnv
     );
   }
   const logger = jsonLogger({ minLevel: args.logLevel as "debug" | "info" | "warn" | "error" });
+  const { chainId, deploymentId, deployment, signer } = await connect(args, hre, logger);
   const provider = hre.ethers.provider;
-  const { chainId } = await provider.getNetwork();
-  const deploymentId = args.deploymentId ?? `chain-${chainId}`;
-  let deployment;
-  try {
-    deployment = readIgnitionDeployment(hre.config.paths.ignition, deploymentId);
-  } catch (err) {
-    return fail((err as Error).message);
-  }
-  if ((await provider.getCode(deployment.clearinghouse)) === "0x") {
-    fail(
-      `no contract at ${deployment.clearinghouse} (Clearinghouse of deployment "${deploymentId}") on network ` +
-        `"${hre.network.name}": is this the node the deployment was made on?`,
-    );
-  }
-  const signer = await resolveSigner(hre, chainId, logger);
-  const keeperAddress = await signer.getAddress();
-  const clearinghouse = Clearinghouse__factory.connect(deployment.clearinghouse, signer);
-  const vault = Vault__factory.connect(deployment.vault, signer);
-
-  // Checkpoint: resume when it belongs to this chain and Clearinghouse, and its last block is still on the chain.
   const stateFile = path.resolve(args.stateFile ?? `keeper-state.${chainId}.json`);
-  const loaded = loadCheckpoint(stateFile, { chainId, clearinghouse: deployment.clearinghouse });
-  let accounts: bigint[] = [];
-  let debtAccounts: bigint[] = [];
-  let startBlock = args.fromBlock ?? deployment.deployBlock ?? 0;
-  let resumed = false;
-  if (loaded.status === "mismatch") {
-    logger.log("warn", "checkpoint_ignored", { stateFile, reason: loaded.reason });
-  } else if (loaded.status === "loaded") {
-    const { lastScannedBlock, lastScannedBlockHash } = loaded.checkpoint;
-    const block = lastScannedBlock >= 0 ? await provider.getBlock(lastScannedBlock) : null;
-    if (
-      lastScannedBlock >= 0 &&
-      (block === null || (lastScannedBlockHash && block.hash !== lastScannedBlockHash))
-    ) {
-      logger.log("warn", "checkpoint_ignored", {
-        stateFile,
-        reason: `block ${lastScannedBlock} of the checkpoint is not on this chain (node restarted or reorganised)`,
-      });
-    } else {
-      accounts = loaded.accounts;
-      debtAccounts = loaded.debtAccounts;
-      startBlock = lastScannedBlock + 1;
-      resumed = true;
-      logger.log("info", "checkpoint_loaded", {
-        stateFile,
-        lastScannedBlock,
-        accounts: accounts.length,
-        debtAccounts: debtAccounts.length,
-      });
-    }
-  }
+  const start = await resumeCheckpoint({
+    stateFile,
+    chainId,
+    clearinghouse: deployment.clearinghouse,
+    firstBlock: args.fromBlock ?? deployment.deployBlock ?? 0,
+    provider,
+    logger,
+  });
 
   // Collateral liquidation repays debt from the keeper's wallet: amounts in the settlement token's decimals.
-  const settlementAddress = await vault.settlementToken();
+  const vault = Vault__factory.connect(deployment.vault, signer);
   const settlementDecimals = Number(await vault.settlementDecimals());
-  const minProfitUsd = parseAmount("min-profit", args.minProfit ?? "0", 18);
-  const maxRepayPerTx =
-    args.maxRepay === undefined ? undefined : parseAmount("max-repay", args.maxRepay, settlementDecimals);
-
-  const tracker = new AccountTracker(accounts);
+  const tracker = new AccountTracker(start.accounts);
   const keeper = new Keeper({
-    clearinghouse,
+    clearinghouse: Clearinghouse__factory.connect(deployment.clearinghouse, signer),
     vault,
     signer,
     logger,
     tracker,
-    debtAccounts,
-    minProfitUsd,
-    maxRepayPerTx,
+    debtAccounts: start.debtAccounts,
+    minProfitUsd: parseAmount("min-profit", args.minProfit ?? "0", 18),
+    maxRepayPerTx:
+      args.maxRepay === undefined ? undefined : parseAmount("max-repay", args.maxRepay, settlementDecimals),
     errorInterfaces: [PriceOracle__factory.createInterface()],
     batchSize: args.batchSize,
     maxBlockRange: args.maxBlockRange,
@@ -221,34 +171,130 @@ export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnv
     keeper,
     provider,
     logger,
-    startBlock,
+    startBlock: start.startBlock,
     pollIntervalMs: args.pollInterval,
     reorgDepth: args.reorgDepth,
     maxBlockRange: args.maxBlockRange,
     checkpoint: writeCheckpoint,
   });
+  const metrics = await serveMetrics(args.metricsPort, keeper, runner);
 
-  let metrics: MetricsServer | undefined;
-  if (args.metricsPort !== 0) {
-    try {
-      metrics = await startMetricsServer({
-        port: args.metricsPort,
-        collect: () =>
-          keeperMetrics(keeper.stats, {
-            accountsTracked: tracker.size,
-            lastBlock: runner.lastScannedBlock,
-            inFlight: keeper.inFlightAccounts().length,
-            loopErrors: runner.loopErrors,
-            debtAccounts: keeper.debtAccounts().length,
-          }),
-      });
-    } catch (err) {
-      fail(
-        `cannot serve metrics on 127.0.0.1:${args.metricsPort}: ${errorMessage(err)} (use --metrics-port 0 to disable)`,
-      );
-    }
+  const keeperAddress = await signer.getAddress();
+  const settlement = await keeper.settlementToken();
+  const settlementBalance = await keeper.settlementWalletBalance();
+  logger.log("info", "started", {
+    network: hre.network.name,
+    chainId,
+    deploymentId,
+    clearinghouse: deployment.clearinghouse,
+    vault: deployment.vault,
+    keeper: keeperAddress,
+    balanceEth: formatAmount(await provider.getBalance(keeperAddress), 18),
+    settlementToken: settlement.address,
+    settlementBalanceUsdc: formatAmount(settlementBalance, settlementDecimals),
+    minProfitUsd: args.minProfit ?? "0",
+    maxRepayUsdc: args.maxRepay,
+    stateFile,
+    resumed: start.resumed,
+    startBlock: start.startBlock,
+    accountsTracked: tracker.size,
+    metrics: metrics?.url,
+    batchSize: args.batchSize,
+    pollIntervalMs: args.pollInterval,
+    once: args.once,
+  });
+  if (settlementBalance === 0n) {
+    logger.log("warn", "no_settlement_funds", {
+      keeper: keeperAddress,
+      settlementToken: settlement.address,
+      message:
+        "the keeper's wallet holds no settlement tokens (USDC): it liquidates positions and settles bad debt, but " +
+        "cannot repay debt with liquidateCollateral until it is funded",
+    });
   }
 
+  const failure = await runUntilStopped(args.once, runner, logger, async () => {
+    try {
+      if (runner.lastScannedBlock >= start.startBlock) await writeCheckpoint(runner.lastScannedBlock);
+    } catch (err) {
+      logger.log("error", "checkpoint_failed", { stateFile, error: errorMessage(err) });
+    }
+    await metrics?.close();
+  });
+  logger.log(failure ? "error" : "info", "stopped", {
+    lastScannedBlock: runner.lastScannedBlock,
+    accountsTracked: tracker.size,
+    sent: keeper.stats.sent,
+    succeeded: keeper.stats.succeeded,
+    lost: keeper.stats.lost,
+    failed: keeper.stats.failed,
+    rewardsUsdc: formatAmount(keeper.stats.rewards, settlementDecimals),
+    collateralLiquidated: keeper.stats.collateralLiquidations.succeeded,
+    collateralRepaidUsdc: formatAmount(keeper.stats.collateralRepaid, settlementDecimals),
+    badDebtSettled: keeper.stats.badDebtSettlements.succeeded,
+    debtAccounts: keeper.debtAccounts().length,
+    error: failure ? errorMessage(failure) : undefined,
+  });
+  if (failure) fail(`keeper round failed: ${errorMessage(failure)}`);
+}
+
+/** The chain id, the Ignition deployment (checked to be on this chain) and the keeper's signer. */
+async function connect(args: KeeperTaskArgs, hre: HardhatRuntimeEnvironment, logger: KeeperLogger) {
+  const provider = hre.ethers.provider;
+  const { chainId } = await provider.getNetwork();
+  const deploymentId = args.deploymentId ?? `chain-${chainId}`;
+  let deployment: KeeperDeployment;
+  try {
+    deployment = readIgnitionDeployment(hre.config.paths.ignition, deploymentId);
+  } catch (err) {
+    return fail((err as Error).message);
+  }
+  if ((await provider.getCode(deployment.clearinghouse)) === "0x") {
+    fail(
+      `no contract at ${deployment.clearinghouse} (Clearinghouse of deployment "${deploymentId}") on network ` +
+        `"${hre.network.name}": is this the node the deployment was made on?`,
+    );
+  }
+  const signer = await resolveKeeperSigner(hre, chainId, logger);
+  return { chainId, deploymentId, deployment, signer };
+}
+
+/** Serves /metrics on 127.0.0.1 (`port` 0: not at all). */
+async function serveMetrics(
+  port: number,
+  keeper: Keeper,
+  runner: KeeperRunner,
+): Promise<MetricsServer | undefined> {
+  if (port === 0) return undefined;
+  try {
+    return await startMetricsServer({
+      port,
+      collect: () =>
+        keeperMetrics(keeper.stats, {
+          accountsTracked: keeper.tracker.size,
+          lastBlock: runner.lastScannedBlock,
+          inFlight: keeper.inFlightAccounts().length,
+          loopErrors: runner.loopErrors,
+          debtAccounts: keeper.debtAccounts().length,
+        }),
+    });
+  } catch (err) {
+    return fail(
+      `cannot serve metrics on 127.0.0.1:${port}: ${errorMessage(err)} (use --metrics-port 0 to disable)`,
+    );
+  }
+}
+
+/**
+ * Runs one round (`once`) or rounds until SIGINT/SIGTERM (a second signal exits at once with code 130), then
+ * `cleanUp`. Returns what made a round throw, if anything.
+ */
+async function runUntilStopped(
+  once: boolean,
+  runner: KeeperRunner,
+  logger: KeeperLogger,
+  cleanUp: () => Promise<void>,
+): Promise<unknown> {
   const onSignal = (signal: NodeJS.Signals): void => {
     if (runner.stopped) {
       logger.log("warn", "forced_exit", { signal });
@@ -259,68 +305,16 @@ export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnv
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
-
-  const settlementBalance = await keeper.settlementWalletBalance();
-  logger.log("info", "started", {
-    network: hre.network.name,
-    chainId,
-    deploymentId,
-    clearinghouse: deployment.clearinghouse,
-    vault: deployment.vault,
-    keeper: keeperAddress,
-    balanceWei: await provider.getBalance(keeperAddress),
-    settlementToken: settlementAddress,
-    settlementBalance,
-    minProfitUsd: args.minProfit ?? "0",
-    maxRepay: args.maxRepay,
-    stateFile,
-    resumed,
-    startBlock,
-    accountsTracked: tracker.size,
-    metrics: metrics?.url,
-    batchSize: args.batchSize,
-    pollIntervalMs: args.pollInterval,
-    once: args.once,
-  });
-  if (settlementBalance === 0n) {
-    logger.log("warn", "no_settlement_funds", {
-      keeper: keeperAddress,
-      settlementToken: settlementAddress,
-      message:
-        "the keeper's wallet holds no settlement tokens (USDC): it liquidates positions and settles bad debt, but " +
-        "cannot repay debt with liquidateCollateral until it is funded",
-    });
-  }
-
   let failure: unknown;
   try {
-    if (args.once) await runner.round();
+    if (once) await runner.round();
     else await runner.run();
   } catch (err) {
     failure = err;
   } finally {
-    try {
-      if (runner.lastScannedBlock >= startBlock) await writeCheckpoint(runner.lastScannedBlock);
-    } catch (err) {
-      logger.log("error", "checkpoint_failed", { stateFile, error: errorMessage(err) });
-    }
-    await metrics?.close();
+    await cleanUp();
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
-    logger.log(failure ? "error" : "info", "stopped", {
-      lastScannedBlock: runner.lastScannedBlock,
-      accountsTracked: tracker.size,
-      sent: keeper.stats.sent,
-      succeeded: keeper.stats.succeeded,
-      lost: keeper.stats.lost,
-      failed: keeper.stats.failed,
-      rewards: keeper.stats.rewards,
-      collateralLiquidated: keeper.stats.collateralLiquidations.succeeded,
-      collateralRepaid: keeper.stats.collateralRepaid,
-      badDebtSettled: keeper.stats.badDebtSettlements.succeeded,
-      debtAccounts: keeper.debtAccounts().length,
-      error: failure ? errorMessage(failure) : undefined,
-    });
   }
-  if (failure) fail(`keeper round failed: ${errorMessage(failure)}`);
+  return failure;
 }

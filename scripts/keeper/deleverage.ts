@@ -1,12 +1,15 @@
 /**
- * Auto-deleveraging for keepers (DESIGN §11.1): find the markets whose side's net PnL is over its cap
+ * The auto-deleveraging pass (DESIGN §11.1): on each market whose side's net PnL is over its cap
  * (`deleverageNeed`), rank the tracked accounts' positions there by the chain's own rule (`previewDeleverage`: the
- * same code as `deleverage`, so a candidate it calls eligible is one the action accepts), and deleverage the best one,
- * re-ranking after each, until the market is back under its cap. Free of process concerns, like `core.ts`.
- *
- * Left for later: running it from the `Keeper` loop (`core.ts`) after the liquidation pass, with its nonce handling.
+ * same code as `deleverage`, so a candidate it calls eligible is one the action accepts), deleverage the best one
+ * (actions/deleverage.ts, through the executor like every action), re-rank, and repeat until the market is back under
+ * its cap, nothing is eligible, or `maxPerMarket` transactions were sent.
  */
 import type { Clearinghouse } from "../../typechain-types";
+import type { DeleverageAction } from "./actions/deleverage";
+import type { KeeperChain } from "./chain";
+import type { ActionExecutor } from "./executor";
+import type { DeleverageOutcome } from "./types";
 
 export interface DeleverageCandidate {
   accountId: bigint;
@@ -14,13 +17,6 @@ export interface DeleverageCandidate {
   score: bigint;
   /** Signed like the position. */
   sizeClosed: bigint;
-}
-
-export interface DeleverageResult {
-  marketId: bigint;
-  accountId: bigint;
-  sizeClosed: bigint;
-  txHash: string;
 }
 
 /** Whether either side of `marketId` is over its cap. */
@@ -48,26 +44,33 @@ export async function rankCandidates(
   );
 }
 
-/**
- * One round over `marketIds`: on each market over its cap, deleverage the best-ranked eligible position, re-rank,
- * and repeat until the market is under its cap, nothing is eligible, or `maxPerMarket` transactions were sent.
- * `clearinghouse` is connected to the keeper's signer.
- */
-export async function deleverageRound(
-  clearinghouse: Clearinghouse,
+/** One pass over `marketIds`, among `accountIds`; stops on a market at the first outcome that is not a success. */
+export async function deleveragePass(
+  chain: KeeperChain,
+  executor: ActionExecutor,
+  action: DeleverageAction,
   marketIds: readonly bigint[],
   accountIds: readonly bigint[],
   maxPerMarket = 8,
-): Promise<DeleverageResult[]> {
-  const results: DeleverageResult[] = [];
+): Promise<DeleverageOutcome[]> {
+  const outcomes: DeleverageOutcome[] = [];
+  const { clearinghouse } = chain;
   for (const marketId of marketIds) {
-    for (let sent = 0; sent < maxPerMarket && (await needsDeleverage(clearinghouse, marketId)); ++sent) {
-      const [best] = await rankCandidates(clearinghouse, marketId, accountIds);
-      if (best === undefined) break;
-      const tx = await clearinghouse.deleverage(best.accountId, marketId);
-      await tx.wait();
-      results.push({ marketId, accountId: best.accountId, sizeClosed: best.sizeClosed, txHash: tx.hash });
+    for (let sent = 0; sent < maxPerMarket; ++sent) {
+      if (!(await chain.rpc(() => needsDeleverage(clearinghouse, marketId)))) break;
+      const ids = accountIds.filter((id) => !executor.busy(id));
+      const [best] = await chain.rpc(() => rankCandidates(clearinghouse, marketId, ids));
+      if (best === undefined) {
+        chain.log("warn", "deleverage_no_candidate", { marketId, accounts: ids.length });
+        break;
+      }
+      const block = await chain.latestBlock();
+      const done = (await executor.run(action, [
+        action.plan(best.accountId, marketId, best.score, block),
+      ])) as DeleverageOutcome[];
+      outcomes.push(...done);
+      if (done.some((o) => o.status !== "succeeded")) break;
     }
   }
-  return results;
+  return outcomes;
 }

@@ -5,7 +5,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { BAD_DEBT_RESULTS, COLLATERAL_RESULTS } from "./collateral";
-import type { KeeperStats } from "./core";
+import type { KeeperStats } from "./types";
 
 export type MetricType = "counter" | "gauge";
 
@@ -77,6 +77,94 @@ export function keeperMetrics(
     debtAccounts?: number;
   },
 ): MetricSample[] {
+  return [
+    m("keel_keeper_accounts_tracked", "gauge", "Accounts the keeper watches.", extra.accountsTracked),
+    m(
+      "keel_keeper_last_block",
+      "gauge",
+      "Last block whose logs were scanned (the checkpoint).",
+      extra.lastBlock,
+    ),
+    m(
+      "keel_keeper_last_checked_block",
+      "gauge",
+      "Block of the last liquidatable() check.",
+      stats.lastCheckedBlock ?? -1,
+    ),
+    m(
+      "keel_keeper_liquidatable_accounts",
+      "gauge",
+      "Accounts found liquidatable at the last check.",
+      stats.liquidatableAtLastCheck,
+    ),
+    m(
+      "keel_keeper_in_flight_transactions",
+      "gauge",
+      "Transactions (liquidate, liquidateCollateral, settleBadDebt, deleverage) sent and not yet settled.",
+      extra.inFlight,
+    ),
+    m(
+      "keel_keeper_checks_total",
+      "counter",
+      "Account health checks (one per account per checked block).",
+      stats.checks,
+    ),
+    m("keel_keeper_check_calls_total", "counter", "liquidatable(uint256[]) batch calls.", stats.checkCalls),
+    m("keel_keeper_liquidations_sent_total", "counter", "liquidate transactions sent.", stats.sent),
+    m(
+      "keel_keeper_liquidations_succeeded_total",
+      "counter",
+      "liquidate transactions mined successfully.",
+      stats.succeeded,
+    ),
+    m(
+      "keel_keeper_liquidations_lost_total",
+      "counter",
+      "Liquidations lost to another keeper that got there first.",
+      stats.lost,
+    ),
+    m(
+      "keel_keeper_liquidations_skipped_total",
+      "counter",
+      "Liquidatable accounts that recovered before our transaction.",
+      stats.skipped,
+    ),
+    m(
+      "keel_keeper_liquidations_capped_total",
+      "counter",
+      "Liquidations refused because a market's liquidation window was full (retried later).",
+      stats.capped,
+    ),
+    m(
+      "keel_keeper_liquidations_failed_total",
+      "counter",
+      "Liquidations that failed for any other reason.",
+      stats.failed,
+    ),
+    m(
+      "keel_keeper_rewards_total",
+      "counter",
+      "Keeper rewards credited to the keeper's subaccount 0 (settlement-token units).",
+      stats.rewards,
+    ),
+    m(
+      "keel_keeper_rpc_retries_total",
+      "counter",
+      "RPC calls retried after a transient failure.",
+      stats.rpcRetries,
+    ),
+    m(
+      "keel_keeper_loop_errors_total",
+      "counter",
+      "Keeper rounds that failed and were retried after a backoff.",
+      extra.loopErrors,
+    ),
+    ...debtMetrics(stats, extra),
+  ];
+}
+
+/** The samples of the debt pass and of auto-deleveraging. */
+function debtMetrics(stats: KeeperStats, extra: { debtAccounts?: number }): MetricSample[] {
   const collateral: MetricSample[] = COLLATERAL_RESULTS.map((result) => ({
     name: "keel_keeper_collateral_liquidations_total",
     type: "counter",
@@ -94,139 +182,58 @@ export function keeperMetrics(
     value: stats.badDebtSettlements[result],
     labels: { result },
   }));
+  const deleverages: MetricSample[] = (["succeeded", "lost", "skipped", "failed"] as const).map((result) => ({
+    name: "keel_keeper_deleverages_total",
+    type: "counter",
+    help: "deleverage transactions by result: succeeded, lost, skipped, failed (runs only on deleverageMarkets).",
+    value: stats.deleverages[result],
+    labels: { result },
+  }));
   return [
-    {
-      name: "keel_keeper_accounts_tracked",
-      type: "gauge",
-      help: "Accounts the keeper watches.",
-      value: extra.accountsTracked,
-    },
-    {
-      name: "keel_keeper_last_block",
-      type: "gauge",
-      help: "Last block whose logs were scanned (the checkpoint).",
-      value: extra.lastBlock,
-    },
-    {
-      name: "keel_keeper_last_checked_block",
-      type: "gauge",
-      help: "Block of the last liquidatable() check.",
-      value: stats.lastCheckedBlock ?? -1,
-    },
-    {
-      name: "keel_keeper_liquidatable_accounts",
-      type: "gauge",
-      help: "Accounts found liquidatable at the last check.",
-      value: stats.liquidatableAtLastCheck,
-    },
-    {
-      name: "keel_keeper_in_flight_transactions",
-      type: "gauge",
-      help: "Transactions (liquidate, liquidateCollateral, settleBadDebt) sent and not yet settled.",
-      value: extra.inFlight,
-    },
-    {
-      name: "keel_keeper_checks_total",
-      type: "counter",
-      help: "Account health checks (one per account per checked block).",
-      value: stats.checks,
-    },
-    {
-      name: "keel_keeper_check_calls_total",
-      type: "counter",
-      help: "liquidatable(uint256[]) batch calls.",
-      value: stats.checkCalls,
-    },
-    {
-      name: "keel_keeper_liquidations_sent_total",
-      type: "counter",
-      help: "liquidate transactions sent.",
-      value: stats.sent,
-    },
-    {
-      name: "keel_keeper_liquidations_succeeded_total",
-      type: "counter",
-      help: "liquidate transactions mined successfully.",
-      value: stats.succeeded,
-    },
-    {
-      name: "keel_keeper_liquidations_lost_total",
-      type: "counter",
-      help: "Liquidations lost to another keeper that got there first.",
-      value: stats.lost,
-    },
-    {
-      name: "keel_keeper_liquidations_skipped_total",
-      type: "counter",
-      help: "Liquidatable accounts that recovered before our transaction.",
-      value: stats.skipped,
-    },
-    {
-      name: "keel_keeper_liquidations_capped_total",
-      type: "counter",
-      help: "Liquidations refused because a market's liquidation window was full (retried later).",
-      value: stats.capped,
-    },
-    {
-      name: "keel_keeper_liquidations_failed_total",
-      type: "counter",
-      help: "Liquidations that failed for any other reason.",
-      value: stats.failed,
-    },
-    {
-      name: "keel_keeper_rewards_total",
-      type: "counter",
-      help: "Keeper rewards credited to the keeper's subaccount 0 (settlement-token units).",
-      value: stats.rewards,
-    },
-    {
-      name: "keel_keeper_rpc_retries_total",
-      type: "counter",
-      help: "RPC calls retried after a transient failure.",
-      value: stats.rpcRetries,
-    },
-    {
-      name: "keel_keeper_loop_errors_total",
-      type: "counter",
-      help: "Keeper rounds that failed and were retried after a backoff.",
-      value: extra.loopErrors,
-    },
     ...collateral,
-    {
-      name: "keel_keeper_collateral_liquidations_sent_total",
-      type: "counter",
-      help: "liquidateCollateral transactions sent.",
-      value: stats.collateralLiquidationsSent,
-    },
-    {
-      name: "keel_keeper_collateral_repaid_total",
-      type: "counter",
-      help: "Settlement tokens the keeper repaid through liquidateCollateral (settlement-token units).",
-      value: stats.collateralRepaid,
-    },
+    m(
+      "keel_keeper_collateral_liquidations_sent_total",
+      "counter",
+      "liquidateCollateral transactions sent.",
+      stats.collateralLiquidationsSent,
+    ),
+    m(
+      "keel_keeper_collateral_repaid_total",
+      "counter",
+      "Settlement tokens the keeper repaid through liquidateCollateral (settlement-token units).",
+      stats.collateralRepaid,
+    ),
     ...badDebt,
-    {
-      name: "keel_keeper_bad_debt_settled_total",
-      type: "counter",
-      help: "Bad debt the keeper's settleBadDebt transactions ran through the waterfall (settlement-token units).",
-      value: stats.badDebtSettled,
-    },
-    {
-      name: "keel_keeper_debt_accounts",
-      type: "gauge",
-      help: "Accounts the keeper watches for settlement-token debt.",
-      value: extra.debtAccounts ?? 0,
-    },
-    {
-      name: "keel_keeper_settlement_wallet_balance",
-      type: "gauge",
-      help:
-        "Settlement tokens (USDC units) in the keeper's wallet when last read; liquidateCollateral repays from it " +
+    ...deleverages,
+    m(
+      "keel_keeper_bad_debt_settled_total",
+      "counter",
+      "Bad debt the keeper's settleBadDebt transactions ran through the waterfall (settlement-token units).",
+      stats.badDebtSettled,
+    ),
+    m(
+      "keel_keeper_debt_accounts",
+      "gauge",
+      "Accounts the keeper watches for settlement-token debt.",
+      extra.debtAccounts ?? 0,
+    ),
+    m(
+      "keel_keeper_settlement_wallet_balance",
+      "gauge",
+      "Settlement tokens (USDC units) in the keeper's wallet when last read; liquidateCollateral repays from it " +
         "(-1: not read yet).",
-      value: stats.settlementWalletBalance ?? -1n,
-    },
+      stats.settlementWalletBalance ?? -1n,
+    ),
   ];
 }
+
+/** One unlabelled sample. */
+const m = (name: string, type: MetricType, help: string, value: number | bigint): MetricSample => ({
+  name,
+  type,
+  help,
+  value,
+});
 
 /**
  * Parses the text format back into `series → value`, the series written as in the text: `name` or

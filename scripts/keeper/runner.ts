@@ -5,7 +5,7 @@
  * `stop()` ends the loop after the round in progress (its transactions' receipts included).
  */
 import type { Provider } from "ethers";
-import type { Keeper } from "./core";
+import type { Keeper } from "./keeper";
 import { errorMessage } from "../common/errors";
 import type { KeeperLogger } from "./log";
 

@@ -12,6 +12,8 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import type { Provider } from "ethers";
+import type { KeeperLogger } from "./log";
 
 export const CHECKPOINT_VERSION = 1;
 
@@ -143,4 +145,58 @@ function validate(c: KeeperCheckpoint): string | undefined {
   if (!decimalIds(c.accounts)) return "bad accounts";
   if (c.debtAccounts !== undefined && !decimalIds(c.debtAccounts)) return "bad debtAccounts";
   return undefined;
+}
+
+/** Where a keeper starts: the checkpoint's accounts and the block after its last, or nothing from `firstBlock`. */
+export interface ResumePoint {
+  accounts: bigint[];
+  debtAccounts: bigint[];
+  startBlock: number;
+  resumed: boolean;
+}
+
+/**
+ * Resumes from the checkpoint in `stateFile` when it belongs to this chain and Clearinghouse and its last block is
+ * still on the chain (same hash); otherwise starts from `firstBlock` and logs `checkpoint_ignored`.
+ */
+export async function resumeCheckpoint(p: {
+  stateFile: string;
+  chainId: bigint;
+  clearinghouse: string;
+  firstBlock: number;
+  provider: Provider;
+  logger: KeeperLogger;
+}): Promise<ResumePoint> {
+  const { stateFile, logger } = p;
+  const fresh: ResumePoint = { accounts: [], debtAccounts: [], startBlock: p.firstBlock, resumed: false };
+  const loaded = loadCheckpoint(stateFile, { chainId: p.chainId, clearinghouse: p.clearinghouse });
+  if (loaded.status === "mismatch") {
+    logger.log("warn", "checkpoint_ignored", { stateFile, reason: loaded.reason });
+    return fresh;
+  }
+  if (loaded.status !== "loaded") return fresh;
+  const { lastScannedBlock, lastScannedBlockHash } = loaded.checkpoint;
+  const block = lastScannedBlock >= 0 ? await p.provider.getBlock(lastScannedBlock) : null;
+  if (
+    lastScannedBlock >= 0 &&
+    (block === null || (lastScannedBlockHash && block.hash !== lastScannedBlockHash))
+  ) {
+    logger.log("warn", "checkpoint_ignored", {
+      stateFile,
+      reason: `block ${lastScannedBlock} of the checkpoint is not on this chain (node restarted or reorganised)`,
+    });
+    return fresh;
+  }
+  logger.log("info", "checkpoint_loaded", {
+    stateFile,
+    lastScannedBlock,
+    accounts: loaded.accounts.length,
+    debtAccounts: loaded.debtAccounts.length,
+  });
+  return {
+    accounts: loaded.accounts,
+    debtAccounts: loaded.debtAccounts,
+    startBlock: lastScannedBlock + 1,
+    resumed: true,
+  };
 }

@@ -16,7 +16,7 @@ import { ethers } from "ethers";
 import type { Log } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { DEFAULT_MARKETS } from "../../deploy/config";
-import { Keeper, MemoryLogger, accountIdOf } from "../keeper/core";
+import { Keeper, MemoryLogger, accountIdOf } from "../keeper";
 import type { AccountStateData, System } from "../lib/system";
 import { deployLocalStack, toAccountStateData } from "../lib/system";
 import { LpAgent, TraderAgent, notionalOf } from "./agents";

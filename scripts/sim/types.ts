@@ -2,7 +2,7 @@
  * What a simulation run records. Amounts on the protocol's ledgers are exact `bigint`s (settlement-token units, 6
  * decimals, or WAD where named); the `number` fields exist for charts only.
  */
-import type { KeeperStats } from "../keeper/core";
+import type { KeeperStats } from "../keeper";
 import type { TraderKind, TraderStyle } from "./population";
 import type { ScenarioSpec, VariantSpec } from "./scenarios";
 import type { Flows, TokenFlows } from "./world";

@@ -22,7 +22,7 @@ task(
     "collateral (the keeper repays the debt with USDC FROM ITS OWN WALLET and receives the collateral at the " +
     "token's liquidation discount, largest holding first; fund the keeper's address with USDC, it approves the " +
     "Vault once; without USDC it warns and skips), else Vault.settleBadDebt. " +
-    "Key: env KEEPER_PRIVATE_KEY (on chain 31337 the network's first account when unset). " +
+    "Key: env KEEPER_PRIVATE_KEY (on chain 31337 the node's account 19 when unset, never account 0). " +
     "Logs one JSON line per decision on stdout; stops cleanly on SIGINT/SIGTERM.",
 )
   .addOptionalParam(
@@ -89,6 +89,6 @@ task(
   .addOptionalParam("logLevel", "Lowest level logged: debug, info, warn or error", "info", types.string)
   .addFlag("once", "Process up to the current block (scan, check, liquidate, wait for receipts) and exit")
   .setAction(async (args: KeeperTaskArgs, hre) => {
-    const { runKeeperTask } = await import("../keeper/cli");
-    await runKeeperTask(args, hre);
+    const { keeperMain } = await import("../keeper/cli");
+    await keeperMain(args, hre);
   });

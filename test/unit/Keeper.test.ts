@@ -19,6 +19,7 @@ import {
   AccountTracker,
   BAD_DEBT_SETTLED_TOPIC,
   COLLATERAL_LIQUIDATED_TOPIC,
+  DELEVERAGED_TOPIC,
   DEPOSITED_TOPIC,
   Keeper,
   LIQUIDATED_TOPIC,
@@ -39,7 +40,7 @@ import {
   jsonLogger,
   splitAccountId,
   withRetry,
-} from "../../scripts/keeper/core";
+} from "../../scripts/keeper";
 import { loadCheckpoint, makeCheckpoint, saveCheckpoint } from "../../scripts/keeper/state";
 import {
   keeperMetrics,
@@ -49,7 +50,8 @@ import {
 } from "../../scripts/keeper/metrics";
 import { deployBlockFromJournal, readIgnitionDeployment } from "../../scripts/common/deployment";
 import { KeeperRunner } from "../../scripts/keeper/runner";
-import { KEY_ENV, runKeeperTask } from "../../scripts/keeper/cli";
+import { KEY_ENV, keeperMain, runKeeperTask } from "../../scripts/keeper/cli";
+import { LOCAL_KEEPER_ACCOUNT_INDEX, resolveKeeperSigner } from "../../scripts/keeper/signer";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 const topicOf = (id: bigint) => ethers.toBeHex(id, 32);
@@ -65,6 +67,7 @@ describe("Keeper (process-free parts)", function () {
         vault.interface.getEvent("CollateralLiquidated").topicHash,
       );
       expect(BAD_DEBT_SETTLED_TOPIC).to.equal(vault.interface.getEvent("BadDebtSettled").topicHash);
+      expect(DELEVERAGED_TOPIC).to.equal(clearinghouse.interface.getEvent("Deleveraged").topicHash);
     });
 
     it("ingests each account once and ignores other events", function () {
@@ -263,6 +266,7 @@ describe("Keeper (process-free parts)", function () {
       badDebtSettlements: { succeeded: 1, lost: 0, skipped: 0, failed: 0 },
       badDebtSettled: 204_000_000n,
       settlementWalletBalance: 6_926_000_000n,
+      deleverages: { sent: 2, succeeded: 1, lost: 0, skipped: 1, failed: 0 },
     };
     const samples = keeperMetrics(stats, {
       accountsTracked: 5,
@@ -294,6 +298,7 @@ describe("Keeper (process-free parts)", function () {
       expect(text).to.contain('keel_keeper_bad_debt_settlements_total{result="succeeded"} 1\n');
       expect(text).to.contain("keel_keeper_collateral_repaid_total 13074000000\n");
       expect(text).to.contain("keel_keeper_debt_accounts 2\n");
+      expect(text).to.contain('keel_keeper_deleverages_total{result="skipped"} 1\n');
       const parsed = parsePrometheus(text);
       expect(parsed.get('keel_keeper_collateral_liquidations_total{result="unprofitable"}')).to.equal(2);
       expect(parsed.get("keel_keeper_settlement_wallet_balance")).to.equal(6_926_000_000);
@@ -424,6 +429,76 @@ describe("Keeper (process-free parts)", function () {
       for (const p of params) expect(p.description, p.name).to.be.a("string").and.have.length.above(10);
     });
 
+    it("signs with KEEPER_PRIVATE_KEY, else on a local chain with the node's account 19, never account 0", async function () {
+      const logger = new MemoryLogger();
+      const local = {
+        ethers: hre.ethers,
+        network: { name: "localhost" },
+      } as unknown as HardhatRuntimeEnvironment;
+      // Account 19 of the test mnemonic every hardhat node unlocks (m/44'/60'/0'/0/19).
+      const expected = ethers.HDNodeWallet.fromPhrase(
+        "test test test test test test test test test test test junk",
+        undefined,
+        "m/44'/60'/0'/0/19",
+      ).address;
+      const signer = await resolveKeeperSigner(local, 31337n, logger, {});
+      expect(LOCAL_KEEPER_ACCOUNT_INDEX).to.equal(19);
+      expect(await signer.getAddress()).to.equal(expected);
+      const [account0] = await ethers.getSigners();
+      expect(await signer.getAddress()).to.not.equal(account0.address);
+      expect(logger.events("using_default_account")[0]).to.include({ address: expected, accountIndex: 19 });
+
+      const key = ethers.Wallet.createRandom();
+      const fromEnv = await resolveKeeperSigner(local, 31337n, logger, {
+        [KEY_ENV]: key.privateKey.slice(2),
+      });
+      expect(await fromEnv.getAddress()).to.equal(key.address);
+      await expect(resolveKeeperSigner(local, 31337n, logger, { [KEY_ENV]: "0x1234" })).to.be.rejectedWith(
+        /not a valid private key/,
+      );
+      await expect(resolveKeeperSigner(local, 11155111n, logger, {})).to.be.rejectedWith(
+        /KEEPER_PRIVATE_KEY is not set/,
+      );
+      const few = {
+        ethers: { getSigners: async () => [account0] },
+        network: { name: "localhost" },
+      } as unknown as HardhatRuntimeEnvironment;
+      await expect(resolveKeeperSigner(few, 31337n, logger, {})).to.be.rejectedWith(/has 1 accounts/);
+    });
+
+    it("reports a bad start as one line on stderr and exit status 1, without a stack trace", async function () {
+      const errors: unknown[][] = [];
+      const savedError = console.error;
+      const savedExitCode = process.exitCode;
+      console.error = (...line: unknown[]) => void errors.push(line);
+      try {
+        const inProcess = { network: { name: "hardhat" } } as unknown as HardhatRuntimeEnvironment;
+        const args = {
+          metricsPort: 0,
+          batchSize: 200,
+          pollInterval: 1000,
+          reorgDepth: 0,
+          maxBlockRange: 2000,
+          txTimeout: 1000,
+          logLevel: "error",
+          once: true,
+        };
+        await keeperMain(args, inProcess);
+        expect(process.exitCode).to.equal(1);
+        await keeperMain({ ...args, pollInterval: -5 }, inProcess);
+      } finally {
+        console.error = savedError;
+        process.exitCode = savedExitCode;
+      }
+      expect(errors).to.deep.equal([
+        [
+          'error: the keeper needs a chain that outlives it: run a node (npx hardhat node) and pass "--network ' +
+            'localhost", or any configured network',
+        ],
+        ["error: --poll-interval must be a positive integer, got -5"],
+      ]);
+    });
+
     it("refuses to start on a non-local chain without KEEPER_PRIVATE_KEY", async function () {
       const root = fs.mkdtempSync(path.join(os.tmpdir(), "keel-ignition-"));
       const saved = process.env[KEY_ENV];
@@ -533,14 +608,46 @@ describe("Keeper (process-free parts)", function () {
       const keeperAccount = refAccountIdOf(sys.keeperA.address, 0);
       expect(await sys.vault.balanceOf(keeperAccount, await sys.usdc.getAddress())).to.equal(rewards);
 
+      // Log lines carry the reward in USDC (6 decimals, exact) and raw, and say no bad debt was left.
       const succeeded = logger.events("liquidation_succeeded");
       expect(succeeded).to.have.length(2);
-      expect(succeeded[0]).to.include.keys("accountId", "block", "txHash", "reward");
+      for (const line of succeeded) {
+        expect(line).to.include.keys("accountId", "block", "txHash", "rewardUsdc", "rewardRaw");
+        const event = events.find((e) => e.args.accountId === line.accountId)!;
+        expect(line.rewardRaw).to.equal(event.args.keeperReward);
+        expect(line.rewardUsdc).to.equal(ethers.formatUnits(event.args.keeperReward, 6));
+        expect(line.rewardUsdc).to.match(/^\d+\.\d{1,6}$/);
+        expect(line.equityBeforeUsd).to.equal(ethers.formatUnits(event.args.equityBefore, 18));
+        expect(line.leftBadDebt).to.equal(false);
+      }
       expect(logger.entries.filter((e) => e.level === "error")).to.deep.equal([]);
 
       // Healthy now: the next round sends nothing.
       expect(await keeper.checkAndLiquidate()).to.deep.equal([]);
       expect(keeper.stats.sent).to.equal(2);
+    });
+
+    it("says in `liquidation_succeeded` when a liquidation left bad debt, and how much", async function () {
+      const sys = await loadFixture(keeperFixture);
+      await sys.ethFeed.updateAnswer(FEED(2580)); // -14%: Alice's 9x long is under water (USDC only: the waterfall)
+      const { keeper, logger } = makeKeeper(sys);
+      keeper.tracker.add(sys.aliceId);
+      const [outcome] = await keeper.checkAndLiquidate();
+      expect(outcome).to.include({ action: "liquidate", accountId: sys.aliceId, status: "succeeded" });
+      const [settled] = await sys.vault.queryFilter(sys.vault.filters.BadDebtSettled(sys.aliceId));
+      const { badDebt, insuranceDraw, poolWriteOff, unrecovered } = settled.args;
+      expect(badDebt).to.be.greaterThan(0n);
+      expect(settled.transactionHash).to.equal(outcome.txHash); // in the liquidation's own transaction
+      expect(outcome).to.include({ badDebt });
+      expect(logger.events("liquidation_succeeded")[0]).to.include({
+        leftBadDebt: true,
+        badDebtCover: "waterfall",
+        badDebtRaw: badDebt,
+        badDebtUsdc: ethers.formatUnits(badDebt, 6),
+        insuranceDrawUsdc: ethers.formatUnits(insuranceDraw, 6),
+        poolWriteOffUsdc: ethers.formatUnits(poolWriteOff, 6),
+        unrecoveredUsdc: ethers.formatUnits(unrecovered, 6),
+      });
     });
 
     it("logs a race lost to another keeper as `lost`, and a recovered account as `skipped`, not as errors", async function () {
@@ -843,13 +950,47 @@ describe("Keeper (process-free parts)", function () {
       expect(logged[0]).to.include.keys(
         "token",
         "symbol",
-        "repaid",
-        "seized",
+        "repaidUsdc",
+        "repaidRaw",
+        "seizedToken",
+        "seizedRaw",
         "txHash",
         "block",
-        "debtAfter",
+        "debtAfterUsdc",
       );
-      expect(logged.find((l) => l.accountId === sys.daveId)!.debtAfter).to.equal(0n);
+      for (const e of seizedEvents) {
+        const line = logged.find((l) => l.accountId === e.args.accountId)!;
+        expect(line).to.include({
+          symbol: "WETH",
+          repaidRaw: e.args.repaid,
+          repaidUsdc: ethers.formatUnits(e.args.repaid, 6),
+          seizedRaw: e.args.seized,
+          seizedToken: ethers.formatUnits(e.args.seized, 18),
+          priceUsd: "2640.0",
+        });
+      }
+      expect(logged.find((l) => l.accountId === sys.daveId)!.debtAfterUsdc).to.equal("0.0");
+
+      // The liquidation log says whether it left bad debt: Erin's (negative equity) left debt her WETH does not
+      // cover, booked against it (BadDebtBooked in the same transaction); Dave's left none.
+      const liquidationLines = logger.events("liquidation_succeeded");
+      const erinLine = liquidationLines.find((l) => l.accountId === sys.erinId)!;
+      const [booked] = await sys.vault.queryFilter(
+        sys.vault.filters.BadDebtBooked(sys.erinId),
+        erinLine.block as number,
+        erinLine.block as number,
+      );
+      expect(booked.args.booked).to.be.greaterThan(0n);
+      expect(erinLine).to.include({
+        leftBadDebt: true,
+        badDebtCover: "booked",
+        badDebtRaw: booked.args.booked,
+        badDebtUsdc: ethers.formatUnits(booked.args.booked, 6),
+      });
+      expect(liquidationLines.find((l) => l.accountId === sys.daveId)).to.include({ leftBadDebt: false });
+      expect(round1.find((o) => o.action === "liquidate" && o.accountId === sys.erinId)).to.include({
+        badDebt: booked.args.booked,
+      });
 
       // Round 2: Erin has neither positions nor WETH: her debt goes through the waterfall. (Her equity is negative
       // with no positions, so `liquidatable` reports her — `liquidate` would close nothing: the keeper uses
@@ -872,11 +1013,18 @@ describe("Keeper (process-free parts)", function () {
       expect(logger.events("bad_debt_settled")[0]).to.include({
         level: "info",
         accountId: sys.erinId,
-        badDebt,
-        insuranceDraw,
-        poolWriteOff,
-        unrecovered: 0n,
+        badDebtRaw: badDebt,
+        badDebtUsdc: ethers.formatUnits(badDebt, 6),
+        insuranceDrawRaw: insuranceDraw,
+        poolWriteOffRaw: poolWriteOff,
+        poolWriteOffUsdc: ethers.formatUnits(poolWriteOff, 6),
+        unrecoveredRaw: 0n,
+        unrecoveredUsdc: "0.0",
       });
+      // Erin is `liquidatable` on chain (negative equity) but holds no position: not counted as liquidatable.
+      expect(await sys.clearinghouse.positionCount(sys.erinId)).to.equal(0n);
+      expect(keeper.stats.liquidatableAtLastCheck).to.equal(0);
+      expect(logger.events("accounts_checked").at(-1)).to.include({ liquidatable: 0, withoutPositions: 1 });
       expect(keeper.stats.badDebtSettlements.succeeded).to.equal(1);
       expect(keeper.stats.badDebtSettled).to.equal(badDebt);
 
@@ -905,8 +1053,10 @@ describe("Keeper (process-free parts)", function () {
       expect(keeper.stats.collateralLiquidations.no_funds).to.equal(2);
       expect(logger.events("insufficient_funds")).to.have.length(1);
       const warning = logger.events("insufficient_funds")[0];
-      expect(warning).to.include({ level: "warn", wallet: 0n, accounts: 2 });
-      expect(warning.shortfall).to.equal(-(await usdcOf(sys, sys.daveId)) - (await usdcOf(sys, sys.erinId)));
+      expect(warning).to.include({ level: "warn", walletUsdc: "0.0", accounts: 2 });
+      const shortfall = -(await usdcOf(sys, sys.daveId)) - (await usdcOf(sys, sys.erinId));
+      expect(warning.shortfallRaw).to.equal(shortfall);
+      expect(warning.shortfallUsdc).to.equal(ethers.formatUnits(shortfall, 6));
       expect(logger.events("settlement_approved")).to.have.length(0); // nothing to approve for
 
       // A standing decision is not logged (nor counted) again every round.

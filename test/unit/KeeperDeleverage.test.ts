@@ -2,9 +2,11 @@ import { expect } from "chai";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { BTC, ETH, WAD, accountIdOf } from "../shared/fixtures";
 import { Book, adlFixture } from "../shared/deleverageBook";
-import { deleverageRound, rankCandidates } from "../../scripts/keeper/deleverage";
+import { ethers } from "hardhat";
+import { Keeper, MemoryLogger, rankCandidates } from "../../scripts/keeper";
+import type { DeleverageOutcome } from "../../scripts/keeper";
 
-/** The keeper's auto-deleveraging round (scripts/keeper/deleverage.ts, DESIGN §11.1) against the reference book. */
+/** The keeper's auto-deleveraging pass (scripts/keeper/deleverage.ts, DESIGN §11.1) against the reference book. */
 async function overCap() {
   const sys = await adlFixture();
   const book = new Book(sys, [sys.whale, sys.alice, sys.bob, sys.carol]);
@@ -18,7 +20,7 @@ async function overCap() {
   return { sys, book, ids };
 }
 
-describe("Keeper: deleverage round", function () {
+describe("Keeper: deleverage pass", function () {
   it("ranks the eligible positions by the chain's score, leaving out the below-average one", async function () {
     const { sys, book, ids } = await loadFixture(overCap);
     const ranked = await rankCandidates(sys.clearinghouse, ETH, ids);
@@ -33,14 +35,31 @@ describe("Keeper: deleverage round", function () {
     const { sys, book, ids } = await loadFixture(overCap);
     const whale = ids[0];
     const plan = book.deleveragePlan(whale);
-    const results = await deleverageRound(sys.clearinghouse, [ETH, BTC], ids);
-    expect(results.map((r) => [r.marketId, r.accountId, r.sizeClosed])).to.deep.equal([
-      [ETH, whale, plan.sizeClosed],
-    ]);
+    const logger = new MemoryLogger();
+    const keeper = new Keeper({
+      clearinghouse: sys.clearinghouse,
+      vault: sys.vault,
+      signer: sys.signers[10],
+      logger,
+      receiptPollMs: 10,
+      deleverageMarkets: [ETH, BTC],
+    });
+    for (const id of ids) keeper.tracker.add(id);
+    // One round: nobody is liquidatable, the ETH long side is over its cap: its best-ranked position is deleveraged.
+    const outcomes = (await keeper.checkAndLiquidate()).filter((o) => o.action === "deleverage");
+    expect(
+      (outcomes as DeleverageOutcome[]).map((o) => [o.marketId, o.accountId, o.status, o.sizeClosed]),
+    ).to.deep.equal([[ETH, whale, "succeeded", plan.sizeClosed]]);
     book.applyDeleverage(whale, plan);
     const [longPnl, , cap] = await sys.clearinghouse.deleverageNeed(ETH);
     expect([longPnl, cap]).to.deep.equal([book.long().pnl, book.cap()]);
     expect(longPnl).to.be.at.most(cap);
-    expect(await deleverageRound(sys.clearinghouse, [ETH], ids)).to.deep.equal([]);
+    expect(keeper.stats.deleverages).to.deep.equal({ sent: 1, succeeded: 1, lost: 0, skipped: 0, failed: 0 });
+    expect(logger.events("deleveraged")[0]).to.include({
+      accountId: whale,
+      marketId: ETH,
+      sizeClosed: ethers.formatUnits(plan.sizeClosed, 18),
+    });
+    expect(await keeper.deleverage([ETH])).to.deep.equal([]);
   });
 });

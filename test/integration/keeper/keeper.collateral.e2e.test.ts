@@ -133,7 +133,7 @@ describe("Keeper end to end: collateral liquidation and bad debt (hardhat node +
       expect(await vault.accountCollaterals(id)).to.deep.equal([wethAddress]);
     }
     const warning = jsonLines(keeper).find((l) => l.event === "insufficient_funds")!;
-    expect(warning).to.include({ level: "warn", wallet: "0", accounts: 2 });
+    expect(warning).to.include({ level: "warn", walletUsdc: "0.0", accounts: 2 });
     const noFunds = await waitFor("the no_funds metric", 10_000, async () => {
       const m = await getMetrics(metricsPort);
       return m.get('keel_keeper_collateral_liquidations_total{result="no_funds"}') === 2 ? m : undefined;
@@ -227,17 +227,27 @@ describe("Keeper end to end: collateral liquidation and bad debt (hardhat node +
     const collateralLines = logs.filter((l) => l.event === "collateral_liquidated");
     expect(collateralLines).to.have.length(2);
     for (const l of collateralLines) {
-      expect(l).to.include.keys("ts", "accountId", "block", "txHash", "token", "repaid", "seized", "price");
-      expect(l).to.include({ level: "info", token: wethAddress, symbol: "WETH" });
+      expect(l).to.include.keys("ts", "accountId", "block", "txHash", "token", "repaidUsdc", "seizedToken");
+      expect(l).to.include({ level: "info", token: wethAddress, symbol: "WETH", priceUsd: "2640.0" });
+      const event = seizures.find((e) => e.transactionHash === l.txHash)!;
+      expect(l).to.include({
+        repaidUsdc: ethers.formatUnits(event.args.repaid, 6),
+        repaidRaw: event.args.repaid.toString(),
+        seizedToken: ethers.formatUnits(event.args.seized, 18),
+        seizedRaw: event.args.seized.toString(),
+      });
     }
-    expect(collateralLines.map((l) => BigInt(l.repaid as string)).reduce((a, b) => a + b)).to.equal(repaid);
+    expect(collateralLines.map((l) => BigInt(l.repaidRaw as string)).reduce((a, b) => a + b)).to.equal(
+      repaid,
+    );
     expect(logs.find((l) => l.event === "bad_debt_settled")).to.include({
       level: "info",
       accountId: erinId.toString(),
-      badDebt: badDebt.toString(),
-      insuranceDraw: insuranceDraw.toString(),
-      poolWriteOff: poolWriteOff.toString(),
-      unrecovered: "0",
+      badDebtRaw: badDebt.toString(),
+      badDebtUsdc: ethers.formatUnits(badDebt, 6),
+      insuranceDrawUsdc: ethers.formatUnits(insuranceDraw, 6),
+      poolWriteOffUsdc: ethers.formatUnits(poolWriteOff, 6),
+      unrecoveredUsdc: "0.0",
     });
     expect(logs.filter((l) => l.event === "settlement_approved")).to.have.length(1);
     expect(

@@ -183,8 +183,16 @@ describe("Keeper end to end (hardhat node + keeper process)", function () {
     const logs1 = jsonLines(keeper1);
     const succeeded1 = logs1.filter((l) => l.event === "liquidation_succeeded");
     expect(new Set(succeeded1.map((l) => BigInt(l.accountId as string)))).to.deep.equal(chosen);
-    for (const l of succeeded1)
-      expect(l).to.include.keys("ts", "level", "accountId", "block", "txHash", "reward");
+    for (const l of succeeded1) {
+      expect(l).to.include.keys("ts", "level", "accountId", "block", "txHash", "rewardUsdc", "rewardRaw");
+      const event = first.find((e) => e.accountId === BigInt(l.accountId as string))!;
+      // The reward in USDC, exact (6 decimals), and raw.
+      expect(l).to.include({
+        rewardUsdc: ethers.formatUnits(event.keeperReward, 6),
+        rewardRaw: event.keeperReward.toString(),
+        leftBadDebt: false,
+      });
+    }
     expect(
       logs1.filter((l) => l.level === "error"),
       keeper1.tail(),

@@ -1,0 +1,117 @@
+/**
+ * `Clearinghouse.deleverage(accountId, marketId)` (DESIGN §11.1): closes the best-ranked profitable position of a
+ * market side whose net PnL is over its cap, at the oracle price. `ClearinghouseDeleverageNotNeeded` (another caller
+ * brought the side under its cap), `ClearinghouseDeleverageIneligible` (the ranking changed) and
+ * `ClearinghouseAccountLiquidatable` (it is the liquidation pass's now) are expected: `lost` or `skipped`.
+ */
+import { ethers } from "ethers";
+import type { TransactionReceipt } from "ethers";
+import type { ActionPlan, ActionResult, KeeperAction, ParsedReceipt, Winner } from "../action";
+import type { KeeperChain } from "../chain";
+import type { SendOverrides } from "../sender";
+import type { DeleverageOutcome } from "../types";
+import { formatWad, usdFields } from "../units";
+
+/** Topic 0 of `Clearinghouse.Deleveraged(uint256 indexed accountId, uint256 indexed marketId, address indexed keeper, ...)`. */
+export const DELEVERAGED_TOPIC = ethers.id(
+  "Deleveraged(uint256,uint256,address,int256,uint256,int256,int256,int256,uint256)",
+);
+
+export interface DeleveragePlan extends ActionPlan {
+  marketId: bigint;
+  /** The position's rank score (WAD), as `previewDeleverage` computed it. */
+  score: bigint;
+}
+
+export class DeleverageAction implements KeeperAction<DeleveragePlan> {
+  readonly kind = "deleverage" as const;
+  readonly events = {
+    sent: "deleverage_sent",
+    succeeded: "deleveraged",
+    lost: "deleverage_lost",
+    skipped: "deleverage_skipped",
+    failed: "deleverage_failed",
+    pending: "deleverage_pending",
+    dropped: "deleverage_dropped",
+    uncertain: "deleverage_send_uncertain",
+  };
+  readonly expectedReverts: ReadonlySet<string> = new Set([
+    "ClearinghouseDeleverageNotNeeded",
+    "ClearinghouseDeleverageIneligible",
+    "ClearinghouseAccountLiquidatable",
+  ]);
+
+  constructor(private readonly chain: KeeperChain) {}
+
+  plan(accountId: bigint, marketId: bigint, score: bigint, checkedAt: number): DeleveragePlan {
+    const fields = { marketId, score: formatWad(score) };
+    return { accountId, marketId, score, checkedAt, fields, context: { marketId } };
+  }
+
+  estimate(plan: DeleveragePlan): Promise<bigint> {
+    return this.chain.clearinghouse.deleverage.estimateGas(plan.accountId, plan.marketId);
+  }
+
+  send(plan: DeleveragePlan, overrides: SendOverrides) {
+    return this.chain.clearinghouse.deleverage(plan.accountId, plan.marketId, overrides);
+  }
+
+  replay(plan: DeleveragePlan, blockTag: number): Promise<unknown> {
+    return this.chain.clearinghouse.deleverage.staticCall(plan.accountId, plan.marketId, { blockTag });
+  }
+
+  /** The latest `Deleveraged` of the account in any market (the plan's market is not known here). */
+  async findWinner(accountId: bigint, fromBlock: number, toBlock: number): Promise<Winner | undefined> {
+    const address = await this.chain.clearinghouseAddress();
+    const logs = await this.chain.rpc(() =>
+      this.chain.provider.getLogs({
+        address,
+        topics: [DELEVERAGED_TOPIC, ethers.toBeHex(accountId, 32)],
+        fromBlock,
+        toBlock,
+      }),
+    );
+    const log = logs[logs.length - 1];
+    if (!log) return undefined;
+    const caller = ethers.getAddress(ethers.dataSlice(log.topics[3], 12));
+    return { caller, txHash: log.transactionHash, block: log.blockNumber, event: "Deleveraged" };
+  }
+
+  async parse(plan: DeleveragePlan, receipt: TransactionReceipt): Promise<ParsedReceipt> {
+    const address = (await this.chain.clearinghouseAddress()).toLowerCase();
+    let event: ethers.LogDescription | undefined;
+    for (const log of receipt.logs) {
+      if (log.address.toLowerCase() !== address) continue;
+      const parsed = this.chain.clearinghouse.interface.parseLog(log);
+      if (parsed?.name === "Deleveraged" && parsed.args.accountId === plan.accountId) event = parsed;
+    }
+    this.count("succeeded");
+    const sizeClosed: bigint = event?.args.sizeClosed ?? 0n;
+    const outcome: DeleverageOutcome = {
+      action: "deleverage",
+      accountId: plan.accountId,
+      marketId: plan.marketId,
+      status: "succeeded",
+      txHash: receipt.hash,
+      block: receipt.blockNumber,
+      sizeClosed,
+    };
+    const e = event?.args;
+    return {
+      outcome,
+      level: "info",
+      fields: {
+        marketId: plan.marketId,
+        sizeClosed: formatWad(sizeClosed),
+        ...usdFields("price", e?.price as bigint | undefined),
+        ...usdFields("realizedPnl", e?.realizedPnl as bigint | undefined),
+        ...usdFields("sidePnl", e?.sidePnl as bigint | undefined),
+        ...usdFields("cap", e?.cap as bigint | undefined),
+      },
+    };
+  }
+
+  count(result: ActionResult): void {
+    if (result !== "capped") this.chain.stats.deleverages[result]++;
+  }
+}

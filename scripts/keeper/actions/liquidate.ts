@@ -1,0 +1,150 @@
+/**
+ * `Clearinghouse.liquidate(accountId)`: closes (part of) an account's positions; the reward goes to the keeper's
+ * subaccount 0. `ClearinghouseNotLiquidatable` is expected (another keeper liquidated it first: `lost`, or it
+ * recovered: `skipped`); a full liquidation window (`ClearinghouseLiquidationCapExceeded`) is `capped`, tried again
+ * on the next block. The `liquidation_succeeded` line says whether the liquidation left bad debt, and how much:
+ * run through the loss waterfall in the same transaction (`BadDebtSettled`), or booked against the account's other
+ * collateral (`BadDebtBooked`), which the debt pass then liquidates.
+ */
+import type { LogDescription, TransactionReceipt } from "ethers";
+import type { ActionPlan, ActionResult, KeeperAction, ParsedReceipt } from "../action";
+import type { KeeperChain } from "../chain";
+import type { DecodedRevert } from "../../common/errors";
+import { formatRevert } from "../../common/errors";
+import type { LogFields } from "../log";
+import type { SendOverrides } from "../sender";
+import { amountFields, formatWad, usdFields } from "../units";
+import type { LiquidationOutcome } from "../types";
+import { findLiquidation } from "./winners";
+
+const NOT_LIQUIDATABLE = "ClearinghouseNotLiquidatable";
+const CAP_EXCEEDED = "ClearinghouseLiquidationCapExceeded";
+
+const args = (revert: DecodedRevert): unknown[] => Array.from(revert.args as ArrayLike<unknown>);
+
+export class LiquidateAction implements KeeperAction {
+  readonly kind = "liquidate" as const;
+  readonly events = {
+    sent: "liquidation_sent",
+    succeeded: "liquidation_succeeded",
+    lost: "liquidation_lost",
+    skipped: "liquidation_skipped",
+    failed: "liquidation_failed",
+    pending: "liquidation_pending",
+    dropped: "liquidation_dropped",
+    uncertain: "liquidation_send_uncertain",
+  };
+  readonly expectedReverts = new Set([NOT_LIQUIDATABLE]);
+
+  constructor(private readonly chain: KeeperChain) {}
+
+  /** The plan for an account found liquidatable at `checkedAt`. */
+  plan(accountId: bigint, checkedAt: number): ActionPlan {
+    return { accountId, checkedAt };
+  }
+
+  estimate(plan: ActionPlan): Promise<bigint> {
+    return this.chain.clearinghouse.liquidate.estimateGas(plan.accountId);
+  }
+
+  send(plan: ActionPlan, overrides: SendOverrides) {
+    return this.chain.clearinghouse.liquidate(plan.accountId, overrides);
+  }
+
+  replay(plan: ActionPlan, blockTag: number): Promise<unknown> {
+    return this.chain.clearinghouse.liquidate.staticCall(plan.accountId, { blockTag });
+  }
+
+  findWinner(accountId: bigint, fromBlock: number, toBlock: number) {
+    return findLiquidation(this.chain, accountId, fromBlock, toBlock);
+  }
+
+  async parse(plan: ActionPlan, receipt: TransactionReceipt): Promise<ParsedReceipt> {
+    const { accountId } = plan;
+    const { decimals } = await this.chain.settlementToken();
+    const [clearinghouse, vault] = [await this.chain.clearinghouseAddress(), await this.chain.vaultAddress()];
+    let liquidated: LogDescription | null = null;
+    let settled: LogDescription | null = null;
+    let booked: bigint | undefined;
+    for (const log of receipt.logs) {
+      const address = log.address.toLowerCase();
+      const parsed =
+        address === clearinghouse.toLowerCase()
+          ? this.chain.clearinghouse.interface.parseLog(log)
+          : address === vault.toLowerCase()
+            ? this.chain.vault.interface.parseLog(log)
+            : null;
+      if (parsed?.args.accountId !== accountId) continue;
+      if (parsed.name === "Liquidated") liquidated = parsed;
+      else if (parsed.name === "BadDebtSettled") settled = parsed;
+      else if (parsed.name === "BadDebtBooked") booked = parsed.args.booked as bigint;
+    }
+    const reward: bigint = liquidated?.args.keeperReward ?? 0n;
+    const badDebt: bigint = settled ? (settled.args.badDebt as bigint) : (booked ?? 0n);
+    this.chain.stats.succeeded++;
+    this.chain.stats.rewards += reward;
+    const e = liquidated?.args;
+    const fields: LogFields = {
+      ...amountFields("reward", reward, decimals, "Usdc", true),
+      fraction: e ? formatWad(e.fraction as bigint) : undefined,
+      ...usdFields("equityBefore", e?.equityBefore as bigint | undefined),
+      ...usdFields("maintenanceMarginBefore", e?.maintenanceMarginBefore as bigint | undefined),
+      ...usdFields("notionalClosed", e?.notionalClosed as bigint | undefined),
+      ...amountFields("penalty", e?.penalty as bigint | undefined, decimals, "Usdc"),
+      leftBadDebt: badDebt > 0n,
+      ...(badDebt > 0n ? amountFields("badDebt", badDebt, decimals, "Usdc", true) : {}),
+      badDebtCover: settled ? "waterfall" : badDebt > 0n ? "booked" : undefined,
+      ...(settled
+        ? {
+            ...amountFields("insuranceDraw", settled.args.insuranceDraw as bigint, decimals, "Usdc"),
+            ...amountFields("poolWriteOff", settled.args.poolWriteOff as bigint, decimals, "Usdc"),
+            ...amountFields("unrecovered", settled.args.unrecovered as bigint, decimals, "Usdc"),
+          }
+        : {}),
+    };
+    const outcome: LiquidationOutcome = {
+      action: "liquidate",
+      accountId,
+      status: "succeeded",
+      txHash: receipt.hash,
+      block: receipt.blockNumber,
+      reward,
+      badDebt,
+    };
+    return { outcome, level: "info", fields };
+  }
+
+  count(result: ActionResult): void {
+    const stats = this.chain.stats;
+    if (result === "sent") stats.sent++;
+    else if (result === "lost") stats.lost++;
+    else if (result === "skipped") stats.skipped++;
+    else if (result === "capped") stats.capped++;
+    else if (result === "failed") stats.failed++;
+    // `succeeded` is counted in `parse`, with the reward.
+  }
+
+  describeSkip(revert: DecodedRevert, byUs: unknown): { reason: string; fields: LogFields } {
+    const [, equity, maintenanceMargin] = args(revert) as [unknown, bigint, bigint];
+    return {
+      reason: byUs ? "already liquidated by this keeper" : "no longer liquidatable",
+      fields: { ...usdFields("equity", equity), ...usdFields("maintenanceMargin", maintenanceMargin) },
+    };
+  }
+
+  onRevert(plan: ActionPlan, revert: DecodedRevert): LiquidationOutcome | undefined {
+    if (revert.name !== CAP_EXCEEDED) return undefined;
+    this.count("capped");
+    const [marketId, used, notional, cap] = args(revert) as bigint[];
+    this.chain.log("warn", "liquidation_capped", {
+      accountId: plan.accountId,
+      block: plan.checkedAt,
+      marketId,
+      ...usdFields("used", used),
+      ...usdFields("notional", notional),
+      ...usdFields("cap", cap),
+    });
+    const error = formatRevert(revert);
+    return { action: "liquidate", accountId: plan.accountId, status: "capped", block: plan.checkedAt, error };
+  }
+}

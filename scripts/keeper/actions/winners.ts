@@ -1,0 +1,80 @@
+/** Who got there first: the latest event of an account's liquidation or debt action in a block range. */
+import { ethers } from "ethers";
+import type { TransactionReceipt } from "ethers";
+import type { Winner } from "../action";
+import type { KeeperChain } from "../chain";
+import { BAD_DEBT_SETTLED_TOPIC, COLLATERAL_LIQUIDATED_TOPIC, LIQUIDATED_TOPIC } from "../tracker";
+
+const addressTopic = (topic: string): string => ethers.getAddress(ethers.dataSlice(topic, 12));
+
+/** The latest `Liquidated` (Clearinghouse) of the account in `fromBlock..toBlock`: its keeper is the winner. */
+export async function findLiquidation(
+  chain: KeeperChain,
+  accountId: bigint,
+  fromBlock: number,
+  toBlock: number,
+): Promise<Winner | undefined> {
+  const address = await chain.clearinghouseAddress();
+  const logs = await chain.rpc(() =>
+    chain.provider.getLogs({
+      address,
+      topics: [LIQUIDATED_TOPIC, ethers.toBeHex(accountId, 32)],
+      fromBlock,
+      toBlock,
+    }),
+  );
+  const log = logs[logs.length - 1];
+  if (!log) return undefined;
+  return {
+    caller: addressTopic(log.topics[2]),
+    txHash: log.transactionHash,
+    block: log.blockNumber,
+    event: "Liquidated",
+  };
+}
+
+/**
+ * The latest `CollateralLiquidated` or `BadDebtSettled` (Vault) of the account in `fromBlock..toBlock`: either ends
+ * the other debt action's work. `BadDebtSettled` names no caller: the sender of its transaction is the winner.
+ */
+export async function findDebtAction(
+  chain: KeeperChain,
+  accountId: bigint,
+  fromBlock: number,
+  toBlock: number,
+): Promise<Winner | undefined> {
+  const address = await chain.vaultAddress();
+  const logs = await chain.rpc(() =>
+    chain.provider.getLogs({
+      address,
+      topics: [[COLLATERAL_LIQUIDATED_TOPIC, BAD_DEBT_SETTLED_TOPIC], ethers.toBeHex(accountId, 32)],
+      fromBlock,
+      toBlock,
+    }),
+  );
+  const log = logs[logs.length - 1];
+  if (!log) return undefined;
+  const base = { txHash: log.transactionHash, block: log.blockNumber };
+  if (log.topics[0] === COLLATERAL_LIQUIDATED_TOPIC) {
+    return { ...base, caller: addressTopic(log.topics[2]), event: "CollateralLiquidated" };
+  }
+  const tx = await chain.rpc(() => chain.provider.getTransaction(log.transactionHash));
+  return { ...base, caller: tx?.from ?? ethers.ZeroAddress, event: "BadDebtSettled" };
+}
+
+/** The Vault's `name` event of `accountId` in a receipt, if any. */
+export async function vaultEvent(
+  chain: KeeperChain,
+  receipt: TransactionReceipt,
+  accountId: bigint,
+  name: string,
+): Promise<ethers.LogDescription | undefined> {
+  const vault = (await chain.vaultAddress()).toLowerCase();
+  let event: ethers.LogDescription | undefined;
+  for (const log of receipt.logs) {
+    if (log.address.toLowerCase() !== vault) continue;
+    const parsed = chain.vault.interface.parseLog(log);
+    if (parsed?.name === name && parsed.args.accountId === accountId) event = parsed;
+  }
+  return event;
+}
