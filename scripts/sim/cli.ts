@@ -10,7 +10,7 @@ import { writeReport } from "./report";
 import { verdict } from "./report/summary";
 import { headlineRows } from "./report/tables";
 import { runSimulation } from "./run";
-import { DEFAULTS, SCENARIOS, isScenario } from "./scenarios";
+import { DEFAULTS, SCENARIOS, isScenario } from "./scenarios/definitions";
 import type { SimulationResult } from "./types";
 
 export interface SimulateTaskArgs {
@@ -40,7 +40,7 @@ export async function runSimulateTask(
     throw new Error(`unknown scenario "${scenario}"; choose one of ${SCENARIOS.join(", ")}`);
   }
   if (scenario === "session") {
-    const { runSession } = await import("../simulate");
+    const { runSession } = await import("./scenarios/session");
     await runSession(hre, { log: write });
     return undefined;
   }

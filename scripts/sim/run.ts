@@ -5,12 +5,12 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { DEFAULT_MARKETS } from "../../deploy/config";
 import { requireDevChain } from "../lib/system";
-import { runVariant } from "./engine";
+import { runVariant } from "./pipeline/variant";
 import { generatePath } from "./market";
 import { drawPopulation } from "./population";
 import { Rng } from "./rng";
-import { DEFAULTS, assetModels, pathSpec, scenarioSpec } from "./scenarios";
-import type { ScenarioName } from "./scenarios";
+import { DEFAULTS, assetModels, pathSpec, scenarioSpec } from "./scenarios/definitions";
+import type { ScenarioName } from "./scenarios/definitions";
 import type { SimulationResult, VariantResult } from "./types";
 
 export interface SimulationOptions {

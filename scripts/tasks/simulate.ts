@@ -8,7 +8,7 @@
 import { task, types } from "hardhat/config";
 import { TASK_COMPILE } from "hardhat/builtin-tasks/task-names";
 import type { SimulateTaskArgs } from "../sim/cli";
-import { DEFAULTS } from "../sim/scenarios";
+import { DEFAULTS } from "../sim/scenarios/definitions";
 
 task(
   "simulate",

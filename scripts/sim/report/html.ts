@@ -4,7 +4,7 @@
  * the page and in its title.
  */
 import { formatFixed, formatUsd } from "../../lib/format";
-import { NO_CAP } from "../engine";
+import { NO_CAP } from "../scenarios/definitions";
 import { CRASH_GAP_SHARE } from "../market";
 import {
   CORRELATION,
@@ -14,7 +14,7 @@ import {
   IMPACT_DEPTH_MULTIPLE,
   IMPACT_HALF_LIFE_SECONDS,
   STEP_SECONDS,
-} from "../scenarios";
+} from "../scenarios/definitions";
 import type { SimulationResult, VariantResult } from "../types";
 import type { Chart } from "./charts";
 import { verdict } from "./summary";

@@ -7,7 +7,7 @@
  * Nothing here depends on the wall clock or the file system: the same seed gives the same file.
  */
 import { formatUsd } from "../../lib/format";
-import { fmt } from "../engine";
+import { fmt } from "../units";
 import type { Headline, KindBreakdown, SimulationResult, VariantResult } from "../types";
 
 const usdc = (units: bigint): string => fmt(units, 6);
