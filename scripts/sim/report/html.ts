@@ -74,7 +74,7 @@ function headlineTable(result: SimulationResult): string {
       rows.push({ section: r.section });
       alarms.push(undefined);
     }
-    rows.push([r.label.trim() === r.label ? r.label : `\u00a0\u00a0${r.label.trim()}`, ...r.values]);
+    rows.push([r.label.replace(/^ +/, (indent) => "\u00a0".repeat(indent.length)), ...r.values]);
     alarms.push(r.alarm);
   }
   return table(["", ...result.variants.map((v) => v.variant.label)], rows, alarms);
