@@ -6,6 +6,7 @@
  */
 import { ethers } from "ethers";
 import type { Interface, ErrorDescription } from "ethers";
+import { explainPriceFailure } from "./priceFailure";
 
 export interface DecodedError {
   /** `ClearinghouseSlippageExceeded`, `Error` for `require(msg)`, `Panic` for a panic. */
@@ -129,7 +130,13 @@ export function describeFailure(err: unknown, interfaces: readonly Interface[]):
   const data = findRevertData(err);
   if (data !== undefined) {
     const revert = decodeRevertData(data, interfaces);
-    if (revert) return { message: `reverted: ${formatDecoded(revert)}`, revert };
+    if (revert) {
+      const explained = explainPriceFailure(revert);
+      return {
+        message: explained ? `reverted: ${revert.name}: ${explained}` : `reverted: ${formatDecoded(revert)}`,
+        revert,
+      };
+    }
     return { message: `reverted with an unknown error (selector ${data.slice(0, 10)})`, undecodedData: data };
   }
   return { message: errorMessage(err) };

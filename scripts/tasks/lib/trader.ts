@@ -22,6 +22,7 @@ import {
 import type { TaskContext, TokenInfo } from "./context";
 import { ERROR_INTERFACES } from "./context";
 import { describeFailure } from "./errors";
+import { priceFailureCell } from "./priceFailure";
 import type { TaskOutput } from "./run";
 import { WAD, abs, exact, parsePercent, parsePositive, parseWad } from "./units";
 
@@ -42,15 +43,19 @@ export async function markets(ctx: TaskContext, args: MarketsArgs): Promise<Task
   const refs = args.market ? [await resolveMarket(ctx, args.market)] : await listMarkets(ctx);
   const rows: Row[] = [];
   const json: unknown[] = [];
+  const notes: string[] = [];
   for (const ref of refs) {
     let view: IClearinghouseLens.MarketViewStructOutput;
     try {
       view = await ctx.lens.market(ref.marketId);
     } catch (err) {
-      // A market whose price is unusable (stale, out of bounds, sequencer down) is listed with the reason.
-      const reason = describeFailure(err, ERROR_INTERFACES).message;
-      rows.push([String(ref.marketId), ref.name, reason]);
-      json.push({ marketId: ref.marketId, market: ref.name, error: reason });
+      // A market whose price is unusable (stale, out of bounds, sequencer down) is listed with a short reason in the
+      // table and the whole one under it (not in a cell, which would stretch the table off the screen).
+      const failure = describeFailure(err, ERROR_INTERFACES);
+      const cell = (failure.revert && priceFailureCell(failure.revert)) ?? "unavailable";
+      rows.push([String(ref.marketId), ref.name, `${cell} (see below)`]);
+      notes.push(`  ${ref.name}: ${failure.message}`);
+      json.push({ marketId: ref.marketId, market: ref.name, error: failure.message });
       continue;
     }
     const p = view.params;
@@ -102,6 +107,7 @@ export async function markets(ctx: TaskContext, args: MarketsArgs): Promise<Task
       rows,
     ),
     "  funding / day: positive when longs pay shorts (and the pool), negative when shorts pay.",
+    ...notes,
   ];
   return { lines, json: { markets: json } };
 }
