@@ -12,7 +12,7 @@
  *
  * Runs on the in-process Hardhat network and against a node (`npx hardhat node`, then
  * `npm run simulate -- --scenario session --network localhost`; there the chain is rolled back afterwards, see
- * scripts/sim/shared-node.ts). `runSession` is exported for tests and returns every number it printed.
+ * scripts/sim/rollback.ts). `runSession` is exported for tests and returns every number it printed.
  */
 import hre from "hardhat";
 import { ethers } from "ethers";
