@@ -11,7 +11,7 @@ import { ethers } from "ethers";
 import type { ContractTransactionResponse, Interface } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import { decodeRevert, errorMessage } from "../keeper/errors";
+import { decodeRevert, errorMessage } from "./pipeline/keeper";
 import type { System } from "../lib/system";
 
 /** One party of the simulation, with the signer it sends its transactions with. */

@@ -1,17 +1,18 @@
 /**
  * The keeper in the simulation: `scripts/keeper/core.ts`'s `Keeper`, the bot's own code, run in process after every
  * price update. This is the only file of the simulation that touches the keeper's package: every import from it
- * (the `Keeper` class, its logger, its stats type, the account-id encoding) goes through here.
+ * (the `Keeper` class, its logger, its stats type, the account-id encoding, the revert decoder) goes through here.
  */
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import { Keeper, MemoryLogger, accountIdOf } from "../../keeper/core";
+import { Keeper, MemoryLogger, accountIdOf, decodeRevert, errorMessage } from "../../keeper/core";
 import type { KeeperStats } from "../../keeper/core";
 import type { System } from "../../lib/system";
 import type { TokenInfo } from "../agents/env";
 import type { Flows, TokenFlows } from "../world";
 
-export { accountIdOf };
+/** Account ids, and the revert decoder the simulation's `Sender` (world.ts) counts refusals with. */
+export { accountIdOf, decodeRevert, errorMessage };
 export type { KeeperStats };
 
 /** The counters of a keeper's run the report shows. */
