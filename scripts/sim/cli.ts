@@ -1,7 +1,7 @@
 /**
  * The `simulate` task's implementation: runs a scenario with a progress bar, writes the report and prints the verdict,
  * the headline figures as a table and the report's path. `--scenario session` runs the original scripted session
- * (scripts/simulate.ts) instead.
+ * (scripts/sim/scenarios/session.ts) instead. The chain is rolled back afterwards (rollback.ts).
  */
 import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
@@ -10,17 +10,12 @@ import { writeReport } from "./report";
 import { verdict } from "./report/summary";
 import { headlineRows } from "./report/tables";
 import { runSimulation } from "./run";
-import { DEFAULTS, SCENARIOS, isScenario } from "./scenarios";
+import { parseSimulateArgs } from "./options";
+import type { RawSimulateArgs } from "./options";
+import { withRollback } from "./rollback";
 import type { SimulationResult } from "./types";
 
-export interface SimulateTaskArgs {
-  scenario: string;
-  seed?: number;
-  accounts?: number;
-  steps?: number;
-  out: string;
-  noCompile?: boolean;
-}
+export type SimulateTaskArgs = RawSimulateArgs;
 
 export interface SimulateOutput {
   result: SimulationResult;
@@ -35,26 +30,24 @@ export async function runSimulateTask(
     progress = process.stderr.isTTY === true ? "bar" : "lines",
   }: { write?: (line: string) => void; progress?: "bar" | "lines" | "none" } = {},
 ): Promise<SimulateOutput | undefined> {
-  const scenario = args.scenario;
-  if (!isScenario(scenario)) {
-    throw new Error(`unknown scenario "${scenario}"; choose one of ${SCENARIOS.join(", ")}`);
-  }
+  const options = parseSimulateArgs(args);
+  const scenario = options.scenario;
   if (scenario === "session") {
-    const { runSession } = await import("../simulate");
-    await runSession(hre, { log: write });
+    const { runSession } = await import("./scenarios/session");
+    await withRollback(hre, () => runSession(hre, { log: write }));
     return undefined;
   }
   const started = Date.now();
   const bar = new ProgressBar(progress, scenario);
   const result = await runSimulation(hre, {
     scenario,
-    seed: args.seed ?? DEFAULTS.seed,
-    accounts: args.accounts ?? DEFAULTS.accounts,
-    steps: args.steps ?? DEFAULTS.steps,
+    seed: options.seed,
+    accounts: options.accounts,
+    steps: options.steps,
     onProgress: (p) => bar.update(p.done, p.total, p.variant),
   });
   bar.done();
-  const out = path.resolve(args.out || DEFAULTS.out);
+  const out = path.resolve(options.out);
   const files = await writeReport(result, out);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
 

@@ -1,16 +1,18 @@
 /**
  * Runs a scenario: draws the population and the market path from the seed, runs each variant on a fresh stack (the
- * chain is restored to a snapshot between variants, so each starts from the same state), and returns the results.
+ * chain is restored to a snapshot after each variant, so each starts from the same state and the run leaves the chain
+ * as it found it), and returns the results.
  */
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { DEFAULT_MARKETS } from "../../deploy/config";
 import { requireDevChain } from "../lib/system";
-import { runVariant } from "./engine";
+import { runVariant } from "./pipeline/variant";
+import { withRollback } from "./rollback";
 import { generatePath } from "./market";
 import { drawPopulation } from "./population";
 import { Rng } from "./rng";
-import { DEFAULTS, assetModels, pathSpec, scenarioSpec } from "./scenarios";
-import type { ScenarioName } from "./scenarios";
+import { DEFAULTS, assetModels, pathSpec, scenarioSpec } from "./scenarios/definitions";
+import type { ScenarioName } from "./scenarios/definitions";
 import type { SimulationResult, VariantResult } from "./types";
 
 export interface SimulationOptions {
@@ -49,14 +51,11 @@ export async function runSimulation(
   const total = path.length * scenario.variants.length;
   for (let i = 0; i < scenario.variants.length; i++) {
     const variant = scenario.variants[i];
-    const last = i === scenario.variants.length - 1;
-    // Every variant but the last runs inside a snapshot and is rolled back, so the next starts from the same chain.
-    const snapshot = last
-      ? undefined
-      : await hre.network.provider.request({ method: "evm_snapshot", params: [] });
-    try {
-      variants.push(
-        await runVariant({
+    // Every variant runs inside a snapshot and is rolled back: the next starts from the same chain, and the run
+    // leaves the chain as it found it (a stack deployed on a shared node keeps working, rollback.ts).
+    variants.push(
+      await withRollback(hre, () =>
+        runVariant({
           hre,
           variant,
           population,
@@ -67,11 +66,8 @@ export async function runSimulation(
           onTick: (done) =>
             options.onProgress?.({ done: i * path.length + done, total, variant: variant.label }),
         }),
-      );
-    } finally {
-      if (snapshot !== undefined)
-        await hre.network.provider.request({ method: "evm_revert", params: [snapshot] });
-    }
+      ),
+    );
   }
 
   const schedule = path.filter((t) => t.event).map((t) => ({ step: t.step, event: t.event as string }));

@@ -2,9 +2,9 @@
  * What a simulation run records. Amounts on the protocol's ledgers are exact `bigint`s (settlement-token units, 6
  * decimals, or WAD where named); the `number` fields exist for charts only.
  */
-import type { KeeperStats } from "../keeper";
+import type { SimKeeperStats } from "./pipeline/keeper";
 import type { TraderKind, TraderStyle } from "./population";
-import type { ScenarioSpec, VariantSpec } from "./scenarios";
+import type { ScenarioSpec, VariantSpec } from "./scenarios/definitions";
 import type { Flows, TokenFlows } from "./world";
 
 export const MARGIN_BUCKETS = ["< 1 (liquidatable)", "1 – 1.5", "1.5 – 2", "2 – 3", "3 – 5", "≥ 5"] as const;
@@ -152,6 +152,20 @@ export interface Conservation {
    * equity and pool value round in the protocol's favour, per position.
    */
   markToMarketGapWad: bigint;
+  /** The keeper's settlement balance in the Vault (its rewards), settlement units. */
+  keeperBalance: bigint;
+  /** The pool's value as the zero-sum check counts it. */
+  poolAtMarks: PoolValueAtMarks;
+}
+
+/** The pool's value at marks (WAD), and its parts. */
+export interface PoolValueAtMarks {
+  /** `poolBalance * 1e12 + unrealized + premium`. */
+  value: bigint;
+  /** `poolExposure()`'s unrealized value. */
+  unrealized: bigint;
+  /** The skew premium closing every market's skew would pay, which `LiquidityPool.poolValue()` nets (DESIGN §11). */
+  premium: bigint;
 }
 
 export interface TokenConservation {
@@ -263,6 +277,33 @@ export interface Headline {
   transactions: number;
 }
 
+/**
+ * Why traders' PnL and the protocol's result do not sum to zero (WAD): `sum = traderPnl + protocolPnl` equals the
+ * sum of `terms` exactly (scripts/sim/pipeline/reconciliation.ts). Each term is signed as it adds to the sum.
+ */
+export interface Reconciliation {
+  traderPnl: bigint;
+  /** LPs + insurance fund (`Headline.protocolPnl`, in WAD). */
+  protocolPnl: bigint;
+  sum: bigint;
+  terms: {
+    /** Collateral tokens traders deposited: value at the final prices (held or taken by keepers) − value deposited. */
+    collateralPriceMoves: bigint;
+    /** − the rewards credited to the keeper's account. */
+    keeperRewards: bigint;
+    /** − (the tokens keepers took, at final prices, − the USDC they repaid). */
+    keeperCollateralLiquidations: bigint;
+    /** − the skew premium `LiquidityPool.poolValue()` keeps out of the NAV (DESIGN §11). */
+    skewPremium: bigint;
+    /** − bad debt booked and not yet through the waterfall, beyond what the insurance fund holds. */
+    pendingBadDebt: bigint;
+    /** NAV (`totalAssets`, floored at zero) − `poolValue()`: what the floor hides of a pool worth less than nothing. */
+    navFloor: bigint;
+    /** The conservation check's mark-to-market gap − the NAV's flooring to whole settlement units. */
+    rounding: bigint;
+  };
+}
+
 export interface VariantResult {
   variant: VariantSpec;
   /** Liquidation cap per window per market in force (USD, WAD). */
@@ -272,13 +313,9 @@ export interface VariantResult {
   events: SimEvent[];
   headline: Headline;
   conservation: Conservation;
+  reconciliation: Reconciliation;
   kinds: KindBreakdown[];
-  keeper: Pick<
-    KeeperStats,
-    "checks" | "checkCalls" | "sent" | "succeeded" | "lost" | "skipped" | "capped" | "failed"
-  > & {
-    rewards: bigint;
-  };
+  keeper: SimKeeperStats;
   /** Per trader: final state, for the report's tables. */
   traders: TraderOutcome[];
 }

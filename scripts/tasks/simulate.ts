@@ -2,19 +2,28 @@
  * `npx hardhat simulate` (also `npm run simulate`): the Keel simulation and risk report. `npx hardhat help simulate`
  * lists the options.
  *
- * This file is loaded by hardhat.config.ts, so it only declares the task: it compiles first (a fresh clone has no
+ * This file is loaded by hardhat.config.ts, so it only declares the task: it checks the options (a bad value or an
+ * unknown option is one line of error and exit status 1, scripts/sim/options.ts), compiles (a fresh clone has no
  * TypeChain bindings yet), then imports the implementation.
  */
 import { task, types } from "hardhat/config";
 import { TASK_COMPILE } from "hardhat/builtin-tasks/task-names";
-import type { SimulateTaskArgs } from "../sim/cli";
-import { DEFAULTS } from "../sim/scenarios";
+import { parseSimulateArgs, reportFailure, simulateArgvError } from "../sim/options";
+import type { RawSimulateArgs } from "../sim/options";
+import { DEFAULTS } from "../sim/scenarios/definitions";
+
+// Hardhat rejects an unknown option before any task runs, in three lines that do not list the known ones.
+const argvError = simulateArgvError(process.argv.slice(2));
+if (argvError !== undefined) {
+  console.error(`error: ${argvError}`);
+  process.exit(1);
+}
 
 task(
   "simulate",
   "Simulates Keel with agents (directional traders, hedgers, LPs, the keeper bot's logic) on correlated price paths and " +
     "writes a risk report (report.html with SVG charts, summary.json, events.csv) to <out>/<scenario>-<seed>/. " +
-    "Runs on the in-process network by default, or --network localhost.",
+    "Runs on the in-process network by default, or --network localhost (the node's chain is rolled back afterwards).",
 )
   .addOptionalParam(
     "scenario",
@@ -26,17 +35,22 @@ task(
   )
   .addOptionalParam(
     "seed",
-    "Seed of every random draw (prices, agents, decisions): the same seed gives the same report",
-    DEFAULTS.seed,
-    types.int,
+    "Seed of every random draw (prices, agents, decisions), an integer from 0 to 4294967295: the same seed gives the same report",
+    String(DEFAULTS.seed),
+    types.string,
   )
   .addOptionalParam(
     "accounts",
-    "Trader accounts (agents): 60% directional traders, 40% hedgers",
-    DEFAULTS.accounts,
-    types.int,
+    "Trader accounts (agents), 1 to 500: 60% directional traders, 40% hedgers",
+    String(DEFAULTS.accounts),
+    types.string,
   )
-  .addOptionalParam("steps", "Simulated hours (one step = one hour)", DEFAULTS.steps, types.int)
+  .addOptionalParam(
+    "steps",
+    "Simulated hours (one step = one hour), 2 to 5000",
+    String(DEFAULTS.steps),
+    types.string,
+  )
   .addOptionalParam(
     "out",
     "Directory the report goes to (in <out>/<scenario>-<seed>/)",
@@ -44,8 +58,13 @@ task(
     types.string,
   )
   .addFlag("noCompile", "Do not compile the contracts first")
-  .setAction(async (args: SimulateTaskArgs, hre) => {
-    if (!args.noCompile) await hre.run(TASK_COMPILE, { quiet: true });
-    const { runSimulateTask } = await import("../sim/cli");
-    await runSimulateTask(args, hre);
+  .setAction(async (args: RawSimulateArgs, hre) => {
+    try {
+      parseSimulateArgs(args); // before compiling: a bad option fails at once
+      if (!args.noCompile) await hre.run(TASK_COMPILE, { quiet: true });
+      const { runSimulateTask } = await import("../sim/cli");
+      await runSimulateTask(args, hre);
+    } catch (err) {
+      reportFailure(err);
+    }
   });

@@ -4,7 +4,7 @@
  * the page and in its title.
  */
 import { formatFixed, formatUsd } from "../../common/format";
-import { NO_CAP } from "../engine";
+import { NO_CAP } from "../scenarios/definitions";
 import { CRASH_GAP_SHARE } from "../market";
 import {
   CORRELATION,
@@ -14,7 +14,7 @@ import {
   IMPACT_DEPTH_MULTIPLE,
   IMPACT_HALF_LIFE_SECONDS,
   STEP_SECONDS,
-} from "../scenarios";
+} from "../scenarios/definitions";
 import type { SimulationResult, VariantResult } from "../types";
 import type { Chart } from "./charts";
 import { verdict } from "./summary";
@@ -74,7 +74,7 @@ function headlineTable(result: SimulationResult): string {
       rows.push({ section: r.section });
       alarms.push(undefined);
     }
-    rows.push([r.label.trim() === r.label ? r.label : `\u00a0\u00a0${r.label.trim()}`, ...r.values]);
+    rows.push([r.label.replace(/^ +/, (indent) => "\u00a0".repeat(indent.length)), ...r.values]);
     alarms.push(r.alarm);
   }
   return table(["", ...result.variants.map((v) => v.variant.label)], rows, alarms);
@@ -256,7 +256,7 @@ function assumptions(result: SimulationResult): string {
     `Liquidation impact: liquidations that close longs sell, closing shorts buys; the net notional moves the asset's price by −notional / depth in log terms, depth = ${IMPACT_DEPTH_MULTIPLE} × the notional the traders' first books put on that market, decaying with a ${IMPACT_HALF_LIFE_SECONDS / 60}-minute half-life. Ordinary trades have no impact beyond the protocol's own skew premium.`,
     "Traders: 60% directional (conservative 1.5–3x, swing 3–6x with a stop at margin ratio 1.6, degen 7–9.5x without one; 65% long), 40% hedgers (long one asset, short the other at equal notional, 3–8x gross, rebalanced now and then). Collateral is log-uniform between $5,000 and $60,000 of value; 30% of the directional traders post half of it in WETH or WBTC (counted at the oracle price times the token's haircut weight), everyone else USDC only.",
     "LPs: deposit three times the traders' collateral in total; now and then request a withdrawal of 10–40% of their shares, redeem it after the pool's delay within its window (or cancel it when it expired), or add liquidity. The insurance fund starts with 5% of the traders' collateral.",
-    "Keeper: the keeper bot's own code (scripts/keeper/core.ts) in process: after every price update it scans the new logs for accounts, checks them with liquidatable(uint256[]), sends liquidate for each hit, then repays the debt of accounts left with debt and collateral tokens to take the collateral at its discount (Vault.liquidateCollateral) and settles what collateral cannot cover (Vault.settleBadDebt). Its wallet starts with USDC worth 20% of the traders' collateral.",
+    "Keeper: the keeper bot's own code (scripts/keeper/, run in process) in process: after every price update it scans the new logs for accounts, checks them with liquidatable(uint256[]), sends liquidate for each hit, then repays the debt of accounts left with debt and collateral tokens to take the collateral at its discount (Vault.liquidateCollateral) and settles what collateral cannot cover (Vault.settleBadDebt). Its wallet starts with USDC worth 20% of the traders' collateral.",
     result.scenario.name === "cascade"
       ? `Cascade damping "on": maxLiquidationNotionalPerWindow = ${Math.round(DAMPED_CAP_SHARE_OF_COLLATERAL * 100)}% of the traders' collateral per market per window; "off": no effective cap. The contracts no longer enforce the cap (DESIGN §10.6), so both runs liquidate alike.`
       : "Cascade damping: none (removed, DESIGN §10.6); the stored per-window cap is not enforced.",

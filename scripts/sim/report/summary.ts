@@ -7,8 +7,8 @@
  * Nothing here depends on the wall clock or the file system: the same seed gives the same file.
  */
 import { formatUsd } from "../../common/format";
-import { fmt } from "../engine";
-import type { Headline, KindBreakdown, SimulationResult, VariantResult } from "../types";
+import { fmt } from "../units";
+import type { Headline, KindBreakdown, Reconciliation, SimulationResult, VariantResult } from "../types";
 
 const usdc = (units: bigint): string => fmt(units, 6);
 const usdWad = (wad: bigint): string => fmt(wad, 18);
@@ -186,6 +186,16 @@ function headlineJson(h: Headline) {
   };
 }
 
+/** Traders' PnL + the protocol's result, and the terms that sum to it exactly (USD, exact decimal strings). */
+function reconciliationJson(r: Reconciliation) {
+  return {
+    traderPnlUsd: usdWad(r.traderPnl),
+    protocolPnlUsd: usdWad(r.protocolPnl),
+    sumUsd: usdWad(r.sum),
+    termsUsd: Object.fromEntries(Object.entries(r.terms).map(([k, t]) => [k, usdWad(t)])),
+  };
+}
+
 function kindJson(k: KindBreakdown) {
   return {
     traders: k.traders,
@@ -221,6 +231,7 @@ function variantJson(v: VariantResult) {
     ),
     verdict: variantVerdict(v).map((l) => l.text),
     headline: headlineJson(v.headline),
+    reconciliation: reconciliationJson(v.reconciliation),
     byTraderKind: Object.fromEntries(v.kinds.map((k) => [k.kind, kindJson(k)])),
     keeper: {
       checks: v.keeper.checks,

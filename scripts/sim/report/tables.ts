@@ -2,7 +2,7 @@
  * The headline figures as rows (label, one value per variant), shared by the terminal table and report.html.
  */
 import { formatUsd } from "../../common/format";
-import type { SimulationResult, VariantResult } from "../types";
+import type { Reconciliation, SimulationResult, VariantResult } from "../types";
 
 const money = (units: bigint): string => formatUsd(units, { decimals: 6 });
 const signedMoney = (units: bigint): string => formatUsd(units, { decimals: 6, signed: true });
@@ -18,6 +18,32 @@ export interface HeadlineRow {
   /** Rows that say something went wrong get flagged when the value is not zero. */
   alarm?: boolean[];
   section?: string;
+}
+
+/**
+ * Why traders' PnL and the protocol's result do not cancel: their sum, then the terms that make it up (each signed as
+ * it adds to the sum; the terms sum to it exactly, scripts/sim/pipeline/reconciliation.ts). Pending bad debt and the
+ * NAV's floor at zero are listed only when some variant has them.
+ */
+export function reconciliationRows(result: SimulationResult): HeadlineRow[] {
+  const vs = result.variants;
+  const term = (label: string, key: keyof Reconciliation["terms"], always = true): HeadlineRow[] =>
+    always || vs.some((v) => v.reconciliation.terms[key] !== 0n)
+      ? [{ label: `    ${label}`, values: vs.map((v) => signedMoneyWad(v.reconciliation.terms[key])) }]
+      : [];
+  return [
+    {
+      label: "  traders' PnL + protocol result, made of:",
+      values: vs.map((v) => signedMoneyWad(v.reconciliation.sum)),
+    },
+    ...term("collateral tokens' price moves", "collateralPriceMoves"),
+    ...term("keeper rewards", "keeperRewards"),
+    ...term("keeper's collateral liquidations (taken − repaid)", "keeperCollateralLiquidations"),
+    ...term("skew premium held out of pool NAV", "skewPremium"),
+    ...term("bad debt booked, not yet settled", "pendingBadDebt", false),
+    ...term("pool NAV floored at zero", "navFloor", false),
+    ...term("rounding (in the protocol's favour)", "rounding"),
+  ];
 }
 
 export function headlineRows(result: SimulationResult): HeadlineRow[] {
@@ -54,6 +80,7 @@ export function headlineRows(result: SimulationResult): HeadlineRow[] {
       (v) => v.headline.insurancePnl < 0n,
     ),
     row("traders' PnL (equity + withdrawn − deposited)", (v) => signedMoneyWad(v.headline.traderPnl)),
+    ...reconciliationRows(result),
     row(
       "bad debt",
       (v) => money(v.headline.badDebt),

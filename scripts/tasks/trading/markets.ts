@@ -6,6 +6,7 @@ import type { Row } from "../../common/table";
 import { WAD, exact } from "../../common/units";
 import type { TaskContext } from "../frame/context";
 import { describeFailure } from "../frame/failure";
+import { priceFailureCell } from "../frame/priceFailure";
 import { ERROR_INTERFACES } from "../frame/interfaces";
 import { listMarkets, resolveMarket } from "../frame/lookup";
 import type { TaskOutput } from "../frame/run";
@@ -19,19 +20,23 @@ export async function markets(ctx: TaskContext, args: MarketsArgs): Promise<Task
   const refs = args.market ? [await resolveMarket(ctx, args.market)] : await listMarkets(ctx);
   const rows: Row[] = [];
   const json: unknown[] = [];
+  const notes: string[] = [];
   for (const ref of refs) {
     let view: IClearinghouseLens.MarketViewStructOutput;
     try {
       view = await ctx.lens.market(ref.marketId);
     } catch (err) {
-      // A market whose price is unusable (stale, out of bounds, sequencer down) is listed with the reason.
-      const reason = describeFailure(err, {
+      // A market whose price is unusable (stale, out of bounds, sequencer down) is listed with a short reason in the
+      // table and the whole one under it (not in a cell, which would stretch the table off the screen).
+      const failure = describeFailure(err, {
         interfaces: ERROR_INTERFACES,
         network: ctx.hre.network.name,
         settlement: ctx.settlement,
-      }).message;
-      rows.push([String(ref.marketId), ref.name, reason]);
-      json.push({ marketId: ref.marketId, market: ref.name, error: reason });
+      });
+      const cell = (failure.revert && priceFailureCell(failure.revert)) ?? "unavailable";
+      rows.push([String(ref.marketId), ref.name, `${cell} (see below)`]);
+      notes.push(`  ${ref.name}: ${failure.message}`);
+      json.push({ marketId: ref.marketId, market: ref.name, error: failure.message });
       continue;
     }
     const p = view.params;
@@ -83,6 +88,7 @@ export async function markets(ctx: TaskContext, args: MarketsArgs): Promise<Task
       rows,
     ),
     "  funding / day: positive when longs pay shorts (and the pool), negative when shorts pay.",
+    ...notes,
   ];
   return { lines, json: { markets: json } };
 }

@@ -11,7 +11,7 @@ import {
   assetModels,
   pathSpec,
   scenarioSpec,
-} from "../../../scripts/sim/scenarios";
+} from "../../../scripts/sim/scenarios/definitions";
 import type { Conservation, Headline, SimulationResult, VariantResult } from "../../../scripts/sim/types";
 import { emptyFlows } from "../../../scripts/sim/world";
 
@@ -189,6 +189,8 @@ describe("simulation: the model (no chain)", function () {
         tokens: [],
         ok: true,
         markToMarketGapWad: 0n,
+        keeperBalance: 0n,
+        poolAtMarks: { value: 0n, unrealized: 0n, premium: 0n },
       };
       const variant: VariantResult = {
         variant: scenarioSpec("crash").variants[0],
@@ -198,6 +200,20 @@ describe("simulation: the model (no chain)", function () {
         events: [],
         headline,
         conservation,
+        reconciliation: {
+          traderPnl: 0n,
+          protocolPnl: 0n,
+          sum: 0n,
+          terms: {
+            collateralPriceMoves: 0n,
+            keeperRewards: 0n,
+            keeperCollateralLiquidations: 0n,
+            skewPremium: 0n,
+            pendingBadDebt: 0n,
+            navFloor: 0n,
+            rounding: 0n,
+          },
+        },
         kinds: [],
         keeper: {
           checks: 0,

@@ -16,6 +16,9 @@ import type { SimulationResult, VariantResult } from "../../../scripts/sim/types
  * stays fast: it runs, it reports, it replays exactly from its seed, it conserves every unit of USDC in every
  * scenario, and cross margin liquidates hedged books less than isolated subaccounts.
  */
+/** Settlement units (6 decimals) to WAD. */
+const TO_WAD = 10n ** 12n;
+
 describe("simulation", function () {
   this.timeout(120_000);
   const SMALL = { seed: 7, accounts: 5, steps: 6 };
@@ -73,6 +76,49 @@ describe("simulation", function () {
     // Zero-sum at marks, within the rounding in the protocol's favour (a few wei per position).
     const gap = c.markToMarketGapWad < 0n ? -c.markToMarketGapWad : c.markToMarketGapWad;
     expect(gap, label).to.be.lessThan(10n ** 12n); // under a millionth of a dollar
+  }
+
+  /**
+   * The headline's reconciliation: traders' PnL + the protocol's result is the sum of its terms, exactly, and the terms
+   * agree with what the run recorded elsewhere (the events' keeper rewards, the collateral tokens' flows and final
+   * prices, the size of a rounding).
+   */
+  function expectReconciliation(v: VariantResult) {
+    const r = v.reconciliation;
+    const label = v.variant.key;
+    const t = r.terms;
+    expect(r.sum, label).to.equal(v.headline.traderPnl + v.headline.protocolPnl * TO_WAD);
+    expect(
+      t.collateralPriceMoves +
+        t.keeperRewards +
+        t.keeperCollateralLiquidations +
+        t.skewPremium +
+        t.pendingBadDebt +
+        t.navFloor +
+        t.rounding,
+      label,
+    ).to.equal(r.sum);
+    // The keeper's account holds exactly the rewards of the liquidations it sent (the events' column).
+    const rewards = v.events
+      .filter((e) => e.type === "liquidation")
+      .reduce((acc, e) => acc + hre.ethers.parseUnits(e.keeperRewardUsdc, 6), 0n);
+    expect(t.keeperRewards, label).to.equal(-rewards * TO_WAD);
+    // The collateral tokens deposited (WETH prices as ETH), valued at the last tick's prices, minus their value when
+    // deposited: equal up to one wei per account (the run values each account's holding on its own, rounding down).
+    const last = v.ticks[v.ticks.length - 1];
+    let atFinalPrices = 0n;
+    for (const token of v.conservation.tokens) {
+      const price = last.priceWad[token.symbol.slice(1)];
+      atFinalPrices +=
+        ((token.flows.deposited - token.flows.withdrawn) * price) / 10n ** BigInt(token.decimals);
+    }
+    const moves = atFinalPrices - v.headline.traderTokenDepositsValue;
+    const tokens = v.conservation.tokens.length;
+    const floors = BigInt((v.traders.reduce((acc, o) => acc + o.accounts, 0) + 1) * tokens);
+    expect(t.collateralPriceMoves, label).to.be.within(moves - floors, moves);
+    // What the protocol's side keeps out of its NAV is never negative; rounding is under two millionths of a dollar.
+    expect(t.skewPremium <= 0n && t.pendingBadDebt <= 0n && t.navFloor >= 0n, label).to.equal(true);
+    expect(t.rounding < 0n ? -t.rounding : t.rounding, label).to.be.lessThan(2n * TO_WAD);
   }
 
   describe("a small baseline through the task's implementation", function () {
@@ -148,6 +194,26 @@ describe("simulation", function () {
     it("conserves USDC", function () {
       expectConservation(result.variants[0]);
     });
+
+    it("reconciles traders' PnL with the protocol's result, term by term, in the headline and summary.json", function () {
+      const v = result.variants[0];
+      expectReconciliation(v);
+      const text = lines.join("\n");
+      expect(text).to.contain("traders' PnL + protocol result, made of:");
+      for (const term of [
+        "collateral tokens' price moves",
+        "keeper rewards",
+        "skew premium held out of pool NAV",
+      ])
+        expect(text).to.contain(term);
+      const summary = JSON.parse(fs.readFileSync(files.summary, "utf8"));
+      const json = summary.variants.baseline.reconciliation;
+      const total = Object.values(json.termsUsd as Record<string, string>).reduce(
+        (acc, x) => acc + hre.ethers.parseUnits(x, 18),
+        0n,
+      );
+      expect(total).to.equal(hre.ethers.parseUnits(json.sumUsd, 18));
+    });
   });
 
   it("gives an identical summary.json and events.csv for the same seed, and another for another seed", async function () {
@@ -172,6 +238,10 @@ describe("simulation", function () {
 
     it("conserves USDC at the end of every scenario and variant", function () {
       for (const r of [crash, cascade, crossVsIsolated]) for (const v of r.variants) expectConservation(v);
+    });
+
+    it("reconciles traders' PnL with the protocol's result in every scenario and variant", function () {
+      for (const r of [crash, cascade, crossVsIsolated]) for (const v of r.variants) expectReconciliation(v);
     });
 
     it("drops both prices by about 35% within one hour", function () {
@@ -235,7 +305,7 @@ describe("simulation", function () {
   it("refuses an unknown scenario and out-of-range options", async function () {
     await expectReject(
       runSimulateTask({ scenario: "moon", out }, hre, { progress: "none" }),
-      /unknown scenario "moon"/,
+      /unknown scenario "moon": choose baseline, crash, cascade, cross-vs-isolated or session/,
     );
     await expectReject(runSimulation(hre, { scenario: "baseline", steps: 1 }), /--steps/);
     await expectReject(runSimulation(hre, { scenario: "baseline", accounts: 0 }), /--accounts/);

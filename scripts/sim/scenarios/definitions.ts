@@ -1,8 +1,8 @@
 /**
  * The scenarios of `npx hardhat simulate --scenario <name>`: what the market does and which variants run side by side.
  */
-import { LOCAL_FEEDS } from "../../deploy/config";
-import type { AssetModel, CrashSpec, PathSpec, ScheduledJump } from "./market";
+import { LOCAL_FEEDS } from "../../../deploy/config";
+import type { AssetModel, CrashSpec, PathSpec, ScheduledJump } from "../market";
 
 export const SCENARIOS = ["baseline", "crash", "cascade", "cross-vs-isolated", "session"] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -48,6 +48,14 @@ export const CORRELATION = 0.8;
 
 /** Per-market liquidation cap (USD) of the `cascade` scenario's damped variant, as a share of the traders' collateral. */
 export const DAMPED_CAP_SHARE_OF_COLLATERAL = 0.05;
+/**
+ * A cap that never binds in a simulation (USD 1 billion per window, WAD): the `cascade` scenario's "damping off". The
+ * setter bounds the cap by `type(uint96).max` (7.9e10 USD).
+ */
+export const NO_CAP = 10n ** 27n;
+/** The damped cap of the `cascade` scenario: a share of the traders' collateral, per market per window (WAD). */
+export const dampedCap = (traderCollateral: bigint): bigint =>
+  (traderCollateral * 10n ** 12n * BigInt(Math.round(DAMPED_CAP_SHARE_OF_COLLATERAL * 1e6))) / 1_000_000n;
 /** Liquidation price impact: depth (USD for a -1 log move) as a multiple of the notional the traders plan per market. */
 export const IMPACT_DEPTH_MULTIPLE = 4;
 export const IMPACT_HALF_LIFE_SECONDS = 1_800;

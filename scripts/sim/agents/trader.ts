@@ -1,70 +1,29 @@
 /**
- * The simulation's agents, each using the real contracts through ethers with its own signer:
- *
- *   - `TraderAgent`: a directional trader (one position at a time, leverage by temperament, some cut losses or take
- *     profit, some top up or withdraw) or a hedger (a long/short pair of equal notional, rebalanced now and then). In
- *     cross margin a trader's positions share subaccount 0; isolated, each position of the first book has its own
- *     subaccount (1, 2, ...) with its share of the collateral.
- *   - `LpAgent`: deposits into the LiquidityPool, asks to withdraw (`requestWithdraw`), redeems once the delay has
- *     passed and within the window, cancels an expired request, and sometimes adds liquidity.
+ * A trader agent, using the real contracts through ethers with its own signer: a directional trader (one position at a
+ * time, leverage by temperament, some cut losses or take profit, some top up or withdraw) or a hedger (a long/short
+ * pair of equal notional, rebalanced now and then). In cross margin a trader's positions share subaccount 0; isolated,
+ * each position of the first book has its own subaccount (1, 2, ...) with its share of the collateral.
  *
  * Every decision is drawn from the agent's own seeded stream and the chain's state, so a seed replays exactly. A
  * refused transaction (margin, open-interest cap, pool liquidity) is counted by the `Sender`, not fatal.
  */
-import type { MockERC20 } from "../../typechain-types";
-import type { AccountStateData, PositionData, System } from "../lib/system";
-import { toAccountStateData, toPositionData } from "../lib/system";
-import type { Rng } from "./rng";
-import type { LpSpec, TraderSpec } from "./population";
-import type { Actor, Flows, Sender, TokenFlows } from "./world";
-
-const WAD = 10n ** 18n;
-/** Settlement-token units (6 decimals) to WAD. */
-const TO_WAD = 10n ** 12n;
-const MAX_UINT = 2n ** 256n - 1n;
-
-export interface MarketInfo {
-  marketId: bigint;
-  symbol: string;
-  imf: bigint;
-  mmf: bigint;
-  takerFee: bigint;
-  minPositionNotional: bigint;
-}
-
-/** A listed non-settlement collateral token. */
-export interface TokenInfo {
-  symbol: string;
-  address: string;
-  contract: MockERC20;
-  decimals: number;
-  /** The market whose oracle price values it (same asset). */
-  marketId: bigint;
-  /** `weight` (haircut, WAD). */
-  weight: bigint;
-}
-
-/** What an agent sees of the world when it acts. */
-export interface AgentEnv {
-  sys: System;
-  sender: Sender;
-  markets: MarketInfo[];
-  /** The listed collateral tokens by symbol (`WETH`, `WBTC`). */
-  tokens: Map<string, TokenInfo>;
-  /** The oracle price just pushed to a market's feed (WAD). */
-  price(marketId: bigint): bigint;
-  flows: Flows;
-  tokenFlows: Map<string, TokenFlows>;
-  /** Timestamp of the next block. */
-  now(): number;
-}
-
-const abs = (x: bigint): bigint => (x < 0n ? -x : x);
-/** `|size| * price` (WAD). */
-export const notionalOf = (size: bigint, price: bigint): bigint => (abs(size) * price) / WAD;
-/** USD (WAD) as a float, for decisions that need a ratio. */
-const usd = (wad: bigint): number => Number(wad / 10n ** 12n) / 1e6;
-const toWad = (x: number): bigint => BigInt(Math.round(x * 1e6)) * 10n ** 12n;
+import type { AccountStateData, PositionData } from "../../lib/system";
+import type { Rng } from "../rng";
+import type { TraderSpec } from "../population";
+import type { Actor } from "../world";
+import {
+  MAX_UINT,
+  TO_WAD,
+  WAD,
+  halfOf,
+  marketInfo,
+  notionalOf,
+  readPositions,
+  readState,
+  toWad,
+  usd,
+} from "./env";
+import type { AgentEnv, MarketInfo } from "./env";
 
 /** One account (subaccount) of a trader. */
 export interface TraderAccount {
@@ -400,94 +359,3 @@ export class TraderAgent {
     }
   }
 }
-
-export class LpAgent {
-  /** Settlement units deposited into and redeemed from the pool. */
-  deposited = 0n;
-  redeemed = 0n;
-  requests = 0;
-  redemptions = 0;
-  cancellations = 0;
-
-  constructor(
-    readonly spec: LpSpec,
-    readonly actor: Actor,
-    private readonly rng: Rng,
-  ) {}
-
-  get label(): string {
-    return this.spec.label;
-  }
-
-  async setup(env: AgentEnv): Promise<void> {
-    const { sys } = env;
-    const signer = this.actor.signer;
-    await env.sender.must(`${this.label} approve`, () =>
-      sys.usdc.connect(signer).approve(sys.addresses.pool, MAX_UINT),
-    );
-    await this.deposit(env, this.spec.deposit, true);
-  }
-
-  private async deposit(env: AgentEnv, amount: bigint, must = false): Promise<void> {
-    const { sys } = env;
-    const signer = this.actor.signer;
-    await env.sender.must(`${this.label} mint`, () =>
-      sys.usdc.connect(signer).mint(this.actor.address, amount),
-    );
-    const tx = () => sys.pool.connect(signer).deposit(amount, this.actor.address);
-    if (must) await env.sender.must(`${this.label} pool deposit`, tx);
-    else if (!(await env.sender.send(tx)).ok) return;
-    this.deposited += amount;
-    env.flows.lpDeposits += amount;
-  }
-
-  async act(env: AgentEnv): Promise<void> {
-    const { sys } = env;
-    const signer = this.actor.signer;
-    const pool = sys.pool.connect(signer);
-    const request = await sys.pool.withdrawalRequest(this.actor.address);
-    const now = BigInt(env.now());
-    if (request.shares > 0n) {
-      if (now >= request.unlockTime && now < request.expiry) {
-        const max = await sys.pool.maxRedeem(this.actor.address);
-        const shares = request.shares < max ? request.shares : max;
-        if (shares === 0n) return;
-        const before = await sys.usdc.balanceOf(this.actor.address);
-        const result = await env.sender.send(() =>
-          pool.redeem(shares, this.actor.address, this.actor.address),
-        );
-        if (result.ok) {
-          const received = (await sys.usdc.balanceOf(this.actor.address)) - before;
-          this.redeemed += received;
-          this.redemptions++;
-          env.flows.lpRedemptions += received;
-        }
-      } else if (now >= request.expiry) {
-        if ((await env.sender.send(() => pool.cancelWithdraw())).ok) this.cancellations++;
-      }
-      return;
-    }
-    if (this.rng.chance(this.spec.activity)) {
-      const balance = await sys.pool.balanceOf(this.actor.address);
-      const shares = (balance * BigInt(Math.round(this.rng.uniform(0.1, 0.4) * 1000))) / 1000n;
-      if (shares > 0n && (await env.sender.send(() => pool.requestWithdraw(shares))).ok) this.requests++;
-    } else if (this.rng.chance(this.spec.activity * 0.7)) {
-      const amount = (this.spec.deposit * BigInt(Math.round(this.rng.uniform(0.1, 0.3) * 1000))) / 1000n;
-      if (amount > 0n) await this.deposit(env, amount);
-    }
-  }
-}
-
-const halfOf = (size: bigint): bigint => size / 2n;
-
-function marketInfo(env: AgentEnv, marketId: bigint): MarketInfo {
-  const m = env.markets.find((x) => x.marketId === marketId);
-  if (!m) throw new Error(`unknown market ${marketId}`);
-  return m;
-}
-
-const readState = async (env: AgentEnv, accountId: bigint): Promise<AccountStateData> =>
-  toAccountStateData(await env.sys.clearinghouse.accountState(accountId));
-
-const readPositions = async (env: AgentEnv, accountId: bigint): Promise<PositionData[]> =>
-  (await env.sys.lens.positions(accountId)).map(toPositionData);

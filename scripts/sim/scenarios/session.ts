@@ -1,6 +1,6 @@
 /**
- * `npm run simulate -- --scenario session`: a short scripted Keel session on a fresh local stack (the full simulation
- * and risk report is `npm run simulate`, scripts/sim/).
+ * `npm run simulate -- --scenario session`: a short scripted Keel session on a fresh local stack (the other scenarios
+ * of `npm run simulate` are the agent-based simulation and risk report, scripts/sim/pipeline/).
  *
  *   1. deploy the local stack (Ignition `LocalStack`);
  *   2. an LP deposits 1,000,000 USDC into the pool;
@@ -10,19 +10,19 @@
  *   5. moves ETH +8% and BTC +3%, lets 8 hours pass, re-posts the feeds so they are fresh;
  *   6. prints the account "after" and what changed: PnL and funding per market, equity, margin ratio, pool NAV.
  *
- * Runs on the in-process Hardhat network (`npx hardhat run scripts/simulate.ts`) and against a node
- * (`npx hardhat node`, then `npx hardhat run --network localhost scripts/simulate.ts`). `runSession` is exported for
- * tests and returns every number it printed.
+ * Runs on the in-process Hardhat network and against a node (`npx hardhat node`, then
+ * `npm run simulate -- --scenario session --network localhost`; there the chain is rolled back afterwards, see
+ * scripts/sim/rollback.ts). `runSession` is exported for tests and returns every number it printed.
  */
 import hre from "hardhat";
 import { ethers } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import { feedAnswer, increaseTime, latestTimestamp, moveFeed, refreshFeed } from "./common/devchain";
-import { formatChange, formatFixed, formatSize, formatUsd, shortAddress } from "./common/format";
-import { send } from "./common/send";
-import { heading, renderTable } from "./common/table";
-import { BPS } from "./common/units";
+import { feedAnswer, increaseTime, latestTimestamp, moveFeed, refreshFeed } from "../../common/devchain";
+import { formatChange, formatFixed, formatSize, formatUsd, shortAddress } from "../../common/format";
+import { send } from "../../common/send";
+import { heading, renderTable } from "../../common/table";
+import { BPS } from "../../common/units";
 import {
   accountComparisonTable,
   accountStateTable,
@@ -32,10 +32,10 @@ import {
   marketsTable,
   poolComparisonTable,
   positionsTable,
-} from "./lib/report";
-import type { MarketMove } from "./lib/report";
-import { deployLocalStack, readMarkets, readSnapshot, requireDevChain } from "./lib/system";
-import type { Snapshot, System, SystemAddresses } from "./lib/system";
+} from "../../lib/report";
+import type { MarketMove } from "../../lib/report";
+import { deployLocalStack, readMarkets, readSnapshot, requireDevChain } from "../../lib/system";
+import type { Snapshot, System, SystemAddresses } from "../../lib/system";
 
 const usdcUnits = (amount: string): bigint => ethers.parseUnits(amount, 6);
 const usdcAmount = (units: bigint): string => formatFixed(units, { decimals: 6, dp: 2 });
@@ -298,11 +298,4 @@ function formatDuration(seconds: number): string {
   const m = Math.floor((seconds % 3600) / 60);
   const s = seconds % 60;
   return [h ? `${h}h` : "", m ? `${m}m` : "", s || (!h && !m) ? `${s}s` : ""].filter(Boolean).join(" ");
-}
-
-if (require.main === module) {
-  runSession().catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
 }
