@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { BTC, ETH, WAD, accountIdOf } from "../shared/fixtures";
-import { Book, adlFixture } from "../shared/deleverageBook";
-import { deleverageRound, rankCandidates } from "../../scripts/keeper/deleverage";
+import { BTC, ETH, WAD, accountIdOf } from "../../shared/fixtures";
+import { Book, adlFixture } from "../../shared/deleverageBook";
+import { deleverageRound, rankCandidates } from "../../../scripts/keeper/deleverage";
 
 /** The keeper's auto-deleveraging round (scripts/keeper/deleverage.ts, DESIGN §11.1) against the reference book. */
 async function overCap() {

@@ -1,8 +1,8 @@
 /**
- * The keeper's process-free pieces: account discovery, error reading, retries, the checkpoint file, the metrics
- * text, the JSON log lines, the task's options, and the Keeper itself against the in-process Hardhat network
- * (check, liquidate, reward, lost race, recovered account, nonce re-sync). The keeper as a process against a real
- * `hardhat node` is tested in test/integration/keeper/keeper.e2e.test.ts.
+ * The keeper's pure pieces, none of which needs a chain: account discovery from logs, error reading, retries, the
+ * checkpoint file, the metrics text, the JSON log lines, the task's options and the debt decisions. The Keeper
+ * against the in-process Hardhat network is tested in test/integration/keeper/keeper.liquidation.test.ts and
+ * keeper.debt.test.ts; the keeper as a process against a real `hardhat node` in keeper.e2e.test.ts.
  */
 import fs from "node:fs";
 import http from "node:http";
@@ -11,18 +11,12 @@ import path from "node:path";
 import { expect } from "chai";
 import hre from "hardhat";
 import { ethers } from "hardhat";
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { ETH, FEED, USDC, WAD, accountIdOf as refAccountIdOf, fundedFixture } from "../shared/fixtures";
+import { USDC, WAD, accountIdOf as refAccountIdOf } from "../../shared/fixtures";
 import fc from "fast-check";
-import { collateralLiquidation as refCollateralLiquidation } from "../shared/collateral";
+import { collateralLiquidation as refCollateralLiquidation } from "../../shared/collateral";
 import {
   AccountTracker,
-  BAD_DEBT_SETTLED_TOPIC,
-  COLLATERAL_LIQUIDATED_TOPIC,
   DEPOSITED_TOPIC,
-  Keeper,
-  LIQUIDATED_TOPIC,
-  MemoryLogger,
   TRADE_EXECUTED_TOPIC,
   accountIdOf,
   collateralProfit,
@@ -39,34 +33,22 @@ import {
   jsonLogger,
   splitAccountId,
   withRetry,
-} from "../../scripts/keeper/core";
-import { loadCheckpoint, makeCheckpoint, saveCheckpoint } from "../../scripts/keeper/state";
+} from "../../../scripts/keeper/core";
+import { loadCheckpoint, makeCheckpoint, saveCheckpoint } from "../../../scripts/keeper/state";
 import {
   keeperMetrics,
   parsePrometheus,
   renderPrometheus,
   startMetricsServer,
-} from "../../scripts/keeper/metrics";
-import { deployBlockFromJournal, readIgnitionDeployment } from "../../scripts/keeper/deployment";
-import { KeeperRunner } from "../../scripts/keeper/runner";
-import { KEY_ENV, runKeeperTask } from "../../scripts/keeper/cli";
+} from "../../../scripts/keeper/metrics";
+import { deployBlockFromJournal, readIgnitionDeployment } from "../../../scripts/keeper/deployment";
+import { KEY_ENV, runKeeperTask } from "../../../scripts/keeper/cli";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 const topicOf = (id: bigint) => ethers.toBeHex(id, 32);
 
-describe("Keeper (process-free parts)", function () {
+describe("Keeper (pure parts)", function () {
   describe("AccountTracker", function () {
-    it("uses the topics of the contracts' events", async function () {
-      const { vault, clearinghouse } = await loadFixture(fundedFixture);
-      expect(DEPOSITED_TOPIC).to.equal(vault.interface.getEvent("Deposited").topicHash);
-      expect(TRADE_EXECUTED_TOPIC).to.equal(clearinghouse.interface.getEvent("TradeExecuted").topicHash);
-      expect(LIQUIDATED_TOPIC).to.equal(clearinghouse.interface.getEvent("Liquidated").topicHash);
-      expect(COLLATERAL_LIQUIDATED_TOPIC).to.equal(
-        vault.interface.getEvent("CollateralLiquidated").topicHash,
-      );
-      expect(BAD_DEBT_SETTLED_TOPIC).to.equal(vault.interface.getEvent("BadDebtSettled").topicHash);
-    });
-
     it("ingests each account once and ignores other events", function () {
       const tracker = new AccountTracker();
       const other = ethers.id("Withdrawn(uint256,address,address,uint256)");
@@ -470,156 +452,6 @@ describe("Keeper (process-free parts)", function () {
     });
   });
 
-  describe("Keeper on the Hardhat network", function () {
-    /** Alice 9x long ETH (liquidatable after -8%), Bob 2x long (healthy), Carol 9x long on subaccount 1. */
-    async function keeperFixture() {
-      const sys = await fundedFixture();
-      const { clearinghouse, vault, usdc, alice, bob, carol } = sys;
-      await clearinghouse.connect(alice).trade(0, ETH, WAD(30), ethers.MaxUint256);
-      await clearinghouse.connect(bob).trade(0, ETH, WAD("6.6"), ethers.MaxUint256);
-      await vault.connect(carol).deposit(1, await usdc.getAddress(), USDC(10_000));
-      await clearinghouse.connect(carol).trade(1, ETH, WAD(30), ethers.MaxUint256);
-      await sys.ethFeed.updateAnswer(FEED(2760)); // -8%
-      const [keeperA, keeperB] = [sys.signers[10], sys.signers[11]];
-      return {
-        ...sys,
-        keeperA,
-        keeperB,
-        aliceId: refAccountIdOf(alice.address, 0),
-        bobId: refAccountIdOf(bob.address, 0),
-        carolId: refAccountIdOf(carol.address, 0),
-        carol1Id: refAccountIdOf(carol.address, 1),
-      };
-    }
-
-    const makeKeeper = (sys: Awaited<ReturnType<typeof keeperFixture>>, signer = sys.keeperA) => {
-      const logger = new MemoryLogger();
-      const keeper = new Keeper({
-        clearinghouse: sys.clearinghouse,
-        vault: sys.vault,
-        signer,
-        logger,
-        batchSize: 2,
-        receiptPollMs: 10,
-      });
-      return { keeper, logger };
-    };
-
-    it("discovers accounts from logs, liquidates exactly the liquidatable ones and books the reward", async function () {
-      const sys = await loadFixture(keeperFixture);
-      const { keeper, logger } = makeKeeper(sys);
-      const latest = await ethers.provider.getBlockNumber();
-      const discovered = await keeper.scanLogs(0, latest);
-      expect(new Set(discovered)).to.deep.equal(new Set([sys.aliceId, sys.bobId, sys.carolId, sys.carol1Id]));
-      expect(await keeper.scanLogs(0, latest)).to.deep.equal([]); // idempotent
-
-      const outcomes = await keeper.checkAndLiquidate();
-      expect(outcomes.map((o) => [o.accountId, o.status])).to.deep.equal(
-        [
-          [sys.aliceId, "succeeded"],
-          [sys.carol1Id, "succeeded"],
-        ].sort((a, b) => (a[0] < b[0] ? -1 : 1)),
-      );
-      expect(keeper.stats.checks).to.equal(4);
-      expect(keeper.stats.checkCalls).to.equal(2); // batches of 2
-      expect(keeper.stats.sent).to.equal(2);
-      expect(keeper.stats.succeeded).to.equal(2);
-
-      const events = await sys.clearinghouse.queryFilter(sys.clearinghouse.filters.Liquidated(), latest + 1);
-      expect(events.map((e) => e.args.accountId).sort()).to.deep.equal([sys.aliceId, sys.carol1Id].sort());
-      const rewards = events.reduce((sum, e) => sum + e.args.keeperReward, 0n);
-      expect(rewards).to.be.greaterThan(0n);
-      expect(keeper.stats.rewards).to.equal(rewards);
-      const keeperAccount = refAccountIdOf(sys.keeperA.address, 0);
-      expect(await sys.vault.balanceOf(keeperAccount, await sys.usdc.getAddress())).to.equal(rewards);
-
-      const succeeded = logger.events("liquidation_succeeded");
-      expect(succeeded).to.have.length(2);
-      expect(succeeded[0]).to.include.keys("accountId", "block", "txHash", "reward");
-      expect(logger.entries.filter((e) => e.level === "error")).to.deep.equal([]);
-
-      // Healthy now: the next round sends nothing.
-      expect(await keeper.checkAndLiquidate()).to.deep.equal([]);
-      expect(keeper.stats.sent).to.equal(2);
-    });
-
-    it("logs a race lost to another keeper as `lost`, and a recovered account as `skipped`, not as errors", async function () {
-      const sys = await loadFixture(keeperFixture);
-      const a = makeKeeper(sys, sys.keeperA);
-      const b = makeKeeper(sys, sys.keeperB);
-      for (const id of [sys.aliceId, sys.bobId]) {
-        a.keeper.tracker.add(id);
-        b.keeper.tracker.add(id);
-      }
-      const checkedAt = await ethers.provider.getBlockNumber();
-      const hits = await b.keeper.findLiquidatable(checkedAt);
-      expect(hits).to.deep.equal([sys.aliceId]);
-
-      await a.keeper.checkAndLiquidate(); // A gets there first
-      const lost = await b.keeper.liquidateAccounts(hits, checkedAt);
-      expect(lost).to.have.length(1);
-      expect(lost[0].status).to.equal("lost");
-      expect(lost[0].winner).to.equal(sys.keeperA.address);
-      expect(b.keeper.stats).to.include({ lost: 1, failed: 0, sent: 0 });
-      expect(b.logger.events("liquidation_lost")[0]).to.include({
-        level: "info",
-        winner: sys.keeperA.address,
-      });
-
-      // Bob was never liquidatable (a stale or wrong check): skipped.
-      const skipped = await a.keeper.liquidateAccounts([sys.bobId], checkedAt);
-      expect(skipped[0].status).to.equal("skipped");
-      // Alice again, as a restarted keeper with an old check would: already liquidated by this keeper.
-      const again = await a.keeper.liquidateAccounts([sys.aliceId], checkedAt);
-      expect(again[0].status).to.equal("skipped");
-      expect(a.logger.events("liquidation_skipped")[1].reason).to.equal("already liquidated by this keeper");
-      expect([...a.logger.entries, ...b.logger.entries].filter((e) => e.level === "error")).to.deep.equal([]);
-      expect(
-        await sys.clearinghouse.queryFilter(sys.clearinghouse.filters.Liquidated(sys.aliceId)),
-      ).to.have.length(1);
-    });
-
-    it("re-syncs its nonce after another transaction from the same key", async function () {
-      const sys = await loadFixture(keeperFixture);
-      const { keeper, logger } = makeKeeper(sys);
-      keeper.tracker.add(sys.aliceId);
-      keeper.tracker.add(sys.carol1Id);
-      const [first] = await keeper.liquidateAccounts([sys.aliceId], await ethers.provider.getBlockNumber());
-      expect(first.status).to.equal("succeeded");
-      // The same key sends something behind the keeper's back: its local nonce is now stale.
-      await sys.keeperA.sendTransaction({ to: sys.keeperA.address, value: 1n });
-      const [second] = await keeper.liquidateAccounts([sys.carol1Id], await ethers.provider.getBlockNumber());
-      expect(second.status).to.equal("succeeded");
-      expect(logger.events("send_retry")).to.have.length(1);
-      expect(keeper.stats).to.include({ sent: 2, succeeded: 2, failed: 0 });
-    });
-
-    it("runs rounds with a checkpoint callback through KeeperRunner", async function () {
-      const sys = await loadFixture(keeperFixture);
-      const { keeper } = makeKeeper(sys);
-      const checkpoints: number[] = [];
-      const runner = new KeeperRunner({
-        keeper,
-        provider: ethers.provider,
-        logger: new MemoryLogger(),
-        startBlock: 0,
-        pollIntervalMs: 10,
-        maxBlockRange: 5,
-        checkpoint: (block) => void checkpoints.push(block),
-      });
-      const head = await ethers.provider.getBlockNumber();
-      const first = await runner.round();
-      expect(first).to.deep.equal({ head, scannedFrom: 0, checked: true });
-      expect(checkpoints[checkpoints.length - 1]).to.equal(head);
-      expect(checkpoints.length).to.equal(Math.ceil((head + 1) / 5));
-      expect(keeper.tracker.size).to.equal(4);
-      expect(keeper.stats.succeeded).to.equal(2);
-      const second = await runner.round(); // the two liquidations mined two blocks
-      expect(second.scannedFrom).to.equal(head + 1);
-      expect((await runner.round()).checked).to.equal(false); // nothing new
-    });
-  });
-
   describe("debt decisions (pure)", function () {
     const status = (
       balance: bigint,
@@ -716,285 +548,6 @@ describe("Keeper (process-free parts)", function () {
         gasCostUsd: gas,
       });
       expect(profit).to.equal(WAD("49.4"));
-    });
-  });
-
-  describe("Keeper on the Hardhat network: collateral and bad debt", function () {
-    /**
-     * Two accounts with only WETH as collateral, long ETH: Dave 5 WETH and 28 ETH (7x his haircut collateral),
-     * Erin 1 WETH and 7.5 ETH (9.4x). ETH then falls 12% to 2,640: both lose their whole position in one
-     * liquidation (Dave's equity, ~$430, is under the 1% penalty; Erin's is negative), which leaves the USDC debt on
-     * the account because WETH is left. Dave's WETH covers his debt; Erin's does not: the rest is bad debt.
-     */
-    async function debtFixture() {
-      const sys = await fundedFixture();
-      const [dave, erin] = [sys.signers[5], sys.signers[6]];
-      const weth = await sys.weth.getAddress();
-      for (const [who, amount, size] of [
-        [dave, WAD(5), WAD(28)],
-        [erin, WAD(1), WAD("7.5")],
-      ] as const) {
-        await sys.weth.mint(who.address, amount);
-        await sys.weth.connect(who).approve(await sys.vault.getAddress(), ethers.MaxUint256);
-        await sys.vault.connect(who).deposit(0, weth, amount);
-        await sys.clearinghouse.connect(who).trade(0, ETH, size, ethers.MaxUint256);
-      }
-      await sys.ethFeed.updateAnswer(FEED(2640));
-      return {
-        ...sys,
-        dave,
-        erin,
-        wethAddress: weth,
-        daveId: refAccountIdOf(dave.address, 0),
-        erinId: refAccountIdOf(erin.address, 0),
-        keeperA: sys.signers[10],
-        keeperB: sys.signers[11],
-      };
-    }
-    type DebtSystem = Awaited<ReturnType<typeof debtFixture>>;
-
-    const makeKeeper = (sys: DebtSystem, signer = sys.keeperA, options: Partial<Keeper["options"]> = {}) => {
-      const logger = new MemoryLogger();
-      const keeper = new Keeper({
-        clearinghouse: sys.clearinghouse,
-        vault: sys.vault,
-        signer,
-        logger,
-        receiptPollMs: 10,
-        ...options,
-      });
-      keeper.tracker.add(sys.daveId);
-      keeper.tracker.add(sys.erinId);
-      return { keeper, logger };
-    };
-    const fund = async (sys: DebtSystem, who: { address: string }, amount: bigint) =>
-      sys.usdc.mint(who.address, amount);
-    const usdcOf = async (sys: DebtSystem, id: bigint) =>
-      sys.vault.balanceOf(id, await sys.usdc.getAddress());
-
-    it("liquidates the positions, repays each debt with the WETH, then settles what the WETH could not cover", async function () {
-      const sys = await loadFixture(debtFixture);
-      await fund(sys, sys.keeperA, USDC(20_000));
-      const { keeper, logger } = makeKeeper(sys);
-      const usdc = await sys.usdc.getAddress();
-      const ethPrice = WAD(2640);
-      const discount = (await sys.vault.collateralConfig(sys.wethAddress)).liquidationDiscount;
-
-      // Round 1: both liquidated in full; each debt is then met with the account's WETH.
-      const start = await ethers.provider.getBlockNumber();
-      const round1 = await keeper.checkAndLiquidate();
-      // Liquidations in account order, then the debts, largest first (Dave's).
-      const [low, high] = sys.daveId < sys.erinId ? [sys.daveId, sys.erinId] : [sys.erinId, sys.daveId];
-      expect(round1.map((o) => [o.action, o.accountId, o.status])).to.deep.equal([
-        ["liquidate", low, "succeeded"],
-        ["liquidate", high, "succeeded"],
-        ["liquidateCollateral", sys.daveId, "succeeded"],
-        ["liquidateCollateral", sys.erinId, "succeeded"],
-      ]);
-      const liquidated = await sys.clearinghouse.queryFilter(
-        sys.clearinghouse.filters.Liquidated(),
-        start + 1,
-      );
-      const byAccount = new Map(liquidated.map((e) => [e.args.accountId, e.args]));
-      expect(byAccount.get(sys.daveId)!.fraction).to.equal(WAD(1));
-      expect(byAccount.get(sys.daveId)!.equityBefore).to.be.greaterThan(0n);
-      expect(byAccount.get(sys.erinId)!.fraction).to.equal(WAD(1));
-      expect(byAccount.get(sys.erinId)!.equityBefore).to.be.lessThan(0n);
-      expect(await sys.clearinghouse.positionCount(sys.daveId)).to.equal(0n);
-
-      const seizedEvents = await sys.vault.queryFilter(sys.vault.filters.CollateralLiquidated(), start + 1);
-      expect(seizedEvents).to.have.length(2);
-      for (const e of seizedEvents) {
-        const { accountId, keeper: by, token, repaid, seized, price } = e.args;
-        expect(by).to.equal(sys.keeperA.address);
-        expect(token).to.equal(sys.wethAddress);
-        expect(price).to.equal(ethPrice);
-        // The debt the account had just before, from its balance in the block before the seizure.
-        const debt = -(await sys.vault.balanceOf(accountId, usdc, { blockTag: e.blockNumber - 1 }));
-        const held = await sys.vault.balanceOf(accountId, sys.wethAddress, { blockTag: e.blockNumber - 1 });
-        const ref = refCollateralLiquidation({
-          debt,
-          repayAmount: debt,
-          held,
-          decimals: 18,
-          priceWad: ethPrice,
-          discount,
-          toWad: 10n ** 12n,
-        });
-        expect([repaid, seized]).to.deep.equal([ref.repaid, ref.seized]);
-        expect(ref.clamped).to.equal(accountId === sys.erinId);
-      }
-      // Dave: no debt left, 0.8 WETH left (4.2 went to the keeper). Erin: no WETH, some debt left.
-      expect(await usdcOf(sys, sys.daveId)).to.equal(0n);
-      expect(await sys.vault.balanceOf(sys.daveId, sys.wethAddress)).to.be.greaterThan(0n);
-      expect(await sys.vault.balanceOf(sys.erinId, sys.wethAddress)).to.equal(0n);
-      expect(await sys.vault.accountCollaterals(sys.erinId)).to.deep.equal([]);
-      const erinDebt = -(await usdcOf(sys, sys.erinId));
-      expect(erinDebt).to.be.greaterThan(0n);
-      const repaidTotal = seizedEvents.reduce((sum, e) => sum + e.args.repaid, 0n);
-      const seizedTotal = seizedEvents.reduce((sum, e) => sum + e.args.seized, 0n);
-      expect(await sys.usdc.balanceOf(sys.keeperA.address)).to.equal(USDC(20_000) - repaidTotal);
-      expect(await sys.weth.balanceOf(sys.keeperA.address)).to.equal(seizedTotal);
-      expect(keeper.stats.collateralRepaid).to.equal(repaidTotal);
-      expect(keeper.stats.collateralLiquidations.succeeded).to.equal(2);
-      expect(logger.events("settlement_approved")).to.have.length(1);
-      const logged = logger.events("collateral_liquidated");
-      expect(logged.map((l) => l.accountId)).to.have.members([sys.daveId, sys.erinId]);
-      expect(logged[0]).to.include.keys(
-        "token",
-        "symbol",
-        "repaid",
-        "seized",
-        "txHash",
-        "block",
-        "debtAfter",
-      );
-      expect(logged.find((l) => l.accountId === sys.daveId)!.debtAfter).to.equal(0n);
-
-      // Round 2: Erin has neither positions nor WETH: her debt goes through the waterfall. (Her equity is negative
-      // with no positions, so `liquidatable` reports her — `liquidate` would close nothing: the keeper uses
-      // settleBadDebt.)
-      expect(await sys.clearinghouse.isLiquidatable(sys.erinId)).to.equal(true);
-      const insuranceBefore = await sys.vault.insuranceBalance();
-      const poolBefore = await sys.vault.poolBalance();
-      const round2 = await keeper.checkAndLiquidate();
-      expect(round2.map((o) => [o.action, o.accountId, o.status])).to.deep.equal([
-        ["settleBadDebt", sys.erinId, "succeeded"],
-      ]);
-      const [settled] = await sys.vault.queryFilter(sys.vault.filters.BadDebtSettled(sys.erinId));
-      const { badDebt, insuranceDraw, poolWriteOff, unrecovered } = settled.args;
-      expect(badDebt).to.equal(erinDebt);
-      expect(insuranceDraw).to.equal(insuranceBefore < badDebt ? insuranceBefore : badDebt);
-      expect(poolWriteOff).to.equal(badDebt - insuranceDraw);
-      expect(unrecovered).to.equal(0n);
-      expect(await sys.vault.poolBalance()).to.equal(poolBefore - poolWriteOff);
-      expect(await usdcOf(sys, sys.erinId)).to.equal(0n);
-      expect(logger.events("bad_debt_settled")[0]).to.include({
-        level: "info",
-        accountId: sys.erinId,
-        badDebt,
-        insuranceDraw,
-        poolWriteOff,
-        unrecovered: 0n,
-      });
-      expect(keeper.stats.badDebtSettlements.succeeded).to.equal(1);
-      expect(keeper.stats.badDebtSettled).to.equal(badDebt);
-
-      // Nothing owed any more: the watch list empties and the next round does nothing.
-      expect(await keeper.checkAndLiquidate()).to.deep.equal([]);
-      expect(keeper.debtAccounts()).to.deep.equal([]);
-      expect(logger.entries.filter((e) => e.level === "error" || e.level === "warn")).to.deep.equal([]);
-
-      // A fresh keeper that only reads the logs finds the liquidated accounts for its debt pass too.
-      const fresh = makeKeeper(sys, sys.keeperB).keeper;
-      await fresh.scanLogs(0, await ethers.provider.getBlockNumber());
-      expect(fresh.debtAccounts()).to.have.members([sys.daveId, sys.erinId]);
-      expect(await fresh.processDebts()).to.deep.equal([]); // nothing owed: dropped
-      expect(fresh.debtAccounts()).to.deep.equal([]);
-    });
-
-    it("without USDC in its wallet warns once and skips, and goes on once funded; it settles bad debt unfunded", async function () {
-      const sys = await loadFixture(debtFixture);
-      const { keeper, logger } = makeKeeper(sys);
-      const round1 = await keeper.checkAndLiquidate();
-      const skips = round1.filter((o) => o.action === "liquidateCollateral");
-      expect(skips.map((o) => [o.status, "reason" in o && o.reason])).to.deep.equal([
-        ["skipped", "no_funds"],
-        ["skipped", "no_funds"],
-      ]);
-      expect(keeper.stats.collateralLiquidations.no_funds).to.equal(2);
-      expect(logger.events("insufficient_funds")).to.have.length(1);
-      const warning = logger.events("insufficient_funds")[0];
-      expect(warning).to.include({ level: "warn", wallet: 0n, accounts: 2 });
-      expect(warning.shortfall).to.equal(-(await usdcOf(sys, sys.daveId)) - (await usdcOf(sys, sys.erinId)));
-      expect(logger.events("settlement_approved")).to.have.length(0); // nothing to approve for
-
-      // A standing decision is not logged (nor counted) again every round.
-      await keeper.checkAndLiquidate();
-      expect(keeper.stats.collateralLiquidations.no_funds).to.equal(2);
-      expect(logger.events("insufficient_funds").filter((e) => e.level === "warn")).to.have.length(1);
-      expect(
-        logger.events("collateral_liquidation_skipped").filter((e) => e.level === "info"),
-      ).to.have.length(2);
-
-      // Funded with 1,000 USDC: it repays that much of the largest debt (Dave's); Erin's waits.
-      await fund(sys, sys.keeperA, USDC(1_000));
-      const round3 = await keeper.checkAndLiquidate();
-      const sent = round3.filter((o) => o.status === "succeeded");
-      expect(sent.map((o) => [o.action, o.accountId])).to.deep.equal([["liquidateCollateral", sys.daveId]]);
-      expect(sent[0].action === "liquidateCollateral" && sent[0].repaid).to.equal(USDC(1_000));
-      expect(await sys.usdc.balanceOf(sys.keeperA.address)).to.equal(0n);
-      expect(logger.events("insufficient_funds").filter((e) => e.level === "warn")).to.have.length(2);
-
-      // Erin: her WETH taken by another keeper, the bad debt is settled by ours without any USDC.
-      const b = makeKeeper(sys, sys.keeperB);
-      await fund(sys, sys.keeperB, USDC(50_000));
-      b.keeper.watchDebt(sys.erinId);
-      const [taken] = await b.keeper.processDebts();
-      expect(taken).to.include({ action: "liquidateCollateral", status: "succeeded" });
-      const round4 = await keeper.checkAndLiquidate();
-      expect(round4.find((o) => o.accountId === sys.erinId)).to.include({
-        action: "settleBadDebt",
-        status: "succeeded",
-      });
-      expect(await usdcOf(sys, sys.erinId)).to.equal(0n);
-    });
-
-    it("splits a debt by the per-transaction budget and skips a liquidation below the minimum profit", async function () {
-      const sys = await loadFixture(debtFixture);
-      await fund(sys, sys.keeperA, USDC(20_000));
-      const { keeper } = makeKeeper(sys, sys.keeperA, { maxRepayPerTx: USDC(2_000) });
-      await keeper.checkAndLiquidate();
-      const first = await sys.vault.queryFilter(sys.vault.filters.CollateralLiquidated(sys.daveId));
-      expect(first.map((e) => e.args.repaid)).to.deep.equal([USDC(2_000)]);
-      // One budget per pass, until Dave's WETH covers what is left with the Vault's buffer (DESIGN §12): each repayment
-      // takes 0.84 of its value off the haircut value, so the coverage improves until he is left alone.
-      for (let pass = 0; pass < 4; pass++) await keeper.checkAndLiquidate();
-      const all = await sys.vault.queryFilter(sys.vault.filters.CollateralLiquidated(sys.daveId));
-      expect(all.map((e) => e.args.repaid)).to.deep.equal([USDC(2_000), USDC(2_000), USDC(2_000)]);
-      const rest = -(await usdcOf(sys, sys.daveId));
-      expect(rest).to.be.greaterThan(0n);
-      const weth = await sys.vault.balanceOf(sys.daveId, sys.wethAddress);
-      const haircut = (weth * WAD(2640) * WAD("0.8")) / WAD(1) / WAD(1);
-      expect(haircut).to.be.at.least((rest * 10n ** 12n * WAD("1.1")) / WAD(1));
-      await expect(sys.vault.connect(sys.keeperA).liquidateCollateral(sys.daveId, sys.wethAddress, 1n))
-        .to.be.revertedWithCustomError(sys.vault, "VaultCollateralNotLiquidatable")
-        .withArgs(sys.daveId);
-
-      // $1,000,000 minimum profit: nothing is worth it.
-      const sys2 = await loadFixture(debtFixture);
-      await fund(sys2, sys2.keeperA, USDC(20_000));
-      const greedy = makeKeeper(sys2, sys2.keeperA, { minProfitUsd: WAD(1_000_000) });
-      const outcomes = await greedy.keeper.checkAndLiquidate();
-      expect(
-        outcomes.filter((o) => o.action === "liquidateCollateral").map((o) => "reason" in o && o.reason),
-      ).to.deep.equal(["unprofitable", "unprofitable"]);
-      expect(greedy.keeper.stats.collateralLiquidations.unprofitable).to.equal(2);
-      const line = greedy.logger.events("collateral_liquidation_skipped")[0];
-      expect(line).to.include.keys("profitUsd", "gasCostUsd", "minProfitUsd");
-      expect(Number(line.gasCostUsd)).to.be.greaterThan(0); // priced with the ETH feed
-    });
-
-    it("logs a collateral liquidation another keeper got to first as `lost`, not as an error", async function () {
-      const sys = await loadFixture(debtFixture);
-      await fund(sys, sys.keeperA, USDC(20_000));
-      await fund(sys, sys.keeperB, USDC(20_000));
-      const a = makeKeeper(sys, sys.keeperA);
-      const b = makeKeeper(sys, sys.keeperB);
-      await a.keeper.liquidateAccounts([sys.daveId], await ethers.provider.getBlockNumber());
-      const stale = await ethers.provider.getBlockNumber();
-      b.keeper.watchDebt(sys.daveId);
-      await b.keeper.processDebts(); // B repays Dave's whole debt
-      const [outcome] = await a.keeper.processDebts(stale); // A decided on the state before B's transaction
-      expect(outcome).to.include({
-        action: "liquidateCollateral",
-        status: "lost",
-        winner: sys.keeperB.address,
-      });
-      expect(a.keeper.stats.collateralLiquidations).to.include({ lost: 1, failed: 0, succeeded: 0 });
-      expect(a.logger.events("collateral_liquidation_lost")[0]).to.include({ level: "info" });
-      expect(a.logger.entries.filter((e) => e.level === "error")).to.deep.equal([]);
-      expect(await sys.usdc.balanceOf(sys.keeperA.address)).to.equal(USDC(20_000));
     });
   });
 });

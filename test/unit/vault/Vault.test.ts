@@ -11,9 +11,9 @@ import {
   deployFixture,
   fundedFixture,
   setPrice,
-} from "../shared/fixtures";
-import * as math from "../shared/math";
-import { LedgerBook, TO_WAD, accountIdOf } from "../shared/poolHelpers";
+} from "../../shared/fixtures";
+import * as math from "../../shared/math";
+import { LedgerBook, TO_WAD, accountIdOf } from "../../shared/poolHelpers";
 
 /** Acceptable price that never binds for a buy. */
 const ANY_BUY_PRICE = ethers.MaxUint256;
