@@ -1,0 +1,67 @@
+/**
+ * What the hazard matrix's files share: the local stack's constants and the helpers that send an action and
+ * apply it to the reference model (test/shared/model.ts) with the block time it landed at.
+ */
+import { ethers } from "hardhat";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import type { Clearinghouse } from "../../typechain-types";
+import { ETH, TRADER_DEPOSIT, accountIdOf, fundedFixture, mintAndApprove, txTime } from "../shared/fixtures";
+import { DEFAULT_RISK, LOCAL_FEEDS, LOCAL_WITHDRAWAL_DELAY, assetKey } from "../../deploy/config";
+import { KeelModel, localModel } from "../shared/model";
+
+export const MAX = ethers.MaxUint256;
+export const TO_WAD = 10n ** 12n;
+export const RISK = DEFAULT_RISK;
+export const ETH_KEY = assetKey("ETH");
+export const HEARTBEAT = BigInt(LOCAL_FEEDS[0].heartbeat);
+export const [ETH_MIN, ETH_MAX] = [LOCAL_FEEDS[0].minPrice, LOCAL_FEEDS[0].maxPrice];
+export const DEFAULT_ADMIN_ROLE = ethers.ZeroHash;
+export const RISK_ADMIN = ethers.id("RISK_ADMIN");
+export const GUARDIAN = ethers.id("GUARDIAN");
+export const DELAY = BigInt(LOCAL_WITHDRAWAL_DELAY);
+
+export type Funded = Awaited<ReturnType<typeof fundedFixture>>;
+
+/** Sends `send()` in a block at `t` (so errors carrying block.timestamp can be predicted exactly). */
+export async function at<T>(t: bigint, send: () => Promise<T>): Promise<T> {
+  await time.setNextBlockTimestamp(t);
+  return send();
+}
+
+/** The funded stack with a model that knows the deposits and the pool (inputs of the fixture). */
+export async function modelOf(sys: Funded): Promise<KeelModel> {
+  const model = localModel();
+  for (const t of [sys.alice, sys.bob, sys.carol]) model.deposit(accountIdOf(t.address), TRADER_DEPOSIT);
+  model.pool = await sys.vault.poolBalance();
+  return model;
+}
+
+export async function trade(
+  sys: { clearinghouse: Clearinghouse },
+  model: KeelModel,
+  who: HardhatEthersSigner,
+  marketId: bigint,
+  delta: bigint,
+  sub = 0n,
+) {
+  const tx = await sys.clearinghouse.connect(who).trade(sub, marketId, delta, delta > 0n ? MAX : 0n);
+  return model.trade(accountIdOf(who.address, sub), Number(marketId), delta, await txTime(tx));
+}
+
+export async function deposit(
+  sys: Funded,
+  model: KeelModel,
+  who: HardhatEthersSigner,
+  amount: bigint,
+  sub = 0n,
+) {
+  await mintAndApprove(sys, who, amount, await sys.vault.getAddress());
+  await sys.vault.connect(who).deposit(sub, await sys.usdc.getAddress(), amount);
+  model.deposit(accountIdOf(who.address, sub), amount);
+}
+
+export async function setEth(sys: Funded, model: KeelModel, usd: string) {
+  await sys.ethFeed.updateAnswer(ethers.parseUnits(usd, 8));
+  model.setPrice(0, ethers.parseUnits(usd, 18));
+}
