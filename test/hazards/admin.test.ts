@@ -239,6 +239,7 @@ describe("Hazard matrix: administration", function () {
         "redeem",
         "requestWithdraw",
         "cancelWithdraw",
+        "recapitalize",
         "approve",
         "transfer",
         "transferFrom",
