@@ -18,12 +18,12 @@ import {
   latestTime,
   mintAndApprove,
   txTime,
+  tokenStack,
 } from "../shared/fixtures";
 import { DEFAULT_MARKETS, LOCAL_FEEDS, assetKey, toMarketParams } from "../../deploy/config";
 import * as math from "../shared/math";
 import * as ref from "../shared/collateral";
 import { KeelModel, localModel } from "../shared/model";
-import { deployStack } from "../shared/stack";
 import { MAX, TO_WAD, RISK, ETH_KEY, ETH_MIN, ETH_MAX, at, modelOf, trade, deposit, setEth } from "./shared";
 
 describe("Hazard matrix: liquidation", function () {
@@ -116,7 +116,7 @@ describe("Hazard matrix: liquidation", function () {
   it("liquidation of a blacklisted account (a mock token with a blocklist) still works: no token moves inside a liquidation", async function () {
     const [, lp, victim, keeper] = await ethers.getSigners();
     const token = (await ethers.deployContract("MockBlocklistToken")) as unknown as MockBlocklistToken;
-    const stack = await deployStack(await token.getAddress());
+    const stack = await tokenStack(await token.getAddress());
     const { vault, clearinghouse, pool, ethFeed } = stack;
     const tokenAddress = await token.getAddress();
     await token.mint(lp.address, POOL_LIQUIDITY);

@@ -19,10 +19,10 @@ import {
   accountIdOf,
   fundedFixture,
   latestTime,
+  tokenStack,
 } from "../shared/fixtures";
 import { LOCAL_FEEDS, assetKey } from "../../deploy/config";
 import * as ref from "../shared/collateral";
-import { deployStack } from "../shared/stack";
 import { MAX, ETH_KEY, HEARTBEAT, ETH_MIN, ETH_MAX, at, modelOf, trade, deposit } from "./shared";
 
 /**
@@ -264,7 +264,7 @@ describe("Hazard matrix: oracle and valuation", function () {
     // The settlement token: 6 and 18 decimals are taken at par; more than 18 is refused at construction.
     for (const decimals of [6, 18]) {
       const token = (await ethers.deployContract("MockERC20", ["S", "S", decimals])) as unknown as MockERC20;
-      const stack = await deployStack(await token.getAddress());
+      const stack = await tokenStack(await token.getAddress());
       await token.mint(owner.address, 10n ** BigInt(decimals));
       await token.connect(owner).approve(await stack.vault.getAddress(), MAX);
       await stack.vault.connect(owner).deposit(0, await token.getAddress(), 10n ** BigInt(decimals));

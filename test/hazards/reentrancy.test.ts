@@ -15,8 +15,7 @@ import type {
   ReentrancyAttacker,
   Vault,
 } from "../../typechain-types";
-import { ETH, POOL_LIQUIDITY, USDC, WAD, accountIdOf, fundedFixture } from "../shared/fixtures";
-import { deployStack } from "../shared/stack";
+import { ETH, POOL_LIQUIDITY, USDC, WAD, accountIdOf, fundedFixture, tokenStack } from "../shared/fixtures";
 import { MAX, ETH_KEY, ETH_MIN, ETH_MAX, at, trade, deposit } from "./shared";
 
 describe("Hazard matrix: re-entrancy", function () {
@@ -26,7 +25,7 @@ describe("Hazard matrix: re-entrancy", function () {
     const [, lp, victim] = await ethers.getSigners();
     const token = (await ethers.deployContract("MockHookToken", [6])) as unknown as MockHookToken;
     const tokenAddress = await token.getAddress();
-    const stack = await deployStack(tokenAddress);
+    const stack = await tokenStack(tokenAddress);
     const { vault, clearinghouse, pool, ethFeed } = stack;
     const [vaultAddress, chAddress] = [await vault.getAddress(), await clearinghouse.getAddress()];
     await token.mint(lp.address, POOL_LIQUIDITY);
@@ -146,7 +145,7 @@ describe("Hazard matrix: re-entrancy", function () {
     const [, lp] = await ethers.getSigners();
     const token = (await ethers.deployContract("MockHookToken", [6])) as unknown as MockHookToken;
     const tokenAddress = await token.getAddress();
-    const { vault, pool } = await deployStack(tokenAddress);
+    const { vault, pool } = await tokenStack(tokenAddress);
     const [vaultAddress, poolAddress] = [await vault.getAddress(), await pool.getAddress()];
     await token.mint(lp.address, POOL_LIQUIDITY);
     await token.connect(lp).approve(poolAddress, MAX);

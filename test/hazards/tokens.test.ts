@@ -8,9 +8,8 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import type { MockFalseReturnToken, MockFeeOnTransferToken } from "../../typechain-types";
-import { USDC, WAD, accountIdOf, fundedFixture } from "../shared/fixtures";
+import { USDC, WAD, accountIdOf, fundedFixture, tokenStack } from "../shared/fixtures";
 import * as ref from "../shared/collateral";
-import { deployStack } from "../shared/stack";
 import { MAX, ETH_KEY, deposit } from "./shared";
 
 describe("Hazard matrix: settlement tokens", function () {
@@ -32,7 +31,7 @@ describe("Hazard matrix: settlement tokens", function () {
       .withArgs(feeAddress, amount, received);
     expect(await sys.vault.totalAccountBalance(feeAddress)).to.equal(0n);
     // As the settlement token of a stack of its own: trader deposits, LP deposits and insurance funding.
-    const stack = await deployStack(feeAddress);
+    const stack = await tokenStack(feeAddress);
     await fee.connect(who).approve(await stack.vault.getAddress(), MAX);
     await fee.connect(who).approve(await stack.pool.getAddress(), MAX);
     await expect(stack.vault.connect(who).deposit(0, feeAddress, amount))
@@ -74,7 +73,7 @@ describe("Hazard matrix: settlement tokens", function () {
     expect(await token.balanceOf(await sys.vault.getAddress())).to.equal(WAD(1));
     expect(await sys.vault.accountCollaterals(id)).to.deep.equal([address]);
     // As a settlement token, the pool refuses it too.
-    const stack = await deployStack(address);
+    const stack = await tokenStack(address);
     await token.connect(who).approve(await stack.pool.getAddress(), MAX);
     await expect(stack.pool.connect(who).deposit(WAD(1), who.address))
       .to.be.revertedWithCustomError(stack.vault, "SafeERC20FailedOperation")

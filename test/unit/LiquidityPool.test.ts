@@ -12,6 +12,7 @@ import {
   fundedFixture,
   mintAndApprove,
   setPrice,
+  tokenStack,
 } from "../shared/fixtures";
 import {
   LedgerBook,
@@ -24,10 +25,9 @@ import {
   sharesForAssets,
   sharesForAssetsUp,
 } from "../shared/poolHelpers";
-import { deployClearinghouse } from "../shared/deploy";
 import * as math from "../shared/math";
 import * as poolRef from "../shared/poolValue";
-import { DEFAULT_RISK, LOCAL_WITHDRAWAL_DELAY, LOCAL_WITHDRAWAL_WINDOW } from "../../deploy/config";
+import { LOCAL_WITHDRAWAL_DELAY, LOCAL_WITHDRAWAL_WINDOW } from "../../deploy/config";
 
 const DELAY = BigInt(LOCAL_WITHDRAWAL_DELAY);
 const WINDOW = BigInt(LOCAL_WITHDRAWAL_WINDOW);
@@ -115,28 +115,9 @@ describe("LiquidityPool", function () {
     });
 
     it("refuses a fee-on-transfer asset with PoolTransferAmountMismatch(expected, received)", async function () {
-      const { admin, oracle, signers } = await loadFixture(deployFixture);
-      const lp = signers[1];
+      const [, lp] = await ethers.getSigners();
       const feeToken = await ethers.deployContract("MockFeeOnTransferToken");
-      const feeVault = await ethers.deployContract("Vault", [
-        admin.address,
-        await feeToken.getAddress(),
-        await oracle.getAddress(),
-      ]);
-      const { clearinghouse: feeClearinghouse } = await deployClearinghouse([
-        admin.address,
-        await feeVault.getAddress(),
-        await oracle.getAddress(),
-        DEFAULT_RISK,
-      ]);
-      const feePool = await ethers.deployContract("LiquidityPool", [
-        admin.address,
-        await feeVault.getAddress(),
-        await feeClearinghouse.getAddress(),
-        DELAY,
-        WINDOW,
-      ]);
-      await feeVault.initialize(await feeClearinghouse.getAddress(), await feePool.getAddress());
+      const { pool: feePool } = await tokenStack(await feeToken.getAddress());
       const assets = USDC(1_000);
       await feeToken.mint(lp.address, assets);
       await feeToken.connect(lp).approve(await feePool.getAddress(), assets);
