@@ -18,7 +18,7 @@ import {
   mintAndApprove,
   txTime,
 } from "../shared/fixtures";
-import { assetsForShares, sharesForAssets } from "../shared/poolHelpers";
+import { assetsForShares, sharesForAssets } from "../shared/poolValue";
 import { RISK, DELAY, at, modelOf, trade, deposit, setEth } from "./shared";
 
 describe("Hazard matrix: liquidity pool", function () {

@@ -21,7 +21,7 @@ import {
 } from "../shared/fixtures";
 import { DEFAULT_MARKETS, toMarketParams } from "../../deploy/config";
 import * as math from "../shared/math";
-import { assetsForShares, sharesForAssets } from "../shared/poolHelpers";
+import { assetsForShares, sharesForAssets } from "../shared/poolValue";
 import { MAX, RISK, ETH_MAX, DELAY, at, modelOf, trade, deposit, setEth } from "./shared";
 
 describe("Hazard matrix: rounding and time", function () {

@@ -5,10 +5,9 @@
 import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import type { Clearinghouse } from "../../typechain-types";
-import { ETH, TRADER_DEPOSIT, accountIdOf, fundedFixture, mintAndApprove, txTime } from "../shared/fixtures";
+import { accountIdOf, fundedFixture, fundedModel, mintAndApprove, tradeWithModel } from "../shared/fixtures";
 import { DEFAULT_RISK, LOCAL_FEEDS, LOCAL_WITHDRAWAL_DELAY, assetKey } from "../../deploy/config";
-import { KeelModel, localModel } from "../shared/model";
+import type { KeelModel } from "../shared/model";
 
 export const MAX = ethers.MaxUint256;
 export const TO_WAD = 10n ** 12n;
@@ -29,25 +28,11 @@ export async function at<T>(t: bigint, send: () => Promise<T>): Promise<T> {
   return send();
 }
 
-/** The funded stack with a model that knows the deposits and the pool (inputs of the fixture). */
-export async function modelOf(sys: Funded): Promise<KeelModel> {
-  const model = localModel();
-  for (const t of [sys.alice, sys.bob, sys.carol]) model.deposit(accountIdOf(t.address), TRADER_DEPOSIT);
-  model.pool = await sys.vault.poolBalance();
-  return model;
-}
+/** The funded stack's model (test/shared/fixtures.ts `fundedModel`). */
+export const modelOf = async (sys: Funded): Promise<KeelModel> => fundedModel(sys);
 
-export async function trade(
-  sys: { clearinghouse: Clearinghouse },
-  model: KeelModel,
-  who: HardhatEthersSigner,
-  marketId: bigint,
-  delta: bigint,
-  sub = 0n,
-) {
-  const tx = await sys.clearinghouse.connect(who).trade(sub, marketId, delta, delta > 0n ? MAX : 0n);
-  return model.trade(accountIdOf(who.address, sub), Number(marketId), delta, await txTime(tx));
-}
+/** A trade without a price limit, through the contract and the model. */
+export const trade = tradeWithModel;
 
 export async function deposit(
   sys: Funded,

@@ -39,6 +39,7 @@ import type { CollateralConfig, RiskConfig } from "../../deploy/config";
 import { attachSystem } from "../../scripts/lib/system";
 import type { System } from "../../scripts/lib/system";
 import { accountIdOf } from "./math";
+import { type KeelModel, localModel } from "./model";
 
 export { accountIdOf };
 export type { System };
@@ -244,7 +245,33 @@ export async function fundedFixture() {
   return { ...sys, lp, alice, bob, carol };
 }
 
+/** The ledger model (./model.ts) of `fundedFixture`'s start: the pool's liquidity and the traders' deposits. */
+export function fundedModel(sys: {
+  alice: { address: string };
+  bob: { address: string };
+  carol: { address: string };
+}) {
+  return localModel({
+    pool: POOL_LIQUIDITY,
+    deposits: [sys.alice, sys.bob, sys.carol].map((t) => [accountIdOf(t.address), TRADER_DEPOSIT]),
+  });
+}
+
 /* HELPERS */
+
+/** Sends a trade without a price limit and applies it to `model` at the block time it landed at. */
+export async function tradeWithModel(
+  sys: { clearinghouse: Clearinghouse },
+  model: KeelModel,
+  who: HardhatEthersSigner,
+  marketId: bigint | number,
+  delta: bigint,
+  sub = 0n,
+) {
+  const limit = delta > 0n ? ethers.MaxUint256 : 0n;
+  const tx = await sys.clearinghouse.connect(who).trade(sub, marketId, delta, limit);
+  return model.trade(accountIdOf(who.address, sub), Number(marketId), delta, await txTime(tx));
+}
 
 export async function mintAndApprove(
   sys: { usdc: MockERC20 },
