@@ -10,7 +10,7 @@ import { DEFAULT_RISK, LOCAL_FEEDS, LOCAL_WITHDRAWAL_DELAY, assetKey } from "../
 import type { KeelModel } from "../shared/model";
 
 export const MAX = ethers.MaxUint256;
-export const TO_WAD = 10n ** 12n;
+export { TO_WAD } from "../shared/math";
 export const RISK = DEFAULT_RISK;
 export const ETH_KEY = assetKey("ETH");
 export const HEARTBEAT = BigInt(LOCAL_FEEDS[0].heartbeat);

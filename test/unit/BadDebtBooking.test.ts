@@ -14,7 +14,7 @@ import * as math from "../shared/math";
  */
 
 const [WETH] = LOCAL_COLLATERALS;
-const TO_WAD = 10n ** 12n;
+const { TO_WAD } = math;
 
 /** Dave (10 WETH, long 60 ETH) closed out at 2,500: he owes more than his WETH covers at haircut value. */
 async function closedOutFixture() {

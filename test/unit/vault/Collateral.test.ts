@@ -33,7 +33,7 @@ import type { CollateralModel } from "../../shared/collateral";
 const RISK = DEFAULT_RISK;
 const RISK_ADMIN = ethers.id("RISK_ADMIN");
 const MAX128 = ref.MAX_UINT128;
-const TO_WAD = 10n ** 12n;
+const { TO_WAD } = math;
 const HEARTBEAT = 86_400;
 const name = (s: string) => ethers.encodeBytes32String(s);
 const [WETH_CONFIG, WBTC_CONFIG] = LOCAL_COLLATERALS;
