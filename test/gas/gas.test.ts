@@ -29,8 +29,8 @@ import {
   wad,
   wait,
   withdrawTx,
-} from "./fixture";
-import type { GasSystem } from "./fixture";
+} from "./setup";
+import type { GasSystem } from "./setup";
 import { LABELS, readSnapshot, renderTable, toJson, writeReport, writeSnapshot } from "./report";
 import type { Figures, Label } from "./report";
 

@@ -22,11 +22,9 @@ import { DEFAULT_MARKETS, DEFAULT_RISK, LOCAL_COLLATERALS, LOCAL_FEEDS, assetKey
 import type { RiskConfig } from "../../deploy/config";
 import { sameOwner } from "../../scripts/common/accounts";
 
-export const WAD = 10n ** 18n;
-export const TO_WAD = 10n ** 12n;
-/** ERC-4626 virtual shares of the pool (decimals offset 6) and its virtual asset. */
-export const VIRTUAL_SHARES = 10n ** 6n;
-export const VIRTUAL_ASSETS = 1n;
+import { WAD } from "../shared/math";
+export { WAD, TO_WAD } from "../shared/math";
+export { VIRTUAL_SHARES, VIRTUAL_ASSETS } from "../shared/poolValue";
 export const SYMBOLS = ["ETH", "BTC"] as const;
 export type Symbol = (typeof SYMBOLS)[number];
 
@@ -106,7 +104,7 @@ export class InvariantModel extends CollateralModel {
   maxCollateralsPerAccount = 4;
 
   static local(a: Addresses, withdrawalDelay: bigint, withdrawalWindow: bigint): InvariantModel {
-    const m = new InvariantModel(TO_WAD, DEFAULT_RISK.insuranceFeeShare);
+    const m = new InvariantModel(math.TO_WAD, DEFAULT_RISK.insuranceFeeShare);
     m.usdc = a.usdc.toLowerCase();
     m.weth = a.weth.toLowerCase();
     m.wbtc = a.wbtc.toLowerCase();
@@ -257,16 +255,6 @@ export class InvariantModel extends CollateralModel {
     return this.poolValue(t);
   }
 
-  /** `poolExposure().traderClaims` at `t` (WAD): per side the bound of what winners could claim, plus the premium. */
-  traderClaims(t: bigint): bigint {
-    return poolRef.traderClaims(this.poolMarkets(t));
-  }
-
-  /** `LiquidityPool.availableLiquidity()`: cash minus what open positions could claim (rounded up), floored at 0. */
-  availableLiquidity(t: bigint): bigint {
-    return poolRef.availableLiquidity(this.pool, TO_WAD, this.poolMarkets(t));
-  }
-
   lpShares(lp: string): bigint {
     return this.shares.get(lp.toLowerCase()) ?? 0n;
   }
@@ -382,8 +370,8 @@ export class InvariantModel extends CollateralModel {
             err("ClearinghouseOpenInterestCapExceeded", BigInt(marketId), increased, p.maxOpenInterest),
           );
         }
-        const notional = math.divCeil(increased * m.price, WAD);
-        const cap = (this.pool * TO_WAD * this.risk.maxOpenInterestToPool) / WAD;
+        const notional = math.divCeil(increased * m.price, math.WAD);
+        const cap = (this.pool * math.TO_WAD * this.risk.maxOpenInterestToPool) / math.WAD;
         if (notional > cap)
           errors.push(err("ClearinghousePoolOpenInterestCapExceeded", BigInt(marketId), notional, cap));
       }
@@ -536,7 +524,7 @@ export class InvariantModel extends CollateralModel {
     const minimum = poolRef.minimumDepositValue(this.supply);
     if (value < 0n || value < minimum)
       return { ok: false, errors: [...errors, err("PoolValueTooLow", value, minimum)] };
-    const shares = math.mulDivFloor(assets, this.supply + VIRTUAL_SHARES, value + VIRTUAL_ASSETS);
+    const shares = poolRef.sharesForAssets(assets, this.supply, value);
     if (assets === 0n || shares === 0n) errors.push(err("PoolZeroAmount"));
     if (errors.length) return { ok: false, errors };
     const next = this.clone();
@@ -593,11 +581,7 @@ export class InvariantModel extends CollateralModel {
     const value = this.signedPoolValue(t);
     if (value <= 0n) return { ok: false, errors: [err("PoolInsolvent", value)] };
     const errors: ExpectedError[] = [];
-    const assets = math.mulDivFloor(
-      shares,
-      this.totalAssets(t) + VIRTUAL_ASSETS,
-      this.supply + VIRTUAL_SHARES,
-    );
+    const assets = poolRef.assetsForShares(shares, this.supply, this.totalAssets(t));
     if (shares === 0n || assets === 0n) errors.push(err("PoolZeroAmount"));
     const r = this.request(lp);
     if (shares > r.shares)

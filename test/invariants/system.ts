@@ -1,6 +1,6 @@
 /**
- * The chain side of the property-based suite: the local stack (deploy/modules/LocalStack.ts through
- * test/shared/fixtures.ts) with funded actors, a test-only multicall lens, and the few low-level helpers the suite
+ * The chain side of the property-based suite: the local stack (test/shared/fixtures.ts, the configuration of
+ * deploy/modules/LocalStack.ts) with funded actors, a test-only multicall lens, and the few low-level helpers the suite
  * needs to stay fast — transactions sent straight to Hardhat's in-process provider with an explicit gas limit and a
  * block timestamp chosen by the suite, reverts decoded into custom errors, and `evm_snapshot`/`evm_revert` between runs.
  */
@@ -9,11 +9,11 @@ import { Interface } from "ethers";
 import type { ErrorFragment, EventFragment, Log } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { MulticallLens } from "../../typechain-types";
-import { type System, deployFixture } from "../shared/fixtures";
+import { type LocalSystem, deployFixture } from "../shared/fixtures";
+import { accountIdOf } from "../shared/math";
 import { LOCAL_WITHDRAWAL_DELAY, LOCAL_WITHDRAWAL_WINDOW } from "../../deploy/config";
 import { InvariantModel } from "./model";
 import type { ExpectedError } from "./model";
-import { accountIdOf } from "../../scripts/common/accounts";
 
 /** Gas limit of every transaction the suite sends: no estimation round trip, and a revert still mines a block. */
 const GAS = "0xe4e1c0"; // 15,000,000
@@ -36,7 +36,7 @@ export interface Actors {
   donor: HardhatEthersSigner;
 }
 
-export interface Suite extends System {
+export interface Suite extends LocalSystem {
   actors: Actors;
   multicall: MulticallLens;
   address: {

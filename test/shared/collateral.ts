@@ -5,10 +5,10 @@
  * this file reads a contract.
  */
 import * as math from "./math";
-import { KeelModel } from "./model";
-import { DEFAULT_MARKETS, DEFAULT_RISK, LOCAL_FEEDS } from "../../deploy/config";
+import { KeelModel, addLocalMarkets } from "./model";
+import { DEFAULT_RISK } from "../../deploy/config";
 
-export const WAD = 10n ** 18n;
+export const WAD = math.WAD;
 /** `Vault.collateralLiquidationBuffer()` at deployment (DESIGN §12): 10%. */
 export const COLLATERAL_LIQUIDATION_BUFFER = 10n ** 17n;
 /** The largest uint128: the widest deposit cap and oracle bound the contracts can store. */
@@ -342,11 +342,7 @@ export class CollateralModel extends KeelModel {
 
 /** The local stack's markets and risk in a `CollateralModel` (6-decimal settlement token), no collateral listed. */
 export function localCollateralModel(): CollateralModel {
-  const model = new CollateralModel(10n ** 12n, DEFAULT_RISK.insuranceFeeShare);
-  for (const m of DEFAULT_MARKETS) {
-    const feed = LOCAL_FEEDS.find((f) => f.symbol === m.symbol)!;
-    // Skew is zero until the first trade, which accrues first, so the initial funding time never matters.
-    model.marketAssets.set(m.symbol, model.addMarket(m, priceToWad(feed.initialAnswer, feed.decimals), 0n));
-  }
+  const model = new CollateralModel(math.TO_WAD, DEFAULT_RISK.insuranceFeeShare);
+  for (const [symbol, id] of addLocalMarkets(model)) model.marketAssets.set(symbol, id);
   return model;
 }

@@ -1,7 +1,7 @@
 /**
  * The auto-deleveraging tests' system and book: the funded local stack with an ETH market that charges no fee and no
- * funding (so every account's equity is its deposit plus its PnL, exactly), a whale, and a TypeScript book of the
- * positions, balances and pool cash kept independently of the contracts (DESIGN §11.1).
+ * funding (so every account's equity is its deposit plus its PnL, exactly), a whale, and the ledger model of that
+ * market kept independently of the contracts, with the deleveraging reference over it (DESIGN §11.1).
  */
 import { ethers } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
@@ -14,12 +14,15 @@ import {
   WAD,
   accountIdOf,
   fundedFixture,
+  latestTime,
   mintAndApprove,
+  txTime,
 } from "./fixtures";
 import * as adl from "./deleverage";
 import * as math from "./math";
+import { type KeelModel, localModel } from "./model";
 
-export const TO_WAD = 10n ** 12n;
+export const TO_WAD = math.TO_WAD;
 export const ETH_PARAMS = {
   ...toMarketParams(DEFAULT_MARKETS[0]),
   maxFundingRatePerDay: 0n,
@@ -43,29 +46,64 @@ export async function adlFixture() {
   return { ...sys, whale };
 }
 
-/** One market's book: positions and balances per account, the pool's cash, the oracle price. */
+/**
+ * The ETH market's book for the deleveraging tests: the ledger model (./model.ts) with the ETH market's fee and
+ * funding switched off like `adlFixture`'s, driven together with the chain, plus the deleveraging reference
+ * (./deleverage.ts) over it.
+ */
 export class Book {
-  positions = new Map<bigint, adl.Pos>();
-  balances = new Map<bigint, bigint>();
-  cash = POOL_LIQUIDITY;
-  price = WAD(3_000);
+  readonly model: KeelModel;
 
   constructor(
     private readonly sys: AdlSys,
     traders: HardhatEthersSigner[],
   ) {
-    for (const t of traders) {
-      const deposit = t.address === sys.whale.address ? WHALE_DEPOSIT : TRADER_DEPOSIT;
-      this.balances.set(accountIdOf(t.address), deposit);
+    this.model = localModel({
+      pool: POOL_LIQUIDITY,
+      deposits: traders.map((t) => [
+        accountIdOf(t.address),
+        t.address === sys.whale.address ? WHALE_DEPOSIT : TRADER_DEPOSIT,
+      ]),
+    });
+    this.model.markets[Number(ETH)].params = ETH_PARAMS;
+  }
+
+  /** Settlement balances by account (token units). */
+  get balances(): Map<bigint, bigint> {
+    return this.model.balances;
+  }
+
+  /** The pool's cash (token units). */
+  get cash(): bigint {
+    return this.model.pool;
+  }
+
+  set cash(value: bigint) {
+    this.model.pool = value;
+  }
+
+  /** The ETH oracle price (WAD). */
+  get price(): bigint {
+    return this.model.markets[Number(ETH)].price;
+  }
+
+  /** Open ETH positions by account. */
+  get positions(): Map<bigint, adl.Pos> {
+    const out = new Map<bigint, adl.Pos>();
+    for (const [id, book] of this.model.positions) {
+      const p = book.get(Number(ETH));
+      if (p !== undefined) out.set(id, { size: p.size, openNotional: p.openNotional });
     }
+    return out;
   }
 
   pos(id: bigint): adl.Pos {
-    return this.positions.get(id) ?? { size: 0n, openNotional: 0n };
+    const p = this.model.position(id, Number(ETH));
+    return { size: p.size, openNotional: p.openNotional };
   }
 
   skew(): bigint {
-    return [...this.positions.values()].reduce((s, p) => s + p.size, 0n);
+    return this.model.skew(Number(ETH));
   }
 
   long() {
@@ -79,7 +117,7 @@ export class Book {
   /** The account's equity (WAD): its balance plus its position's PnL (no fees, no funding in this market). */
   equity(id: bigint): bigint {
     const p = this.pos(id);
-    return this.balances.get(id)! * TO_WAD + math.unrealizedPnl(p.size, p.openNotional, this.price);
+    return this.model.balance(id) * TO_WAD + math.unrealizedPnl(p.size, p.openNotional, this.price);
   }
 
   score(id: bigint): bigint {
@@ -94,19 +132,15 @@ export class Book {
 
   async setPrice(usd: number) {
     await this.sys.ethFeed.updateAnswer(ethers.parseUnits(String(usd), 8));
-    this.price = WAD(usd);
+    this.model.setPrice(Number(ETH), WAD(usd));
   }
 
   /** A trade whose limit is the reference's skew-premium fill (no fee, no funding), so a worse fill reverts. */
   async trade(who: HardhatEthersSigner, delta: bigint) {
     const id = accountIdOf(who.address);
-    const p = this.pos(id);
-    const market = { params: { ...ETH_PARAMS, symbol: "ETH" }, price: this.price, fundingIndex: 0n };
-    const r = math.trade({ ...p, lastFundingIndex: 0n }, this.skew(), market, delta, TO_WAD, 0n);
-    const tx = await this.sys.clearinghouse.connect(who).trade(0, ETH, delta, r.fill);
-    this.positions.set(id, { size: r.newSize, openNotional: r.newOpenNotional });
-    this.balances.set(id, this.balances.get(id)! + r.accountDelta);
-    this.cash += r.poolDelta;
+    const preview = this.model.previewTrade(id, Number(ETH), delta, await latestTime());
+    const tx = await this.sys.clearinghouse.connect(who).trade(0, ETH, delta, preview.fill);
+    const r = this.model.trade(id, Number(ETH), delta, await txTime(tx));
     return { tx, r };
   }
 
@@ -127,8 +161,6 @@ export class Book {
   }
 
   applyDeleverage(id: bigint, r: ReturnType<Book["deleveragePlan"]>) {
-    this.positions.set(id, { size: r.newSize, openNotional: r.newOpenNotional });
-    this.balances.set(id, this.balances.get(id)! + r.accountDelta);
-    this.cash -= r.accountDelta;
+    this.model.deleverage(id, Number(ETH), r);
   }
 }

@@ -7,6 +7,13 @@
 export const WAD = 10n ** 18n;
 export const SECONDS_PER_DAY = 86_400n;
 
+/** Settlement-token units (6 decimals) to WAD. */
+export const TO_WAD = 10n ** 12n;
+
+/** The account id of `owner`'s `subaccount`: `(owner << 96) | subaccount` (DESIGN §4). */
+export const accountIdOf = (owner: string, subaccount: bigint | number = 0n): bigint =>
+  (BigInt(owner) << 96n) | BigInt(subaccount);
+
 export const abs = (x: bigint): bigint => (x < 0n ? -x : x);
 export const min = (a: bigint, b: bigint): bigint => (a < b ? a : b);
 export const max = (a: bigint, b: bigint): bigint => (a > b ? a : b);

@@ -1,7 +1,10 @@
 /**
- * A TypeScript model of the Clearinghouse ledgers built on the reference math (./math.ts). Tests drive it with the
- * same actions they send to the contracts (and the block timestamps those landed in) and compare the contracts'
- * numbers with the model's; the model never reads contract state.
+ * The ledger model: the Clearinghouse's positions and markets and the Vault's settlement ledgers (accounts, pool,
+ * insurance), evolved with the reference math (./math.ts, ./poolValue.ts). Tests drive it with the same actions they
+ * send to the contracts (and the block timestamps those landed in) and compare the contracts' numbers with the
+ * model's; the model never reads contract state. The chain of references: math.ts and poolValue.ts (pure math) →
+ * this model → collateral.ts (`CollateralModel`: other collateral and bad debt) → test/invariants/model.ts
+ * (`InvariantModel`: feeds, pause, LP shares, token balances).
  */
 import * as math from "./math";
 import * as pool from "./poolValue";
@@ -82,6 +85,13 @@ export class KeelModel {
     this.balances.set(accountId, this.balance(accountId) - amount);
   }
 
+  /** Σ of every account's settlement balance. */
+  totalAccountBalance(): bigint {
+    let sum = 0n;
+    for (const b of this.balances.values()) sum += b;
+    return sum;
+  }
+
   /** What a trade at `now` would do, without applying it. */
   previewTrade(accountId: bigint, marketId: number, delta: bigint, now: bigint): math.TradeRef {
     const m = this.markets[marketId];
@@ -99,22 +109,8 @@ export class KeelModel {
   /** Applies a trade executed in a block with timestamp `now`. */
   trade(accountId: bigint, marketId: number, delta: bigint, now: bigint): math.TradeRef {
     this.accrue(marketId, now);
-    const m = this.markets[marketId];
-    const old = this.position(accountId, marketId);
     const r = this.previewTrade(accountId, marketId, delta, now);
-    if (old.size > 0n) m.longOI -= old.size;
-    else m.shortOI += old.size;
-    if (r.newSize > 0n) m.longOI += r.newSize;
-    else m.shortOI -= r.newSize;
-    if (!this.positions.has(accountId)) this.positions.set(accountId, new Map());
-    const book = this.positions.get(accountId)!;
-    if (r.newSize === 0n) book.delete(marketId);
-    else
-      book.set(marketId, {
-        size: r.newSize,
-        openNotional: r.newOpenNotional,
-        lastFundingIndex: m.fundingIndex,
-      });
+    this.setPosition(accountId, marketId, r.newSize, r.newOpenNotional);
     this.balances.set(accountId, this.balance(accountId) + r.accountDelta);
     this.pool += r.poolDelta;
     this.insurance += r.insuranceDelta;
@@ -163,26 +159,41 @@ export class KeelModel {
     const r = this.previewLiquidation(accountId, now, risk, ctx);
     for (const leg of r.legs) {
       this.accrue(leg.marketId, now);
-      const m = this.markets[leg.marketId];
-      const old = leg.position;
-      if (old.size > 0n) m.longOI -= old.size;
-      else m.shortOI += old.size;
-      if (leg.newSize > 0n) m.longOI += leg.newSize;
-      else m.shortOI -= leg.newSize;
-      const book = this.positions.get(accountId)!;
-      if (leg.newSize === 0n) book.delete(leg.marketId);
-      else
-        book.set(leg.marketId, {
-          size: leg.newSize,
-          openNotional: leg.newOpenNotional,
-          lastFundingIndex: m.fundingIndex,
-        });
+      this.setPosition(accountId, leg.marketId, leg.newSize, leg.newOpenNotional);
     }
     this.balances.set(accountId, this.balance(accountId) + r.accountDelta);
     this.balances.set(keeperAccountId, this.balance(keeperAccountId) + r.keeperReward);
     this.pool += r.poolDelta;
     this.insurance += r.insuranceDelta;
     return r;
+  }
+
+  /**
+   * Applies a deleverage (DESIGN §11.1, reference in ./deleverage.ts) that left the position at `r.newSize`: the
+   * account is credited `r.accountDelta`, which the pool pays from its cash.
+   */
+  deleverage(
+    accountId: bigint,
+    marketId: number,
+    r: { newSize: bigint; newOpenNotional: bigint; accountDelta: bigint },
+  ) {
+    this.setPosition(accountId, marketId, r.newSize, r.newOpenNotional);
+    this.balances.set(accountId, this.balance(accountId) + r.accountDelta);
+    this.pool -= r.accountDelta;
+  }
+
+  /** Replaces a position (settled at the market's current index) and moves the open interest with it. */
+  protected setPosition(accountId: bigint, marketId: number, size: bigint, openNotional: bigint) {
+    const m = this.markets[marketId];
+    const old = this.position(accountId, marketId);
+    if (old.size > 0n) m.longOI -= old.size;
+    else m.shortOI += old.size;
+    if (size > 0n) m.longOI += size;
+    else m.shortOI -= size;
+    if (!this.positions.has(accountId)) this.positions.set(accountId, new Map());
+    const book = this.positions.get(accountId)!;
+    if (size === 0n) book.delete(marketId);
+    else book.set(marketId, { size, openNotional, lastFundingIndex: m.fundingIndex });
   }
 
   accountState(accountId: bigint, now: bigint, balanceOverride?: bigint): math.AccountStateRef {
@@ -202,15 +213,18 @@ export class KeelModel {
     return 0n;
   }
 
+  /** Every open position on `marketId`. */
+  marketPositions(marketId: number): math.RefPosition[] {
+    return [...this.positions.values()].flatMap((book) => (book.has(marketId) ? [book.get(marketId)!] : []));
+  }
+
   /** Each market with its open positions as of `now`, for the pool reference (./poolValue.ts). */
   poolMarkets(now: bigint): pool.PoolMarketRef[] {
     return this.markets.map((m, marketId) => ({
       price: m.price,
       fundingIndex: this.indexAt(marketId, now),
       skewScale: m.params.skewScale,
-      positions: [...this.positions.values()].flatMap((book) =>
-        book.has(marketId) ? [book.get(marketId)!] : [],
-      ),
+      positions: this.marketPositions(marketId),
     }));
   }
 
@@ -223,15 +237,44 @@ export class KeelModel {
   signedPoolValue(now: bigint): bigint {
     return pool.signedPoolValue(this.pool - this.pendingPoolLoss(), this.toWad, this.poolMarkets(now));
   }
+
+  /** `poolExposure().traderClaims` as of `now` (USD, WAD): what the winners could claim, bounded per side. */
+  traderClaims(now: bigint): bigint {
+    return pool.traderClaims(this.poolMarkets(now));
+  }
+
+  /** `availableLiquidity()`: the pool's cash minus what open positions could claim (rounded up to token units), ≥ 0. */
+  availableLiquidity(now: bigint): bigint {
+    return pool.availableLiquidity(this.pool, this.toWad, this.poolMarkets(now));
+  }
 }
 
-/** A model of the local stack as deployed by deploy/modules/LocalStack.ts (6-decimal settlement token). */
-export function localModel(): KeelModel {
-  const model = new KeelModel(10n ** 12n, DEFAULT_RISK.insuranceFeeShare);
-  for (const m of DEFAULT_MARKETS) {
+/** Lists the local stack's markets (deploy/config.ts) at their feeds' initial prices; returns `[symbol, id]`. */
+export function addLocalMarkets(model: KeelModel): [string, number][] {
+  return DEFAULT_MARKETS.map((m) => {
     const feed = LOCAL_FEEDS.find((f) => f.symbol === m.symbol)!;
     // Skew is zero until the first trade, which accrues first, so the initial funding time never matters.
-    model.addMarket(m, feed.initialAnswer * 10n ** BigInt(18 - feed.decimals), 0n);
-  }
+    return [m.symbol, model.addMarket(m, feed.initialAnswer * 10n ** BigInt(18 - feed.decimals), 0n)];
+  });
+}
+
+export interface LocalModelStart {
+  /** The pool's settlement ledger (the LP capital deposited). */
+  pool?: bigint;
+  insurance?: bigint;
+  /** Settlement deposits already made: `[accountId, amount]`. */
+  deposits?: [bigint, bigint][];
+}
+
+/**
+ * A model of the local stack (deploy/config.ts, 6-decimal settlement token), starting from the pool, insurance and
+ * deposits a test's fixture put there.
+ */
+export function localModel(start: LocalModelStart = {}): KeelModel {
+  const model = new KeelModel(math.TO_WAD, DEFAULT_RISK.insuranceFeeShare);
+  addLocalMarkets(model);
+  model.pool = start.pool ?? 0n;
+  model.insurance = start.insurance ?? 0n;
+  for (const [accountId, amount] of start.deposits ?? []) model.deposit(accountId, amount);
   return model;
 }

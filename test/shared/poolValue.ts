@@ -8,7 +8,7 @@
  * `sideClaims` is the Cauchy–Schwarz bound of Σ max(0, PnL_i − funding owed_i) over one side's positions. Nothing here
  * reads a contract.
  */
-import { WAD, abs, divCeil, divFloor, max, mulDivCeil } from "./math";
+import { WAD, abs, divCeil, divFloor, max, mulDivCeil, mulDivFloor } from "./math";
 import type { RefPosition } from "./math";
 
 export interface PoolMarketRef {
@@ -128,3 +128,26 @@ export const availableLiquidity = (poolBalance: bigint, toWad: bigint, markets: 
 
 /** `minimumDepositValue()`: ceil(totalSupply / (10^6 · 100)), a share at 1% of its initial price. */
 export const minimumDepositValue = (totalSupply: bigint): bigint => divCeil(totalSupply, 10n ** 6n * 100n);
+
+/* ERC-4626 SHARES (OpenZeppelin, decimals offset 6) */
+
+/** The pool's virtual shares: 10 ** decimalsOffset. */
+export const VIRTUAL_SHARES = 10n ** 6n;
+/** The pool's virtual asset. */
+export const VIRTUAL_ASSETS = 1n;
+
+/** Assets → shares: `assets * (supply + 10^6) / (totalAssets + 1)`, floor (deposit, previewDeposit). */
+export const sharesForAssets = (assets: bigint, supply: bigint, totalAssets: bigint): bigint =>
+  mulDivFloor(assets, supply + VIRTUAL_SHARES, totalAssets + VIRTUAL_ASSETS);
+
+/** Assets → shares rounded up (withdraw, previewWithdraw). */
+export const sharesForAssetsUp = (assets: bigint, supply: bigint, totalAssets: bigint): bigint =>
+  mulDivCeil(assets, supply + VIRTUAL_SHARES, totalAssets + VIRTUAL_ASSETS);
+
+/** Shares → assets: `shares * (totalAssets + 1) / (supply + 10^6)`, floor (redeem, previewRedeem). */
+export const assetsForShares = (shares: bigint, supply: bigint, totalAssets: bigint): bigint =>
+  mulDivFloor(shares, totalAssets + VIRTUAL_ASSETS, supply + VIRTUAL_SHARES);
+
+/** Shares → assets rounded up (mint, previewMint). */
+export const assetsForSharesUp = (shares: bigint, supply: bigint, totalAssets: bigint): bigint =>
+  mulDivCeil(shares, totalAssets + VIRTUAL_ASSETS, supply + VIRTUAL_SHARES);

@@ -1,10 +1,102 @@
 import { expect } from "chai";
+import hre, { ethers, ignition } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { deployFixture } from "../shared/fixtures";
+import LocalStack from "../../deploy/modules/LocalStack";
+import { DEFAULT_MARKETS, LOCAL_COLLATERALS, LOCAL_FEEDS, assetKey } from "../../deploy/config";
+import { attachSystem } from "../../scripts/lib/system";
+import { type LocalSystem, deployFixture } from "../shared/fixtures";
+
+const ROLES = ["DEFAULT_ADMIN_ROLE", "RISK_ADMIN", "GUARDIAN"].map((r) =>
+  r === "DEFAULT_ADMIN_ROLE" ? ethers.ZeroHash : ethers.id(r),
+);
+
+/** Every parameter a deployment sets, with addresses replaced by what they point at. */
+async function configuration(sys: LocalSystem) {
+  const plain = (r: object) => JSON.parse(JSON.stringify(r, (_, v) => (typeof v === "bigint" ? `${v}` : v)));
+  const feeds = [];
+  for (const f of LOCAL_FEEDS) {
+    const c = await sys.oracle.feedConfig(assetKey(f.symbol));
+    const feed = await ethers.getContractAt("MockV3Aggregator", c.feed);
+    const round = await feed.latestRoundData();
+    feeds.push([c.heartbeat, c.decimals, c.minPrice, c.maxPrice, await feed.decimals(), round.answer]);
+  }
+  const tokens = await sys.vault.collateralTokens();
+  const collaterals = [];
+  for (const token of tokens) {
+    const c = await sys.vault.collateralConfig(token);
+    const erc20 = await ethers.getContractAt("MockERC20", token);
+    collaterals.push([
+      await erc20.symbol(),
+      await erc20.decimals(),
+      c.asset,
+      c.weight,
+      c.liquidationDiscount,
+      c.depositCap,
+      c.decimals,
+      c.index,
+    ]);
+  }
+  const markets = [];
+  for (let i = 0n; i < (await sys.clearinghouse.marketCount()); i++)
+    markets.push(await sys.lens.marketParams(i));
+  const roles = [];
+  for (const contract of [sys.oracle, sys.vault, sys.clearinghouse, sys.pool]) {
+    for (const role of ROLES) roles.push(await contract.hasRole(role, sys.admin.address));
+  }
+  return plain({
+    settlement: [await sys.usdc.symbol(), await sys.usdc.decimals(), await sys.vault.settlementDecimals()],
+    wiring: [
+      (await sys.vault.clearinghouse()) === sys.addresses.clearinghouse,
+      (await sys.vault.liquidityPool()) === sys.addresses.pool,
+      (await sys.lens.clearinghouse()) === sys.addresses.clearinghouse,
+    ],
+    oracle: [feeds, await sys.oracle.sequencerUptimeFeed(), await sys.oracle.stalenessBuffer()],
+    collaterals,
+    risk: await sys.lens.riskParams(),
+    markets,
+    pool: [
+      await sys.pool.withdrawalDelay(),
+      await sys.pool.withdrawalWindow(),
+      (await sys.pool.asset()) === sys.addresses.usdc,
+    ],
+    roles,
+  });
+}
+
+/** The LocalStack Ignition module, deployed and attached as the `System` of scripts/lib/system.ts. */
+async function ignitionFixture(): Promise<LocalSystem> {
+  const deployed = await ignition.deploy(LocalStack);
+  const address = (c: { getAddress(): Promise<string> }) => c.getAddress();
+  const sys = await attachSystem(hre, {
+    usdc: await address(deployed.usdc),
+    oracle: await address(deployed.oracle),
+    vault: await address(deployed.vault),
+    clearinghouse: await address(deployed.clearinghouse),
+    lens: await address(deployed.lens),
+    pool: await address(deployed.pool),
+    ethFeed: await address(deployed.ethFeed),
+    btcFeed: await address(deployed.btcFeed),
+  });
+  const at = async (c: { getAddress(): Promise<string> }) =>
+    ethers.getContractAt("MockERC20", await address(c));
+  return { ...sys, weth: await at(deployed.weth), wbtc: await at(deployed.wbtc) };
+}
 
 describe("LocalStack", function () {
-  it("lists the default markets", async function () {
-    const { clearinghouse } = await loadFixture(deployFixture);
-    expect(await clearinghouse.marketCount()).to.equal(2n);
+  it("lists the default markets and collateral tokens", async function () {
+    const { clearinghouse, vault, weth, wbtc } = await loadFixture(ignitionFixture);
+    expect(await clearinghouse.marketCount()).to.equal(BigInt(DEFAULT_MARKETS.length));
+    expect(await vault.collateralTokens()).to.deep.equal([await weth.getAddress(), await wbtc.getAddress()]);
+    expect(LOCAL_COLLATERALS.map((c) => c.symbol)).to.deep.equal([await weth.symbol(), await wbtc.symbol()]);
+  });
+
+  it("is what the tests' fixture (test/shared/fixtures.ts) deploys, parameter by parameter", async function () {
+    const fromIgnition = await configuration(await loadFixture(ignitionFixture));
+    const fromFixture = await configuration(await loadFixture(deployFixture));
+    expect(fromFixture).to.deep.equal(fromIgnition);
+    // Not vacuous: the comparison sees every listed feed, collateral token and market.
+    expect(fromFixture.oracle[0]).to.have.length(LOCAL_FEEDS.length);
+    expect(fromFixture.collaterals).to.have.length(LOCAL_COLLATERALS.length);
+    expect(fromFixture.markets).to.have.length(DEFAULT_MARKETS.length);
   });
 });

@@ -12,22 +12,22 @@ import {
   fundedFixture,
   mintAndApprove,
   setPrice,
+  tokenStack,
 } from "../shared/fixtures";
+import { type KeelModel, localModel } from "../shared/model";
 import {
-  LedgerBook,
-  TO_WAD,
   VIRTUAL_ASSETS,
   VIRTUAL_SHARES,
-  accountIdOf,
   assetsForShares,
   assetsForSharesUp,
   sharesForAssets,
   sharesForAssetsUp,
-} from "../shared/poolHelpers";
-import { deployClearinghouse } from "../shared/deploy";
+} from "../shared/poolValue";
+import { TO_WAD } from "../shared/math";
+import { accountIdOf } from "../shared/math";
 import * as math from "../shared/math";
 import * as poolRef from "../shared/poolValue";
-import { DEFAULT_RISK, LOCAL_WITHDRAWAL_DELAY, LOCAL_WITHDRAWAL_WINDOW } from "../../deploy/config";
+import { LOCAL_WITHDRAWAL_DELAY, LOCAL_WITHDRAWAL_WINDOW } from "../../deploy/config";
 
 const DELAY = BigInt(LOCAL_WITHDRAWAL_DELAY);
 const WINDOW = BigInt(LOCAL_WITHDRAWAL_WINDOW);
@@ -82,7 +82,7 @@ describe("LiquidityPool", function () {
     it("prices a later deposit at the reference NAV with assets × (supply + 10^6) / (totalAssets + 1)", async function () {
       const sys = await loadFixture(fundedFixture);
       const { pool, clearinghouse, ethFeed, alice, signers } = sys;
-      const book = new LedgerBook(POOL_LIQUIDITY);
+      const book = localModel({ pool: POOL_LIQUIDITY });
       const aliceId = accountIdOf(alice.address);
       book.deposit(aliceId, USDC(10_000));
       // Alice goes long and the price rises: the pool is worth less than its cash.
@@ -115,28 +115,9 @@ describe("LiquidityPool", function () {
     });
 
     it("refuses a fee-on-transfer asset with PoolTransferAmountMismatch(expected, received)", async function () {
-      const { admin, oracle, signers } = await loadFixture(deployFixture);
-      const lp = signers[1];
+      const [, lp] = await ethers.getSigners();
       const feeToken = await ethers.deployContract("MockFeeOnTransferToken");
-      const feeVault = await ethers.deployContract("Vault", [
-        admin.address,
-        await feeToken.getAddress(),
-        await oracle.getAddress(),
-      ]);
-      const { clearinghouse: feeClearinghouse } = await deployClearinghouse([
-        admin.address,
-        await feeVault.getAddress(),
-        await oracle.getAddress(),
-        DEFAULT_RISK,
-      ]);
-      const feePool = await ethers.deployContract("LiquidityPool", [
-        admin.address,
-        await feeVault.getAddress(),
-        await feeClearinghouse.getAddress(),
-        DELAY,
-        WINDOW,
-      ]);
-      await feeVault.initialize(await feeClearinghouse.getAddress(), await feePool.getAddress());
+      const { pool: feePool } = await tokenStack(await feeToken.getAddress());
       const assets = USDC(1_000);
       await feeToken.mint(lp.address, assets);
       await feeToken.connect(lp).approve(await feePool.getAddress(), assets);
@@ -165,7 +146,7 @@ describe("LiquidityPool", function () {
   describe("#totalAssets", function () {
     it("equals the reference pool value after trades and price moves", async function () {
       const { pool, clearinghouse, ethFeed, btcFeed, alice, bob, carol } = await loadFixture(fundedFixture);
-      const book = new LedgerBook(POOL_LIQUIDITY);
+      const book = localModel({ pool: POOL_LIQUIDITY });
       for (const t of [alice, bob, carol]) book.deposit(accountIdOf(t.address), USDC(10_000));
       const trade = async (who: typeof alice, market: bigint, delta: bigint) => {
         const tx = await clearinghouse
@@ -200,7 +181,7 @@ describe("LiquidityPool", function () {
 
     it("includes the funding accrued up to the current block", async function () {
       const { pool, clearinghouse, ethFeed, btcFeed, alice, bob } = await loadFixture(fundedFixture);
-      const book = new LedgerBook(POOL_LIQUIDITY);
+      const book = localModel({ pool: POOL_LIQUIDITY });
       const [aliceId, bobId] = [accountIdOf(alice.address), accountIdOf(bob.address)];
       book.deposit(aliceId, USDC(10_000));
       book.deposit(bobId, USDC(10_000));
@@ -220,11 +201,11 @@ describe("LiquidityPool", function () {
       const withoutFunding = poolRef.poolValue(
         book.pool,
         TO_WAD,
-        book.markets.map((m) => ({
+        book.markets.map((m, marketId) => ({
           price: m.price,
           fundingIndex: m.fundingIndex,
           skewScale: m.params.skewScale,
-          positions: [...m.positions.values()],
+          positions: book.marketPositions(marketId),
         })),
       );
       const nav = book.poolValue(now);
@@ -436,8 +417,8 @@ describe("LiquidityPool", function () {
       return { ...sys, requestTime, aliceTrade, bobTrade };
     }
 
-    function winningTraderBook(alice: string, bob: string, aliceTrade: bigint, bobTrade: bigint): LedgerBook {
-      const book = new LedgerBook(POOL_LIQUIDITY);
+    function winningTraderBook(alice: string, bob: string, aliceTrade: bigint, bobTrade: bigint): KeelModel {
+      const book = localModel({ pool: POOL_LIQUIDITY });
       book.deposit(accountIdOf(alice), USDC(10_000));
       book.deposit(accountIdOf(bob), USDC(10_000));
       book.trade(accountIdOf(alice), Number(ETH), WAD(20), aliceTrade);
@@ -502,7 +483,7 @@ describe("LiquidityPool", function () {
       await mintAndApprove(sys, alice, USDC(10_000), await vault.getAddress());
       await vault.connect(alice).deposit(0, await usdc.getAddress(), USDC(10_000));
       const traded = await blockTime(await clearinghouse.connect(alice).trade(0, ETH, WAD(3), ANY_BUY_PRICE));
-      const book = new LedgerBook(USDC(10_000));
+      const book = localModel({ pool: USDC(10_000) });
       book.deposit(accountIdOf(alice.address), USDC(10_000));
       book.trade(accountIdOf(alice.address), Number(ETH), WAD(3), traded);
       // ETH at 6,500: a 3 ETH long is about 10,500 USD up, more than the pool's 10,000 USDC.

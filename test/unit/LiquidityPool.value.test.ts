@@ -7,7 +7,10 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { ETH, FEED, USDC, WAD, deployFixture, latestTime, mintAndApprove, txTime } from "../shared/fixtures";
-import { LedgerBook, TO_WAD, accountIdOf, sharesForAssets } from "../shared/poolHelpers";
+import { type KeelModel, localModel } from "../shared/model";
+import { sharesForAssets } from "../shared/poolValue";
+import { TO_WAD } from "../shared/math";
+import { accountIdOf } from "../shared/math";
 import * as poolRef from "../shared/poolValue";
 import { LOCAL_WITHDRAWAL_WINDOW } from "../../deploy/config";
 
@@ -27,7 +30,7 @@ async function poolWithLong(lpAssets: bigint) {
   await mintAndApprove(sys, newLp, USDC(1_000), await sys.pool.getAddress());
   const traded = await txTime(await sys.clearinghouse.connect(alice).trade(0, ETH, LONG, ANY_BUY_PRICE));
   const book = () => {
-    const b = new LedgerBook(lpAssets);
+    const b = localModel({ pool: lpAssets });
     b.deposit(accountIdOf(alice.address), USDC(20_000));
     b.trade(accountIdOf(alice.address), Number(ETH), LONG, traded);
     return b;
@@ -39,7 +42,7 @@ const smallPoolFixture = () => poolWithLong(LP_ASSETS);
 const largePoolFixture = () => poolWithLong(USDC(100_000));
 
 /** The highest 8-decimal ETH answer at which the reference pool value at `now` is at least `target`. */
-function answerForValue(book: LedgerBook, now: bigint, target: bigint): bigint {
+function answerForValue(book: KeelModel, now: bigint, target: bigint): bigint {
   let lo = FEED(3_000);
   let hi = FEED(20_000);
   const valueAt = (answer: bigint) => {
@@ -203,7 +206,7 @@ describe("LiquidityPool: value, deposit minimum, reserve", function () {
       book.setPrice(Number(ETH), WAD(3_100));
 
       const now = await latestTime();
-      const longs = [...book.markets[0].positions.values()];
+      const longs = book.marketPositions(0);
       const index = book.indexAt(0, now);
       const exact = poolRef.exactSideClaims(longs, WAD(3_100), index);
       const bound = poolRef.sideClaims(longs, WAD(3_100), index);

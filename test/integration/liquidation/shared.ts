@@ -2,42 +2,27 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import {
-  TRADER_DEPOSIT,
   accountIdOf,
   fundedFixture,
+  fundedModel,
   latestTime,
   setPrice,
+  tradeWithModel,
   txTime,
 } from "../../shared/fixtures";
 import { DEFAULT_RISK } from "../../../deploy/config";
-import { KeelModel, localModel } from "../../shared/model";
+import type { KeelModel } from "../../shared/model";
 import * as math from "../../shared/math";
 import type { LiquidationContext, LiquidationRef } from "../../shared/math";
 
 export type Sys = Awaited<ReturnType<typeof fundedFixture>>;
 export const RISK = DEFAULT_RISK;
 
-/** The funded fixture with a model that knows the traders' deposits and the pool's liquidity. */
-export async function withModel(sys: Sys) {
-  const model = localModel();
-  for (const t of [sys.alice, sys.bob, sys.carol]) model.deposit(accountIdOf(t.address), TRADER_DEPOSIT);
-  model.pool = await sys.vault.poolBalance();
-  return model;
-}
+/** The funded fixture's model (test/shared/fixtures.ts `fundedModel`). */
+export const withModel = async (sys: Sys): Promise<KeelModel> => fundedModel(sys);
 
-export async function trade(
-  sys: Sys,
-  model: KeelModel,
-  who: HardhatEthersSigner,
-  marketId: number,
-  delta: bigint,
-  sub = 0n,
-) {
-  const tx = await sys.clearinghouse
-    .connect(who)
-    .trade(sub, marketId, delta, delta > 0n ? ethers.MaxUint256 : 0n);
-  return model.trade(accountIdOf(who.address, sub), marketId, delta, await txTime(tx));
-}
+/** A trade without a price limit, through the contract and the model. */
+export const trade = tradeWithModel;
 
 export async function movePrice(sys: Sys, model: KeelModel, marketId: number, usd: number) {
   await setPrice(marketId === 0 ? sys.ethFeed : sys.btcFeed, usd);

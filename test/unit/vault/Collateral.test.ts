@@ -3,7 +3,7 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import type { MockERC20, MockV3Aggregator } from "../../typechain-types";
+import type { MockERC20, MockV3Aggregator } from "../../../typechain-types";
 import {
   BTC,
   ETH,
@@ -17,11 +17,11 @@ import {
   mintAndApprove,
   setPrice,
   txTime,
-} from "../shared/fixtures";
-import { DEFAULT_RISK, LOCAL_COLLATERALS, LOCAL_FEEDS, assetKey } from "../../deploy/config";
-import * as math from "../shared/math";
-import * as ref from "../shared/collateral";
-import type { CollateralModel } from "../shared/collateral";
+} from "../../shared/fixtures";
+import { DEFAULT_RISK, LOCAL_COLLATERALS, LOCAL_FEEDS, assetKey } from "../../../deploy/config";
+import * as math from "../../shared/math";
+import * as ref from "../../shared/collateral";
+import type { CollateralModel } from "../../shared/collateral";
 
 /*
  * Multi-collateral (DESIGN §9, §10, §12): the collateral registry, haircut valuation across token and feed decimals,
@@ -33,7 +33,7 @@ import type { CollateralModel } from "../shared/collateral";
 const RISK = DEFAULT_RISK;
 const RISK_ADMIN = ethers.id("RISK_ADMIN");
 const MAX128 = ref.MAX_UINT128;
-const TO_WAD = 10n ** 12n;
+const { TO_WAD } = math;
 const HEARTBEAT = 86_400;
 const name = (s: string) => ethers.encodeBytes32String(s);
 const [WETH_CONFIG, WBTC_CONFIG] = LOCAL_COLLATERALS;

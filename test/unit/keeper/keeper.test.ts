@@ -12,9 +12,9 @@ import { expect } from "chai";
 import hre from "hardhat";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { ETH, FEED, USDC, WAD, accountIdOf as refAccountIdOf, fundedFixture } from "../shared/fixtures";
+import { ETH, FEED, USDC, WAD, accountIdOf as refAccountIdOf, fundedFixture } from "../../shared/fixtures";
 import fc from "fast-check";
-import { collateralLiquidation as refCollateralLiquidation } from "../shared/collateral";
+import { collateralLiquidation as refCollateralLiquidation } from "../../shared/collateral";
 import {
   AccountTracker,
   BAD_DEBT_SETTLED_TOPIC,
@@ -40,18 +40,18 @@ import {
   jsonLogger,
   splitAccountId,
   withRetry,
-} from "../../scripts/keeper";
-import { loadCheckpoint, makeCheckpoint, saveCheckpoint } from "../../scripts/keeper/state";
+} from "../../../scripts/keeper";
+import { loadCheckpoint, makeCheckpoint, saveCheckpoint } from "../../../scripts/keeper/state";
 import {
   keeperMetrics,
   parsePrometheus,
   renderPrometheus,
   startMetricsServer,
-} from "../../scripts/keeper/metrics";
-import { deployBlockFromJournal, readIgnitionDeployment } from "../../scripts/common/deployment";
-import { KeeperRunner } from "../../scripts/keeper/runner";
-import { KEY_ENV, keeperMain, runKeeperTask } from "../../scripts/keeper/cli";
-import { LOCAL_KEEPER_ACCOUNT_INDEX, resolveKeeperSigner } from "../../scripts/keeper/signer";
+} from "../../../scripts/keeper/metrics";
+import { deployBlockFromJournal, readIgnitionDeployment } from "../../../scripts/common/deployment";
+import { KeeperRunner } from "../../../scripts/keeper/runner";
+import { KEY_ENV, keeperMain, runKeeperTask } from "../../../scripts/keeper/cli";
+import { LOCAL_KEEPER_ACCOUNT_INDEX, resolveKeeperSigner } from "../../../scripts/keeper/signer";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 const topicOf = (id: bigint) => ethers.toBeHex(id, 32);

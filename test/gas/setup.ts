@@ -1,15 +1,15 @@
 /**
- * The gas fixture: the whole protocol deployed by a dedicated deployer (so every address, hence every calldata byte,
- * is the same on every run), 33 markets each priced by its own Chainlink-like proxy + aggregator pair
- * (`contracts/mocks/ChainlinkFeedMock.sol`, ~15.7k gas per cold read like the real path), a funded pool, and two
- * background traders holding a long and a short on every market, so each market is already traded (both sides open,
- * a long skew accruing funding) when a measured transaction touches it.
+ * The gas fixture: the whole protocol deployed through `deployStack` (test/shared/fixtures.ts) by a dedicated
+ * deployer (so every address, hence every calldata byte, is the same on every run), 33 markets each priced by its
+ * own Chainlink-like proxy + aggregator pair (`contracts/mocks/ChainlinkFeedMock.sol`, ~15.7k gas per cold read like
+ * the real path), a funded pool, and two background traders holding a long and a short on every market, so each
+ * market is already traded (both sides open, a long skew accruing funding) when a measured transaction touches it.
  *
  * Every transaction goes through `send`, which mines it in its own block `STEP` seconds after the previous one: the
  * figures depend on nothing but the code (no wall-clock time, no nonce history).
  */
 import { ethers, network } from "hardhat";
-import { deployClearinghouse } from "../shared/deploy";
+import { deployStack } from "../shared/fixtures";
 import type { ContractTransactionReceipt, ContractTransactionResponse } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type {
@@ -21,7 +21,7 @@ import type {
   PriceOracle,
   Vault,
 } from "../../typechain-types";
-import { accountIdOf } from "../../scripts/common/accounts";
+import { accountIdOf } from "../shared/math";
 
 /** Markets listed: enough for a 32nd position next to 31 others and a 32-position liquidation. */
 export const MARKETS = 33;
@@ -129,47 +129,36 @@ export async function gasFixture(): Promise<GasSystem> {
   }
   await network.provider.send("hardhat_setBalance", [deployer.address, ethers.toQuantity(wad(1_000_000))]);
 
-  const deploy = async <T>(name: string, args: unknown[]): Promise<T> => {
-    await nextBlock();
-    const factory = await ethers.getContractFactory(name, deployer);
-    const contract = await factory.deploy(...args, overrides);
-    await contract.waitForDeployment();
-    return contract as unknown as T;
-  };
-
-  const usdcToken = await deploy<MockERC20>("MockERC20", ["USD Coin (gas)", "USDC", 6]);
-  const oracle = await deploy<PriceOracle>("PriceOracle", [deployer.address]);
-  const vault = await deploy<Vault>("Vault", [
-    deployer.address,
-    await usdcToken.getAddress(),
-    await oracle.getAddress(),
-  ]);
-  const { clearinghouse } = await deployClearinghouse(
-    [deployer.address, await vault.getAddress(), await oracle.getAddress(), RISK],
+  // The settlement token first, then the protocol through the shared deployment, each in its own block.
+  await nextBlock();
+  const token = await (
+    await ethers.getContractFactory("MockERC20", deployer)
+  ).deploy("USD Coin (gas)", "USDC", 6, overrides);
+  await token.waitForDeployment();
+  const stack = await deployStack({
     deployer,
+    settlementToken: await token.getAddress(),
+    risk: RISK,
+    withdrawalDelay: 86_400,
+    withdrawalWindow: 2 * 86_400,
+    feedKind: "proxy",
+    feeds: Array.from({ length: MARKETS }, (_, i) => ({
+      symbol: `GAS${i}`,
+      decimals: 8,
+      initialAnswer: feedAnswer(PRICE),
+      heartbeat: 86_400,
+      minPrice: wad(1),
+      maxPrice: wad(10_000_000),
+    })),
+    markets: Array.from({ length: MARKETS }, (_, i) => marketParams(i)),
+    collaterals: [],
     overrides,
-  );
-  const pool = await deploy<LiquidityPool>("LiquidityPool", [
-    deployer.address,
-    await vault.getAddress(),
-    await clearinghouse.getAddress(),
-    86_400,
-    2 * 86_400,
-  ]);
-  await send(() => vault.connect(deployer).initialize(clearinghouse, pool, overrides));
-
-  const aggregators: MockOCR2Aggregator[] = [];
-  const proxies: MockAggregatorProxy[] = [];
-  for (let i = 0; i < MARKETS; i++) {
-    const aggregator = await deploy<MockOCR2Aggregator>("MockOCR2Aggregator", [8, feedAnswer(PRICE)]);
-    const proxy = await deploy<MockAggregatorProxy>("MockAggregatorProxy", [await aggregator.getAddress()]);
-    await send(() =>
-      oracle.connect(deployer).setFeed(assetOf(i), proxy, 86_400, wad(1), wad(10_000_000), overrides),
-    );
-    await send(() => clearinghouse.connect(deployer).addMarket(marketParams(i), overrides));
-    aggregators.push(aggregator);
-    proxies.push(proxy);
-  }
+    beforeTx: () => nextBlock(),
+  });
+  const { oracle, vault, clearinghouse, pool } = stack;
+  const usdcToken = token as unknown as MockERC20;
+  const aggregators = stack.feeds.map((f) => f.aggregator as MockOCR2Aggregator);
+  const proxies = stack.feeds.map((f) => f.proxy!);
 
   const sys: GasSystem = {
     usdc: usdcToken,
@@ -256,6 +245,4 @@ export async function setPrice(sys: GasSystem, i: number, usd: string | number) 
   return send(() => sys.aggregators[i].updateAnswer(feedAnswer(usd), overrides));
 }
 
-export { accountIdOf };
-
-export { overrides };
+export { accountIdOf, overrides };

@@ -1,20 +1,21 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { ETH, USDC, WAD, accountIdOf, fundedFixture, mintAndApprove, setPrice } from "../shared/fixtures";
-import { LOCAL_COLLATERALS } from "../../deploy/config";
-import * as ref from "../shared/collateral";
-import * as math from "../shared/math";
+import { ETH, USDC, WAD, accountIdOf, fundedFixture, mintAndApprove, setPrice } from "../../shared/fixtures";
+import { LOCAL_COLLATERALS } from "../../../deploy/config";
+import * as ref from "../../shared/collateral";
+import * as math from "../../shared/math";
 
 /*
  * The Vault's booked bad debt (DESIGN §10.5, §18.18) through the paths that change it besides a liquidation and
- * `settleBadDebt` (those are in Collateral.test.ts and test/attacks/hiddenBadDebt.test.ts): repayments by the owner and
- * by third parties, collateral deposits by the owner; and the collateral liquidation buffer's bounds (§12, §18.20).
- * Expected bookings come from the reference `debt - floor(haircut value) / toWad`, never from the Vault.
+ * `settleBadDebt` (those are in Collateral.test.ts beside this file and test/attacks/hiddenBadDebt.test.ts):
+ * repayments by the owner and by third parties, collateral deposits by the owner; and the collateral liquidation
+ * buffer's bounds (§12, §18.20). Expected bookings come from the reference `debt - floor(haircut value) / toWad`,
+ * never from the Vault.
  */
 
 const [WETH] = LOCAL_COLLATERALS;
-const TO_WAD = 10n ** 12n;
+const { TO_WAD } = math;
 
 /** Dave (10 WETH, long 60 ETH) closed out at 2,500: he owes more than his WETH covers at haircut value. */
 async function closedOutFixture() {

@@ -1,10 +1,10 @@
 import { expect } from "chai";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { BTC, ETH, WAD, accountIdOf } from "../shared/fixtures";
-import { Book, adlFixture } from "../shared/deleverageBook";
+import { BTC, ETH, WAD, accountIdOf } from "../../shared/fixtures";
+import { Book, adlFixture } from "../../shared/deleverageBook";
 import { ethers } from "hardhat";
-import { Keeper, MemoryLogger, rankCandidates } from "../../scripts/keeper";
-import type { DeleverageOutcome } from "../../scripts/keeper";
+import { Keeper, MemoryLogger, rankCandidates } from "../../../scripts/keeper";
+import type { DeleverageOutcome } from "../../../scripts/keeper";
 
 /** The keeper's auto-deleveraging pass (scripts/keeper/deleverage.ts, DESIGN §11.1) against the reference book. */
 async function overCap() {

@@ -11,9 +11,11 @@ import {
   deployFixture,
   fundedFixture,
   setPrice,
-} from "../shared/fixtures";
-import * as math from "../shared/math";
-import { LedgerBook, TO_WAD, accountIdOf } from "../shared/poolHelpers";
+} from "../../shared/fixtures";
+import * as math from "../../shared/math";
+import { type KeelModel, localModel } from "../../shared/model";
+import { TO_WAD } from "../../shared/math";
+import { accountIdOf } from "../../shared/math";
 
 /** Acceptable price that never binds for a buy. */
 const ANY_BUY_PRICE = ethers.MaxUint256;
@@ -36,8 +38,8 @@ async function alicePositionFixture() {
 }
 
 /** Alice's book after the position fixture, rebuilt per test from the reference math. */
-function aliceBook(alice: string, tradeTime: bigint): LedgerBook {
-  const book = new LedgerBook(POOL_LIQUIDITY);
+function aliceBook(alice: string, tradeTime: bigint): KeelModel {
+  const book = localModel({ pool: POOL_LIQUIDITY });
   book.deposit(accountIdOf(alice), TRADER_DEPOSIT);
   book.trade(accountIdOf(alice), Number(ETH), ALICE_LONG, tradeTime);
   return book;
@@ -418,7 +420,7 @@ describe("Vault", function () {
         accountIdOf(carol.address),
       ];
       const accounts = [a0, a1, b0, c0];
-      const book = new LedgerBook(POOL_LIQUIDITY);
+      const book = localModel({ pool: POOL_LIQUIDITY });
       for (const id of [a0, b0, c0]) book.deposit(id, TRADER_DEPOSIT);
       let tokensIn = POOL_LIQUIDITY + 3n * TRADER_DEPOSIT;
 
