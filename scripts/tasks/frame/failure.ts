@@ -14,7 +14,6 @@ import {
 } from "../../common/errors";
 import type { DecodedRevert, UnitContext } from "../../common/errors";
 import { isNonceError } from "../../common/retry";
-import { explainPriceFailure } from "./priceFailure";
 import { revertHint } from "./hints";
 import type { HintContext } from "./hints";
 
@@ -50,13 +49,9 @@ export function describeFailure(err: unknown, ctx: FailureContext): FailureRepor
         undecodedData: data,
       };
     const units = { settlement: ctx.settlement, ...ctx.units };
-    const explained = explainPriceFailure(revert);
     return {
-      // An oracle refusal explained in words carries its own advice: no second hint.
-      message: explained
-        ? `reverted: ${revert.name}: ${explained}`
-        : `reverted: ${formatRevert(revert, units)}`,
-      hint: explained ? undefined : revertHint(revert, ctx),
+      message: `reverted: ${formatRevert(revert, units)}`,
+      hint: revertHint(revert, ctx),
       revert,
       args: Object.fromEntries(revertArgs(revert, units).map((a) => [a.name, a.value])),
       rawArgs: rawRevertArgs(revert),

@@ -6,7 +6,7 @@ import type { Row } from "../../common/table";
 import { WAD, exact } from "../../common/units";
 import type { TaskContext } from "../frame/context";
 import { describeFailure } from "../frame/failure";
-import { priceFailureCell } from "../frame/priceFailure";
+import { explainPriceFailure, priceFailureCell } from "../frame/priceFailure";
 import { ERROR_INTERFACES } from "../frame/interfaces";
 import { listMarkets, resolveMarket } from "../frame/lookup";
 import type { TaskOutput } from "../frame/run";
@@ -35,7 +35,9 @@ export async function markets(ctx: TaskContext, args: MarketsArgs): Promise<Task
       });
       const cell = (failure.revert && priceFailureCell(failure.revert)) ?? "unavailable";
       rows.push([String(ref.marketId), ref.name, `${cell} (see below)`]);
-      notes.push(`  ${ref.name}: ${failure.message}`);
+      // Under the table, an oracle refusal in words (dates, durations, the command that re-posts a mock feed).
+      const explained = failure.revert && explainPriceFailure(failure.revert);
+      notes.push(`  ${ref.name}: ${explained ?? failure.message}`);
       json.push({ marketId: ref.marketId, market: ref.name, error: failure.message });
       continue;
     }

@@ -2,7 +2,12 @@ import { expect } from "chai";
 import { ethers } from "ethers";
 import { PriceOracle__factory } from "../../../typechain-types";
 import { describeFailure as describe_ } from "../../../scripts/tasks/frame/failure";
-import { duration, priceFailureCell, utc } from "../../../scripts/tasks/frame/priceFailure";
+import {
+  duration,
+  explainPriceFailure,
+  priceFailureCell,
+  utc,
+} from "../../../scripts/tasks/frame/priceFailure";
 
 const describeFailure = (err: unknown, interfaces: ethers.Interface[]) =>
   describe_(err, { interfaces, network: "localhost", settlement: { symbol: "USDC", decimals: 6 } });
@@ -17,7 +22,7 @@ describe("tasks: oracle failures in words", function () {
   /** A revert as a JSON-RPC node reports it: the error's data somewhere in the thrown object. */
   const reverted = (data: string) => Object.assign(new Error("execution reverted"), { data });
 
-  it("says how old a stale price is, against what limit, and how to re-post it, on one line", function () {
+  it("explains a stale price (age, limit, how to re-post it) on one line, for the markets table's notes", function () {
     const data = oracle.encodeErrorResult("OracleStalePrice", [
       ethers.encodeBytes32String("ETH"),
       FEED,
@@ -27,12 +32,13 @@ describe("tasks: oracle failures in words", function () {
     ]);
     const failure = describeFailure(reverted(data), [oracle]);
     // 2026-01-01 → 2030-01-01 is 1,461 days (2028 is a leap year): 4 years of 365 days and 1 day, plus 1 second.
-    expect(failure.message).to.equal(
-      `reverted: OracleStalePrice: the ETH price is stale: its feed ${FEED} was last updated 2026-01-01 00:00:00 UTC, ` +
+    expect(failure.revert && explainPriceFailure(failure.revert)).to.equal(
+      `the ETH price is stale: its feed ${FEED} was last updated 2026-01-01 00:00:00 UTC, ` +
         "4 y 1 d before the chain's time 2030-01-01 00:00:01 UTC (the limit is 1 d); " +
         "on a local chain re-post it: npx hardhat mock:set-price --asset ETH --price <USD>",
     );
     expect(failure.message).not.to.contain("\n");
+    expect(failure.message).to.match(/^reverted: OracleStalePrice\(asset="ETH"/);
     expect(failure.revert && priceFailureCell(failure.revert)).to.equal("stale price");
   });
 
@@ -40,6 +46,7 @@ describe("tasks: oracle failures in words", function () {
     const data = oracle.encodeErrorResult("OracleUnknownAsset", [ethers.encodeBytes32String("DOGE")]);
     const failure = describeFailure(reverted(data), [oracle]);
     expect(failure.message).to.match(/^reverted: OracleUnknownAsset\(.*DOGE.*\)$/);
+    expect(failure.revert && explainPriceFailure(failure.revert)).to.equal(undefined);
     expect(failure.revert && priceFailureCell(failure.revert)).to.equal("OracleUnknownAsset");
   });
 
