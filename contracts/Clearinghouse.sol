@@ -68,9 +68,124 @@ contract Clearinghouse is IClearinghouse, AccessControl, ReentrancyGuardTransien
         int256 sizeDelta,
         uint256 acceptablePrice
     ) external nonReentrant returns (uint256 fillPrice) {
+        return _trade(AccountId.from(msg.sender, subaccount), marketId, sizeDelta, acceptablePrice, 0);
+    }
+
+    /// @inheritdoc IClearinghouse
+    function tradeFor(
+        uint256 accountId,
+        uint256 marketId,
+        int256 sizeDelta,
+        uint256 acceptablePrice
+    ) external nonReentrant returns (uint256 fillPrice) {
+        if (msg.sender != AccountId.ownerOf(accountId) && !_s.operators[accountId][msg.sender]) {
+            revert ClearinghouseUnauthorizedTrader(accountId, msg.sender);
+        }
+        return _trade(accountId, marketId, sizeDelta, acceptablePrice, 0);
+    }
+
+    /// @inheritdoc IClearinghouse
+    function tradeAt(
+        uint256 accountId,
+        uint256 marketId,
+        int256 sizeDelta,
+        uint256 acceptablePrice,
+        uint256 priceWad
+    ) external nonReentrant onlyRole(Roles.ORDER) returns (uint256 fillPrice) {
+        if (priceWad == 0) revert ClearinghouseInvalidParameter("priceWad", 0);
+        return _trade(accountId, marketId, sizeDelta, acceptablePrice, priceWad);
+    }
+
+    /// @inheritdoc IClearinghouse
+    function previewTradeAt(
+        uint256 accountId,
+        uint256 marketId,
+        int256 sizeDelta,
+        uint256 acceptablePrice,
+        uint256 priceWad
+    ) external view returns (uint256 fillPrice, uint256 fee, AccountState memory afterTrade) {
+        TradeCalc memory c = _calcTrade(accountId, marketId, sizeDelta, priceWad);
+        (, afterTrade) = _checkTrade(accountId, marketId, sizeDelta, acceptablePrice, c);
+        return (c.fillPrice, c.fee, afterTrade);
+    }
+
+    /// @inheritdoc IClearinghouse
+    function transferMargin(
+        uint256 fromAccountId,
+        uint256 toAccountId,
+        uint256 amount
+    ) external nonReentrant onlyRole(Roles.ORDER) {
+        vault.transferBetween(fromAccountId, toAccountId, amount);
+        checkWithdrawal(fromAccountId);
+        emit MarginTransferred(fromAccountId, toAccountId, amount);
+    }
+
+    /* OPERATORS */
+
+    /// @inheritdoc IClearinghouse
+    function setOperator(uint96 subaccount, address operator, bool approved) external {
+        if (operator == address(0)) revert ClearinghouseZeroOperator();
         uint256 accountId = AccountId.from(msg.sender, subaccount);
-        TradeCalc memory c = _calcTrade(accountId, marketId, sizeDelta);
+        _s.operators[accountId][operator] = approved;
+        emit OperatorSet(accountId, operator, approved);
+    }
+
+    /// @inheritdoc IClearinghouse
+    function isOperator(uint256 accountId, address operator) external view returns (bool) {
+        return _s.operators[accountId][operator];
+    }
+
+    /// @dev Load, compute, check, store (DESIGN §7). `priceWad == 0`: an immediate trade at the latest answer, only on
+    /// markets whose immediate trades are on; otherwise an order's settlement at that price (DESIGN §21).
+    function _trade(
+        uint256 accountId,
+        uint256 marketId,
+        int256 sizeDelta,
+        uint256 acceptablePrice,
+        uint256 priceWad
+    ) private returns (uint256 fillPrice) {
+        TradeCalc memory c = _calcTrade(accountId, marketId, sizeDelta, priceWad);
+        if (priceWad == 0 && !c.immediateTrades) revert ClearinghouseImmediateTradesDisabled(marketId);
+        _checkTrade(accountId, marketId, sizeDelta, acceptablePrice, c);
         fillPrice = c.fillPrice;
+
+        _s.markets[marketId] = c.market;
+        if (c.newSize == 0) {
+            delete _s.positions[accountId][marketId];
+            _s.openMarkets[accountId] &= ~(uint256(1) << marketId);
+        } else {
+            _s.positions[accountId][marketId] = Position(
+                c.newSize.toInt128(),
+                c.market.funding.index,
+                c.newOpenNotional.toInt128()
+            );
+            if (c.oldPosition.size == 0) _s.openMarkets[accountId] |= uint256(1) << marketId;
+        }
+        vault.transferSettlement(accountId, c.accountDelta, c.poolDelta, c.insuranceDelta);
+
+        emit TradeExecuted(
+            accountId,
+            marketId,
+            sizeDelta,
+            fillPrice,
+            c.fee,
+            c.realizedPnl,
+            c.fundingOwed,
+            c.accountDelta,
+            c.newSize,
+            c.newOpenNotional
+        );
+    }
+
+    /// @dev The checks of DESIGN §7 step 5, without writing anything, so `tradeAt` and `previewTradeAt` agree.
+    function _checkTrade(
+        uint256 accountId,
+        uint256 marketId,
+        int256 sizeDelta,
+        uint256 acceptablePrice,
+        TradeCalc memory c
+    ) private view returns (AccountState memory before, AccountState memory afterTrade) {
+        uint256 fillPrice = c.fillPrice;
         if (sizeDelta > 0 ? fillPrice > acceptablePrice : fillPrice < acceptablePrice) {
             revert ClearinghouseSlippageExceeded(sizeDelta, fillPrice, acceptablePrice);
         }
@@ -96,7 +211,7 @@ contract Clearinghouse is IClearinghouse, AccessControl, ReentrancyGuardTransien
             }
         }
 
-        (AccountState memory before, AccountState memory afterTrade) = _tradeStates(accountId, marketId, c);
+        (before, afterTrade) = _tradeStates(accountId, marketId, c);
         if (before.liquidatable) {
             revert ClearinghouseAccountLiquidatable(accountId, before.equity, before.maintenanceMargin);
         }
@@ -108,33 +223,6 @@ contract Clearinghouse is IClearinghouse, AccessControl, ReentrancyGuardTransien
             // Reducing risk must not create bad debt: a close costing more than the equity is left to liquidation.
             revert ClearinghouseReduceOnlyBadDebt(accountId, afterTrade.equity);
         }
-
-        _s.markets[marketId] = c.market;
-        if (c.newSize == 0) {
-            delete _s.positions[accountId][marketId];
-            _s.openMarkets[accountId] &= ~(uint256(1) << marketId);
-        } else {
-            _s.positions[accountId][marketId] = Position(
-                c.newSize.toInt128(),
-                c.market.funding.index,
-                c.newOpenNotional.toInt128()
-            );
-            if (oldSize == 0) _s.openMarkets[accountId] |= uint256(1) << marketId;
-        }
-        vault.transferSettlement(accountId, c.accountDelta, c.poolDelta, c.insuranceDelta);
-
-        emit TradeExecuted(
-            accountId,
-            marketId,
-            sizeDelta,
-            fillPrice,
-            c.fee,
-            c.realizedPnl,
-            c.fundingOwed,
-            c.accountDelta,
-            c.newSize,
-            c.newOpenNotional
-        );
     }
 
     /* LIQUIDATION */
@@ -197,13 +285,13 @@ contract Clearinghouse is IClearinghouse, AccessControl, ReentrancyGuardTransien
         uint256 marketId,
         int256 sizeDelta
     ) external view returns (uint256 fillPrice, uint256 fee, AccountState memory afterTrade) {
-        TradeCalc memory c = _calcTrade(accountId, marketId, sizeDelta);
+        TradeCalc memory c = _calcTrade(accountId, marketId, sizeDelta, 0);
         (, afterTrade) = _tradeStates(accountId, marketId, c);
         return (c.fillPrice, c.fee, afterTrade);
     }
 
     /// @inheritdoc IClearinghouse
-    function checkWithdrawal(uint256 accountId) external view {
+    function checkWithdrawal(uint256 accountId) public view {
         // No positions and no debt: nothing can fall short, so no price is needed (DESIGN §15.7, liveness).
         if (_s.openMarkets[accountId] == 0 && vault.balanceOf(accountId, _settlementToken) >= 0) return;
         AccountState memory state = accountState(accountId);
@@ -213,19 +301,9 @@ contract Clearinghouse is IClearinghouse, AccessControl, ReentrancyGuardTransien
     }
 
     /// @inheritdoc IClearinghouse
+    /// @dev Computed in the linked `DeleverageLogic`, with the pool's other views (bytecode room for the core).
     function poolExposure() external view returns (int256 unrealizedValue, uint256 traderClaims) {
-        uint256 count = _s.marketCount;
-        Env memory env = _env();
-        for (uint256 marketId; marketId < count; ++marketId) {
-            Market memory m = _s.markets[marketId];
-            // A market nobody holds needs no price: with no position every aggregate is exactly zero (funding is
-            // settled when a position closes).
-            if (m.long.openInterest == 0 && m.short.openInterest == 0) continue;
-            Quote memory q = MarginLib.quote(_s, env, marketId);
-            (int256 value, uint256 claims) = m.poolValue(q.index, q.price, _s.configs[marketId].skew.skewScale);
-            unrealizedValue += value;
-            traderClaims += claims;
-        }
+        return DeleverageLogic.poolExposure(_s, _env());
     }
 
     /* STATE VIEWS */
@@ -288,6 +366,11 @@ contract Clearinghouse is IClearinghouse, AccessControl, ReentrancyGuardTransien
     }
 
     /// @inheritdoc IClearinghouse
+    function setImmediateTrades(uint256 marketId, bool enabled) external onlyRole(Roles.RISK_ADMIN) {
+        ConfigLogic.setImmediateTrades(_s, marketId, enabled);
+    }
+
+    /// @inheritdoc IClearinghouse
     function pause() external onlyRole(Roles.GUARDIAN) {
         if (_s.risk.paused) revert EnforcedPause();
         _s.risk.paused = true;
@@ -304,16 +387,19 @@ contract Clearinghouse is IClearinghouse, AccessControl, ReentrancyGuardTransien
     /* TRADE COMPUTATION */
 
     /// @dev Load and compute (DESIGN §7 steps 1–4) without writing anything, so `trade` and `previewTrade` agree.
+    /// `priceWad == 0`: the oracle's latest answer; otherwise an order's settlement price (DESIGN §21).
     function _calcTrade(
         uint256 accountId,
         uint256 marketId,
-        int256 sizeDelta
+        int256 sizeDelta,
+        uint256 priceWad
     ) private view returns (TradeCalc memory c) {
         if (sizeDelta == 0) revert ClearinghouseZeroSizeDelta();
         MarketConfig storage cfg = _s.configs[marketId];
         if (cfg.asset == bytes32(0)) revert ClearinghouseUnknownMarket(marketId);
         TradeConfig memory tc = cfg.trade;
         c.maxOpenInterest = tc.maxOpenInterest;
+        c.immediateTrades = tc.immediateTrades;
         // A flip can at most take a side from -cap to +cap; larger deltas can never pass and could overflow.
         if (sizeDelta.abs() > 2 * c.maxOpenInterest) {
             revert ClearinghouseOpenInterestCapExceeded(marketId, sizeDelta.abs(), c.maxOpenInterest);
@@ -321,7 +407,7 @@ contract Clearinghouse is IClearinghouse, AccessControl, ReentrancyGuardTransien
         c.market = _s.markets[marketId];
         c.oldLongOpenInterest = c.market.long.openInterest;
         c.oldShortOpenInterest = c.market.short.openInterest;
-        MarginLib.fillQuote(c.quote, cfg.margin, c.market.funding, oracle.price(cfg.asset));
+        MarginLib.fillQuote(c.quote, cfg.margin, c.market.funding, priceWad == 0 ? oracle.price(cfg.asset) : priceWad);
         c.market.funding.index = c.quote.index.toInt128();
         c.market.funding.lastTime = uint40(block.timestamp);
         SkewConfig memory sc = cfg.skew;

@@ -183,6 +183,16 @@ contract Vault is IVault, AccessControl, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IVault
+    function transferBetween(uint256 fromAccountId, uint256 toAccountId, uint256 amount) external nonReentrant {
+        if (msg.sender != clearinghouse) revert VaultUnauthorizedCaller(msg.sender);
+        int256 signedAmount = amount.toInt256();
+        int256 balance = _accounts[fromAccountId].settlementBalance;
+        if (balance < signedAmount) revert VaultInsufficientBalance(fromAccountId, settlementToken, balance, amount);
+        _accounts[fromAccountId].settlementBalance = (balance - signedAmount).toInt128();
+        _addSettlement(toAccountId, signedAmount);
+    }
+
+    /// @inheritdoc IVault
     function settleLiquidation(
         uint256 accountId,
         int256 accountDelta,

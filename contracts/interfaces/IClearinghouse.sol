@@ -150,6 +150,12 @@ interface IClearinghouse {
     event Paused(address account);
     /// @notice Emitted when the guardian `account` resumes risk-increasing trades.
     event Unpaused(address account);
+    /// @notice Emitted when a market's immediate trades are turned on or off (DESIGN §21).
+    event ImmediateTradesSet(uint256 indexed marketId, bool enabled);
+    /// @notice Emitted when the owner of `accountId` approves (`approved`) or revokes `operator` (DESIGN §4).
+    event OperatorSet(uint256 indexed accountId, address indexed operator, bool approved);
+    /// @notice Emitted when the OrderBook moves settlement-token value between two accounts (an order's fee).
+    event MarginTransferred(uint256 indexed fromAccountId, uint256 indexed toAccountId, uint256 amount);
     /// @notice Emitted for every executed trade, with the numbers behind it.
     /// @param fee Total fee charged (USD, WAD, before conversion to settlement-token units).
     /// @param realizedPnl PnL realized by the closed part (USD, WAD).
@@ -261,6 +267,12 @@ interface IClearinghouse {
     error ClearinghouseDeleverageNotNeeded(uint256 marketId, int256 sidePnl, uint256 cap);
     /// @notice `deleverage` of a position that does not rank: `score < threshold` (WAD; both 0 without a position).
     error ClearinghouseDeleverageIneligible(uint256 accountId, uint256 marketId, uint256 score, uint256 threshold);
+    /// @notice `trade` / `tradeFor` on a market whose immediate trades are off: trade through the OrderBook.
+    error ClearinghouseImmediateTradesDisabled(uint256 marketId);
+    /// @notice `caller` is neither the owner of `accountId` nor an operator it approved.
+    error ClearinghouseUnauthorizedTrader(uint256 accountId, address caller);
+    /// @notice The zero address cannot be an operator.
+    error ClearinghouseZeroOperator();
     /// @notice A risk-increasing trade while paused, or `pause` while paused (as OpenZeppelin's `Pausable`).
     error EnforcedPause();
     /// @notice `unpause` while not paused.
@@ -281,6 +293,49 @@ interface IClearinghouse {
         int256 sizeDelta,
         uint256 acceptablePrice
     ) external returns (uint256 fillPrice);
+
+    /// @notice `trade` for any account, by its owner or an operator the owner approved (DESIGN §4). Same checks,
+    /// fees and events as `trade`; refused with `ClearinghouseUnauthorizedTrader(accountId, caller)` otherwise.
+    function tradeFor(
+        uint256 accountId,
+        uint256 marketId,
+        int256 sizeDelta,
+        uint256 acceptablePrice
+    ) external returns (uint256 fillPrice);
+
+    /// @notice The OrderBook's entry (ORDER role, DESIGN §21): `trade` for `accountId` at `priceWad`, the price the
+    /// order's price source published after the commit, instead of the latest answer. Exactly the trade's code:
+    /// funding accrued at that price, the skew premium, fees and every check of `trade`; immediate trades need not
+    /// be on. `priceWad` must be non-zero.
+    function tradeAt(
+        uint256 accountId,
+        uint256 marketId,
+        int256 sizeDelta,
+        uint256 acceptablePrice,
+        uint256 priceWad
+    ) external returns (uint256 fillPrice);
+
+    /// @notice What `tradeAt` would do now at `priceWad` (`priceWad == 0`: the latest answer), with every check of the
+    /// trade (slippage, pause, caps, minimum, margin): it reverts with the error the trade would revert with.
+    function previewTradeAt(
+        uint256 accountId,
+        uint256 marketId,
+        int256 sizeDelta,
+        uint256 acceptablePrice,
+        uint256 priceWad
+    ) external view returns (uint256 fillPrice, uint256 fee, AccountState memory afterTrade);
+
+    /// @notice Moves `amount` settlement-token units from one account's balance to another's (ORDER role: an
+    /// order's fee into escrow, and to the keeper). The balance must cover it and `fromAccountId` must still pass the
+    /// withdrawal check (`equity >= initialMargin` when it holds positions or debt) afterwards.
+    function transferMargin(uint256 fromAccountId, uint256 toAccountId, uint256 amount) external;
+
+    /// @notice Approves (`approved`) or revokes `operator` on the caller's `subaccount` (DESIGN §4): an operator may
+    /// trade (`tradeFor`) and commit and cancel orders for the account, never withdraw (the Vault pays only the owner).
+    function setOperator(uint96 subaccount, address operator, bool approved) external;
+
+    /// @notice Whether `operator` is approved on `accountId` (the owner itself is not listed).
+    function isOperator(uint256 accountId, address operator) external view returns (bool);
 
     /// @notice Liquidates an account whose equity is below its maintenance margin (DESIGN §10). Anyone may call.
     /// @dev Closes the same fraction `f = min(1, (M' - E) / (M' - L))` of every position at the oracle price, with
@@ -401,6 +456,10 @@ interface IClearinghouse {
 
     /// @notice Sets the protocol-wide risk parameters. Risk admin only.
     function setRiskParams(RiskParams calldata params) external;
+
+    /// @notice Turns `trade` / `tradeFor` on or off on `marketId` (risk admin; off when listed). Off, the market
+    /// trades only through orders settled at a price published after their commit (DESIGN §21).
+    function setImmediateTrades(uint256 marketId, bool enabled) external;
 
     /// @notice Stops risk-increasing trades. Guardian only.
     function pause() external;

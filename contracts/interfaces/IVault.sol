@@ -226,6 +226,10 @@ interface IVault {
         int256 insuranceDelta
     ) external;
 
+    /// @notice Moves `amount` of settlement balance from one account to another (Clearinghouse only: an order's fee,
+    /// DESIGN §21). The sender's balance must cover it (`VaultInsufficientBalance`); Σ account balances is unchanged.
+    function transferBetween(uint256 fromAccountId, uint256 toAccountId, uint256 amount) external;
+
     /// @notice Settles a liquidation: the account, the keeper's account, the pool and the insurance fund.
     /// Clearinghouse only. The deltas must sum to zero.
     /// @dev With `closedOut` (the liquidation closed every position), an account left with a negative settlement

@@ -45,6 +45,14 @@ library ConfigLogic {
         _writeMarket(s, oracle, marketId, params, false);
     }
 
+    /// @notice Turns immediate trades on or off on a listed market (see `IClearinghouse.setImmediateTrades`).
+    function setImmediateTrades(ClearinghouseStorage storage s, uint256 marketId, bool enabled) external {
+        MarketConfig storage cfg = s.configs[marketId];
+        if (cfg.asset == bytes32(0)) revert IClearinghouse.ClearinghouseUnknownMarket(marketId);
+        cfg.trade.immediateTrades = enabled;
+        emit IClearinghouse.ImmediateTradesSet(marketId, enabled);
+    }
+
     /// @notice Sets the protocol-wide risk parameters, keeping the pause flag (see `IClearinghouse.setRiskParams`).
     /// @dev `p` is memory: the Clearinghouse's constructor passes its own argument.
     // solhint-disable-next-line gas-calldata-parameters
@@ -132,7 +140,8 @@ library ConfigLogic {
         // Validated to fit.
         cfg.window.cap = uint96(p.maxLiquidationNotionalPerWindow);
         cfg.window.length = p.liquidationWindow;
-        cfg.trade = TradeConfig(p.takerFee, p.makerFee, p.maxOpenInterest);
+        // Validated to fit; the immediate-trades flag is set apart (`setImmediateTrades`) and kept.
+        cfg.trade = TradeConfig(p.takerFee, p.makerFee, uint120(p.maxOpenInterest), cfg.trade.immediateTrades);
     }
 
     function _validateMarketParams(IClearinghouse.MarketParams memory p) private pure {
@@ -146,7 +155,9 @@ library ConfigLogic {
             revert IClearinghouse.ClearinghouseInvalidParameter("maxFundingRatePerDay", p.maxFundingRatePerDay);
         }
         if (p.skewScale == 0) revert IClearinghouse.ClearinghouseInvalidParameter("skewScale", 0);
-        if (p.maxOpenInterest == 0) revert IClearinghouse.ClearinghouseInvalidParameter("maxOpenInterest", 0);
+        if (p.maxOpenInterest == 0 || p.maxOpenInterest > type(uint120).max) {
+            revert IClearinghouse.ClearinghouseInvalidParameter("maxOpenInterest", p.maxOpenInterest);
+        }
         // A tradable account holds at least mmf of each position's notional; closing one pays at most |skew| /
         // skewScale <= maxOpenInterest / skewScale of premium plus the taker fee. Rounded up: the bound never
         // admits a set that could leave bad debt (DESIGN §18.17).

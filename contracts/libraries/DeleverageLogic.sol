@@ -5,7 +5,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IClearinghouse} from "../interfaces/IClearinghouse.sol";
 import {ClearinghouseStorage, Env} from "../types/ClearinghouseStorage.sol";
 import {Quote, Totals} from "../types/Computations.sol";
-import {MarketSide} from "../types/Market.sol";
+import {Market, MarketSide} from "../types/Market.sol";
 import {Position} from "../types/Position.sol";
 import {Bitmap} from "./Bitmap.sol";
 import {WAD} from "./Constants.sol";
@@ -115,6 +115,31 @@ library DeleverageLogic {
         uint256 marketId
     ) external view returns (IClearinghouse.DeleveragePreview memory) {
         return _plan(s, env, accountId, marketId).p;
+    }
+
+    /// @notice The positions' value to the pool and what their winners could claim (see
+    /// `IClearinghouse.poolExposure`): the pool's side of every market, the same values the deleverage need reads.
+    // solhint-disable-next-line gas-calldata-parameters
+    function poolExposure(
+        ClearinghouseStorage storage s,
+        Env memory env
+    ) external view returns (int256 unrealizedValue, uint256 traderClaims) {
+        uint256 count = s.marketCount;
+        for (uint256 marketId; marketId < count; ++marketId) {
+            Market memory m = s.markets[marketId];
+            // A market nobody holds needs no price: with no position every aggregate is exactly zero (funding is
+            // settled when a position closes).
+            if (m.long.openInterest == 0 && m.short.openInterest == 0) continue;
+            Quote memory q = MarginLib.quote(s, env, marketId);
+            (int256 value, uint256 claims) = MarketLib.poolValue(
+                m,
+                q.index,
+                q.price,
+                s.configs[marketId].skew.skewScale
+            );
+            unrealizedValue += value;
+            traderClaims += claims;
+        }
     }
 
     /// @notice Each side's net unrealized PnL and the cap (see `IClearinghouse.deleverageNeed`).

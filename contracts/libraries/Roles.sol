@@ -9,4 +9,7 @@ library Roles {
     bytes32 internal constant RISK_ADMIN = keccak256("RISK_ADMIN");
     /// @notice Pauses and unpauses risk-increasing actions.
     bytes32 internal constant GUARDIAN = keccak256("GUARDIAN");
+    /// @notice The OrderBook: trades an account at a price published after its order's commit and moves order fees
+    /// between ledger accounts (DESIGN §21). Never an address a person holds.
+    bytes32 internal constant ORDER = keccak256("ORDER");
 }

@@ -42,10 +42,14 @@ struct LiquidationWindow {
 }
 
 /// @notice Trades only.
+/// @param maxOpenInterest At most `type(uint120).max` (checked by the setter): it shares the slot with the flag.
+/// @param immediateTrades Whether `trade` / `tradeFor` may fill at once at the latest answer; off, the market trades
+/// only through orders settled at a price published after their commit (DESIGN §21). Off when listed.
 struct TradeConfig {
     uint64 takerFee;
     uint64 makerFee;
-    uint128 maxOpenInterest;
+    uint120 maxOpenInterest;
+    bool immediateTrades;
 }
 
 /// @notice The protocol-wide parameters as stored: slot 0 for trades (and the pause flag, and auto-deleveraging's
@@ -65,6 +69,7 @@ struct RiskConfig {
 /// @notice Everything the Clearinghouse stores, in one layout: the core and its linked logic libraries
 /// (`LiquidationLogic`) take it as one storage reference.
 /// @param openMarkets Bit `i` set when the account has an open position on market `i`.
+/// @param operators Addresses the account's owner approved to trade and manage orders for it (DESIGN §4, §21).
 struct ClearinghouseStorage {
     uint256 marketCount;
     mapping(uint256 marketId => MarketConfig) configs;
@@ -72,6 +77,7 @@ struct ClearinghouseStorage {
     mapping(uint256 accountId => mapping(uint256 marketId => Position)) positions;
     mapping(uint256 accountId => uint256) openMarkets;
     RiskConfig risk;
+    mapping(uint256 accountId => mapping(address operator => bool)) operators;
 }
 
 /// @notice The Clearinghouse's immutables, handed to the code that runs in its context (libraries cannot read them).

@@ -35,6 +35,7 @@ struct TradeCalc {
     uint256 skewScale;
     uint256 minPositionNotional;
     uint256 maxOpenInterest;
+    bool immediateTrades;
     uint256 oldLongOpenInterest;
     uint256 oldShortOpenInterest;
     Market market;

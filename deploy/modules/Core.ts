@@ -48,6 +48,11 @@ export interface MarketSetup {
   symbol: string;
   /** `IClearinghouse.MarketParams`. */
   params: ArgumentType;
+  /**
+   * `Clearinghouse.setImmediateTrades(id, true)` after listing: `trade` fills at once at the latest answer (the
+   * local stack). Off when omitted (real networks): the market trades through orders only (DESIGN §21).
+   */
+  immediateTrades?: boolean;
 }
 
 export interface CoreConfig {
@@ -159,7 +164,7 @@ export function buildCore(m: IgnitionModuleBuilder, c: CoreConfig): Core {
     previous = [listed];
   }
   previous = feedSet;
-  for (const market of c.markets) {
+  c.markets.forEach((market, marketId) => {
     const added = m.call(clearinghouse, "addMarket", [market.params], {
       id: `addMarket${market.symbol}`,
       after: previous,
@@ -167,7 +172,16 @@ export function buildCore(m: IgnitionModuleBuilder, c: CoreConfig): Core {
     });
     setup.push(added);
     previous = [added];
-  }
+    if (market.immediateTrades === true) {
+      setup.push(
+        m.call(clearinghouse, "setImmediateTrades", [marketId, true], {
+          id: `setImmediateTrades${market.symbol}`,
+          after: [added],
+          ...from,
+        }),
+      );
+    }
+  });
 
   return { oracle, vault, clearinghouse, lens, pool, setup };
 }

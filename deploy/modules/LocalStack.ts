@@ -57,7 +57,12 @@ export default buildModule("LocalStack", (m) => {
       liquidationDiscount: c.liquidationDiscount,
       depositCap: c.depositCap,
     })),
-    markets: DEFAULT_MARKETS.map((market) => ({ symbol: market.symbol, params: toMarketParams(market) })),
+    // Immediate trades on for the quick start; real networks keep them off (orders only, DESIGN §21).
+    markets: DEFAULT_MARKETS.map((market) => ({
+      symbol: market.symbol,
+      params: toMarketParams(market),
+      immediateTrades: true,
+    })),
   });
 
   return {

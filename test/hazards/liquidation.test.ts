@@ -212,6 +212,7 @@ describe("Hazard matrix: liquidation", function () {
       ])) as unknown as MockV3Aggregator;
       await sys.oracle.setFeed(key, await feed.getAddress(), 86_400, 1n, ref.MAX_UINT128);
       await sys.clearinghouse.addMarket(toMarketParams({ ...DEFAULT_MARKETS[0], symbol: `M${i}` }));
+      await sys.clearinghouse.setImmediateTrades(i, true);
       feeds.push(feed);
       answers.push(100n * 10n ** 8n);
     }
@@ -244,6 +245,7 @@ describe("Hazard matrix: liquidation", function () {
     expect(await sys.clearinghouse.positionCount(id)).to.equal(BigInt(max));
     const extra = await sys.clearinghouse.addMarket(toMarketParams({ ...DEFAULT_MARKETS[0], symbol: "M2" }));
     await extra.wait();
+    await sys.clearinghouse.setImmediateTrades(max, true);
     await expect(sys.clearinghouse.connect(dave).trade(0, max, WAD(10), MAX))
       .to.be.revertedWithCustomError(sys.clearinghouse, "ClearinghouseTooManyPositions")
       .withArgs(id, BigInt(max), BigInt(max));

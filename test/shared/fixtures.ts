@@ -79,6 +79,8 @@ export interface StackConfig {
   feeds?: FeedSetup[];
   /** Listed right after the feed of their asset, so market ids follow the feeds' order. */
   markets?: MarketParams[];
+  /** `setImmediateTrades(id, true)` on every market listed (the local stack's setting); true when omitted. */
+  immediateTrades?: boolean;
   /** Mock tokens deployed and listed in this order (their index in the Vault). */
   collaterals?: CollateralConfig[];
   /** Gas limit and the like, on every transaction. */
@@ -175,6 +177,10 @@ export async function deployStack(config: StackConfig = {}): Promise<Stack> {
     );
     for (const m of markets.filter((m) => m.asset === key)) {
       await send(() => clearinghouse.connect(deployer).addMarket(m, overrides));
+      if (config.immediateTrades ?? true) {
+        const id = (await clearinghouse.marketCount()) - 1n;
+        await send(() => clearinghouse.connect(deployer).setImmediateTrades(id, true, overrides));
+      }
     }
     feeds.push(handle);
   }
