@@ -116,7 +116,13 @@ contract Clearinghouse is IClearinghouse, AccessControl, ReentrancyGuardTransien
         uint256 amount
     ) external nonReentrant onlyRole(Roles.ORDER) {
         vault.transferBetween(fromAccountId, toAccountId, amount);
-        checkWithdrawal(fromAccountId);
+        // The account must stay healthy (not liquidatable); an account without positions needs no price.
+        if (_s.openMarkets[fromAccountId] != 0) {
+            AccountState memory state = accountState(fromAccountId);
+            if (state.liquidatable) {
+                revert ClearinghouseAccountLiquidatable(fromAccountId, state.equity, state.maintenanceMargin);
+            }
+        }
         emit MarginTransferred(fromAccountId, toAccountId, amount);
     }
 
@@ -291,7 +297,7 @@ contract Clearinghouse is IClearinghouse, AccessControl, ReentrancyGuardTransien
     }
 
     /// @inheritdoc IClearinghouse
-    function checkWithdrawal(uint256 accountId) public view {
+    function checkWithdrawal(uint256 accountId) external view {
         // No positions and no debt: nothing can fall short, so no price is needed (DESIGN §15.7, liveness).
         if (_s.openMarkets[accountId] == 0 && vault.balanceOf(accountId, _settlementToken) >= 0) return;
         AccountState memory state = accountState(accountId);

@@ -108,6 +108,16 @@ export const LOCAL_FEEDS = [
  */
 export const LOCAL_STALENESS_BUFFER = 0;
 
+/**
+ * Orders (DESIGN §21) on the local stack: a 1 USDC settlement fee paid to the keeper, settleable from 1 s after the
+ * commit, an order living at most 1 h. Real networks set theirs in deploy/parameters/*.json (`order*`).
+ */
+export const LOCAL_ORDER_PARAMS = {
+  settlementFee: 1_000_000n,
+  minDelay: 1,
+  maxLifetime: 3_600,
+};
+
 /** LP withdrawal delay of the local stack, and how long a matured request stays usable (seconds). */
 export const LOCAL_WITHDRAWAL_DELAY = 86_400;
 export const LOCAL_WITHDRAWAL_WINDOW = 2 * 86_400;

@@ -72,6 +72,9 @@ export const GLOBAL_PARAMETERS = [
   "withdrawalDelay",
   "withdrawalWindow",
   "maxCollateralsPerAccount",
+  "orderSettlementFee",
+  "orderMinDelay",
+  "orderMaxLifetime",
   "risk",
 ] as const;
 

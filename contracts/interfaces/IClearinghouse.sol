@@ -326,8 +326,9 @@ interface IClearinghouse {
     ) external view returns (uint256 fillPrice, uint256 fee, AccountState memory afterTrade);
 
     /// @notice Moves `amount` settlement-token units from one account's balance to another's (ORDER role: an
-    /// order's fee into escrow, and to the keeper). The balance must cover it and `fromAccountId` must still pass the
-    /// withdrawal check (`equity >= initialMargin` when it holds positions or debt) afterwards.
+    /// order's fee into escrow, and to the keeper). The settlement balance must cover it (`VaultInsufficientBalance`)
+    /// and `fromAccountId` must not be liquidatable afterwards (`ClearinghouseAccountLiquidatable`): an account below
+    /// its initial margin can still pay for an order that reduces its risk.
     function transferMargin(uint256 fromAccountId, uint256 toAccountId, uint256 amount) external;
 
     /// @notice Approves (`approved`) or revokes `operator` on the caller's `subaccount` (DESIGN §4): an operator may

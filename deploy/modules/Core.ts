@@ -22,6 +22,7 @@ import { assetKey } from "../config";
 export const DEFAULT_ADMIN_ROLE = ethers.ZeroHash;
 export const RISK_ADMIN = ethers.id("RISK_ADMIN");
 export const GUARDIAN = ethers.id("GUARDIAN");
+export const ORDER = ethers.id("ORDER");
 
 export interface FeedSetup {
   /** Oracle key (`"ETH"`), also the future id suffix (`setFeedETH`). */
@@ -76,6 +77,8 @@ export interface CoreConfig {
   maxCollateralsPerAccount?: ArgumentType;
   /** Markets, listed in this order: the first gets id 0. */
   markets: MarketSetup[];
+  /** `OrderBook` parameters (DESIGN §21): settlement fee (settlement-token units), minimum delay, maximum lifetime. */
+  orders: { settlementFee: ArgumentType; minDelay: ArgumentType; maxLifetime: ArgumentType };
 }
 
 export interface Core {
@@ -85,6 +88,8 @@ export interface Core {
   /** Read-only periphery over the Clearinghouse: the keeper, the tasks, the simulation and apps read through it. */
   lens: NamedArtifactContractDeploymentFuture<"ClearinghouseLens">;
   pool: NamedArtifactContractDeploymentFuture<"LiquidityPool">;
+  /** Two-step orders (DESIGN §21), holding the Clearinghouse's ORDER role; the PriceOracle is its price source. */
+  orderBook: NamedArtifactContractDeploymentFuture<"OrderBook">;
   /** Every configuration call: anything that must happen after the system is set up waits for these. */
   setup: Future[];
 }
@@ -138,6 +143,12 @@ export function buildCore(m: IgnitionModuleBuilder, c: CoreConfig): Core {
     from,
   );
   setup.push(m.call(vault, "initialize", [clearinghouse, pool], from));
+  const orderBook = m.contract(
+    "OrderBook",
+    [c.admin, clearinghouse, oracle, c.orders.settlementFee, c.orders.minDelay, c.orders.maxLifetime],
+    from,
+  );
+  setup.push(m.call(clearinghouse, "grantRole", [ORDER, orderBook], { id: "grantOrderRole", ...from }));
   if (c.maxCollateralsPerAccount !== undefined) {
     setup.push(
       m.call(vault, "setMaxCollateralsPerAccount", [c.maxCollateralsPerAccount], {
@@ -183,7 +194,7 @@ export function buildCore(m: IgnitionModuleBuilder, c: CoreConfig): Core {
     }
   });
 
-  return { oracle, vault, clearinghouse, lens, pool, setup };
+  return { oracle, vault, clearinghouse, lens, pool, orderBook, setup };
 }
 
 export interface Handover {
@@ -206,6 +217,7 @@ export function handOverRoles(m: IgnitionModuleBuilder, core: Core, h: Handover)
     { name: "Vault", future: core.vault, guardian: false },
     { name: "Clearinghouse", future: core.clearinghouse, guardian: true },
     { name: "LiquidityPool", future: core.pool, guardian: true },
+    { name: "OrderBook", future: core.orderBook, guardian: false },
   ];
   const grants: Future[] = [];
   for (const c of contracts) {

@@ -5,6 +5,7 @@ import {
   DEFAULT_RISK,
   LOCAL_COLLATERALS,
   LOCAL_FEEDS,
+  LOCAL_ORDER_PARAMS,
   LOCAL_WITHDRAWAL_DELAY,
   LOCAL_WITHDRAWAL_WINDOW,
   assetKey,
@@ -57,6 +58,7 @@ export default buildModule("LocalStack", (m) => {
       liquidationDiscount: c.liquidationDiscount,
       depositCap: c.depositCap,
     })),
+    orders: LOCAL_ORDER_PARAMS,
     // Immediate trades on for the quick start; real networks keep them off (orders only, DESIGN §21).
     markets: DEFAULT_MARKETS.map((market) => ({
       symbol: market.symbol,
@@ -74,6 +76,7 @@ export default buildModule("LocalStack", (m) => {
     clearinghouse: core.clearinghouse,
     lens: core.lens,
     pool: core.pool,
+    orderBook: core.orderBook,
     ethFeed: feeds.ETH,
     btcFeed: feeds.BTC,
   };

@@ -39,6 +39,11 @@ export function productionModule(layout: NetworkLayout) {
       sequencer: { feed: p("sequencerUptimeFeed"), gracePeriod: p("sequencerGracePeriod") },
       stalenessBuffer: p("stalenessBuffer"),
       maxCollateralsPerAccount: p("maxCollateralsPerAccount"),
+      orders: {
+        settlementFee: p("orderSettlementFee"),
+        minDelay: p("orderMinDelay"),
+        maxLifetime: p("orderMaxLifetime"),
+      },
       feeds: layout.feeds.map((f) => {
         const [feed, heartbeat, minPrice, maxPrice] = FEED_FIELDS.map((field) =>
           p(feedParam(f.symbol, field)),
@@ -71,6 +76,7 @@ export function productionModule(layout: NetworkLayout) {
       clearinghouse: core.clearinghouse,
       lens: core.lens,
       pool: core.pool,
+      orderBook: core.orderBook,
     };
   });
 }

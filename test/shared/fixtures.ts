@@ -22,6 +22,7 @@ import type {
   MockERC20,
   MockOCR2Aggregator,
   MockV3Aggregator,
+  OrderBook,
   PriceOracle,
   Vault,
 } from "../../typechain-types";
@@ -30,6 +31,7 @@ import {
   DEFAULT_RISK,
   LOCAL_COLLATERALS,
   LOCAL_FEEDS,
+  LOCAL_ORDER_PARAMS,
   LOCAL_WITHDRAWAL_DELAY,
   LOCAL_WITHDRAWAL_WINDOW,
   assetKey,
@@ -105,6 +107,7 @@ export interface Stack {
   clearinghouse: Clearinghouse;
   lens: ClearinghouseLens;
   pool: LiquidityPool;
+  orderBook: OrderBook;
   feeds: FeedHandle[];
   collaterals: MockERC20[];
 }
@@ -154,6 +157,16 @@ export async function deployStack(config: StackConfig = {}): Promise<Stack> {
     config.withdrawalWindow ?? LOCAL_WITHDRAWAL_WINDOW,
   ]);
   await send(() => vault.connect(deployer).initialize(clearinghouse, pool, overrides));
+  const o = LOCAL_ORDER_PARAMS;
+  const orderBook = await deploy<OrderBook>("OrderBook", [
+    admin,
+    await at(clearinghouse),
+    await at(oracle),
+    o.settlementFee,
+    o.minDelay,
+    o.maxLifetime,
+  ]);
+  await send(() => clearinghouse.connect(deployer).grantRole(ethers.id("ORDER"), orderBook, overrides));
 
   const markets = config.markets ?? DEFAULT_MARKETS.map(toMarketParams);
   const feeds: FeedHandle[] = [];
@@ -194,13 +207,13 @@ export async function deployStack(config: StackConfig = {}): Promise<Stack> {
     );
     collaterals.push(token);
   }
-  return { usdc, oracle, vault, clearinghouse, lens, pool, feeds, collaterals };
+  return { usdc, oracle, vault, clearinghouse, lens, pool, orderBook, feeds, collaterals };
 }
 
 /* FIXTURES */
 
 /** The local stack as scripts/lib/system.ts's `System`, with its collateral tokens. */
-export type LocalSystem = System & { weth: MockERC20; wbtc: MockERC20 };
+export type LocalSystem = System & { weth: MockERC20; wbtc: MockERC20; orderBook: OrderBook };
 
 /** The local stack (deploy/config.ts), deployed by signer 0, which holds every role. */
 export async function deployFixture(): Promise<LocalSystem> {
@@ -217,7 +230,7 @@ export async function deployFixture(): Promise<LocalSystem> {
     btcFeed: await btcFeed.getAddress(),
   };
   const [weth, wbtc] = stack.collaterals;
-  return { ...(await attachSystem(hre, addresses)), weth, wbtc };
+  return { ...(await attachSystem(hre, addresses)), weth, wbtc, orderBook: stack.orderBook };
 }
 
 /**

@@ -43,7 +43,21 @@ async function configuration(sys: LocalSystem) {
   for (const contract of [sys.oracle, sys.vault, sys.clearinghouse, sys.pool]) {
     for (const role of ROLES) roles.push(await contract.hasRole(role, sys.admin.address));
   }
+  const orderBook = sys.orderBook;
+  const orders = [
+    await orderBook.params(),
+    await sys.clearinghouse.hasRole(ethers.id("ORDER"), await orderBook.getAddress()),
+    (await orderBook.priceSource()) === sys.addresses.oracle,
+    (await orderBook.clearinghouse()) === sys.addresses.clearinghouse,
+    await orderBook.hasRole(ROLES[0], sys.admin.address),
+    await orderBook.hasRole(ROLES[1], sys.admin.address),
+  ];
+  const immediate = [];
+  for (let i = 0n; i < (await sys.clearinghouse.marketCount()); i++)
+    immediate.push((await sys.clearinghouse.marketConfig(i)).trade.immediateTrades);
   return plain({
+    orders,
+    immediate,
     settlement: [await sys.usdc.symbol(), await sys.usdc.decimals(), await sys.vault.settlementDecimals()],
     wiring: [
       (await sys.vault.clearinghouse()) === sys.addresses.clearinghouse,
@@ -79,7 +93,8 @@ async function ignitionFixture(): Promise<LocalSystem> {
   });
   const at = async (c: { getAddress(): Promise<string> }) =>
     ethers.getContractAt("MockERC20", await address(c));
-  return { ...sys, weth: await at(deployed.weth), wbtc: await at(deployed.wbtc) };
+  const orderBook = await ethers.getContractAt("OrderBook", await address(deployed.orderBook));
+  return { ...sys, weth: await at(deployed.weth), wbtc: await at(deployed.wbtc), orderBook };
 }
 
 describe("LocalStack", function () {
@@ -98,5 +113,7 @@ describe("LocalStack", function () {
     expect(fromFixture.oracle[0]).to.have.length(LOCAL_FEEDS.length);
     expect(fromFixture.collaterals).to.have.length(LOCAL_COLLATERALS.length);
     expect(fromFixture.markets).to.have.length(DEFAULT_MARKETS.length);
+    expect(fromFixture.orders[1]).to.equal(true);
+    expect(fromFixture.immediate).to.deep.equal(DEFAULT_MARKETS.map(() => true));
   });
 });
