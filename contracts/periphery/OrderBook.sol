@@ -9,7 +9,6 @@ import {IOrderBook} from "../interfaces/IOrderBook.sol";
 import {IOrderPriceSource} from "../interfaces/IOrderPriceSource.sol";
 import {AccountId} from "../libraries/AccountId.sol";
 import {Roles} from "../libraries/Roles.sol";
-import {Position} from "../types/Position.sol";
 
 /// @title OrderBook
 /// @notice Two-step market orders settled at a price published after their commit (DESIGN §21). Holds no tokens: the

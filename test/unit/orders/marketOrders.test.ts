@@ -4,10 +4,20 @@
  * the ledger model (test/shared/model.ts) at the round's price, never from the contract.
  */
 import { expect } from "chai";
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { BTC, ETH, TRADER_DEPOSIT, WAD, accountIdOf, latestTime, txTime } from "../../shared/fixtures";
 import { tradeExecutedEventArgs } from "../../shared/math";
-import { FEE, MAX_LIFETIME, MIN_DELAY, UINT128_MAX, commitAt, modelOf, ordersFixture, postAt, proofOf } from "./shared";
+import {
+  FEE,
+  MAX_LIFETIME,
+  MIN_DELAY,
+  UINT128_MAX,
+  commitAt,
+  modelOf,
+  ordersFixture,
+  postAt,
+  proofOf,
+} from "./shared";
 
 describe("Market orders", function () {
   describe("#commitOrder", function () {
@@ -52,14 +62,18 @@ describe("Market orders", function () {
       await expect(sys.orderBook.connect(sys.alice).commitOrder(id, 9n, WAD(1), 0n, 2n ** 40n, false))
         .to.be.revertedWithCustomError(sys.orderBook, "OrderBookUnknownMarket")
         .withArgs(9n);
-      const t0 = (await latestTime()) + 10n;
-      const [earliest, latest] = [t0 + MIN_DELAY, t0 + MAX_LIFETIME];
-      for (const deadline of [earliest - 1n, latest + 1n]) {
-        await expect(commitAt(sys, sys.alice, t0, WAD(1), { lifetime: deadline - t0 }))
+      for (const [lifetime, side] of [
+        [MIN_DELAY - 1n, "early"],
+        [MAX_LIFETIME + 1n, "late"],
+      ] as const) {
+        const t = (await latestTime()) + 10n;
+        const deadline = t + lifetime;
+        await expect(commitAt(sys, sys.alice, t, WAD(1), { lifetime }), side)
           .to.be.revertedWithCustomError(sys.orderBook, "OrderBookInvalidDeadline")
-          .withArgs(deadline, earliest, latest);
+          .withArgs(deadline, t + MIN_DELAY, t + MAX_LIFETIME);
       }
-      await commitAt(sys, sys.alice, t0 + 1n, WAD(1), { lifetime: MAX_LIFETIME });
+      const t0 = (await latestTime()) + 10n;
+      await commitAt(sys, sys.alice, t0, WAD(1), { lifetime: MAX_LIFETIME });
     });
 
     it("lets an approved operator commit for the account, not after revocation", async function () {
@@ -68,10 +82,9 @@ describe("Market orders", function () {
       const id = accountIdOf(sys.alice.address);
       await sys.clearinghouse.connect(sys.alice).setOperator(0, operator.address, true);
       const deadline = (await latestTime()) + 60n;
-      await expect(sys.orderBook.connect(operator).commitOrder(id, ETH, WAD(1), 2n ** 200n, deadline, false)).to.emit(
-        sys.orderBook,
-        "OrderCommitted",
-      );
+      await expect(
+        sys.orderBook.connect(operator).commitOrder(id, ETH, WAD(1), 2n ** 200n, deadline, false),
+      ).to.emit(sys.orderBook, "OrderCommitted");
       await sys.clearinghouse.connect(sys.alice).setOperator(0, operator.address, false);
       await expect(sys.orderBook.connect(operator).commitOrder(id, BTC, WAD(1), 2n ** 200n, deadline, false))
         .to.be.revertedWithCustomError(sys.orderBook, "OrderBookUnauthorized")
@@ -88,7 +101,7 @@ describe("Market orders", function () {
       model.withdraw(accountId, FEE);
       const round = await postAt(sys.ethFeed, 3_050, t0 + 1n);
       await postAt(sys.ethFeed, 3_400, t0 + 2n); // a later round the keeper cannot use
-      const tx = await sys.orderBook.connect(sys.keeper).settleOrder(orderId, proofOf(round - 0n - 1n + 1n));
+      const tx = await sys.orderBook.connect(sys.keeper).settleOrder(orderId, proofOf(round));
       model.setPrice(Number(ETH), WAD(3_050));
       const ref = model.trade(accountId, Number(ETH), WAD(2), await txTime(tx));
       await expect(tx)
@@ -114,15 +127,28 @@ describe("Market orders", function () {
         .withArgs(await sys.clearinghouse.marketConfig(ETH).then((c) => c.asset), later, t0 + 1n, t0);
     });
 
-    it("refuses settlement before committedAt + minDelay and after the deadline, one second apart", async function () {
+    it("refuses settlement before committedAt + minDelay and accepts it at that second", async function () {
+      const sys = await loadFixture(ordersFixture);
+      await sys.orderBook.setParams(FEE, 10n, MAX_LIFETIME);
+      const t0 = (await latestTime()) + 10n;
+      const { orderId } = await commitAt(sys, sys.alice, t0, WAD(2), { lifetime: 20n });
+      const round = await postAt(sys.ethFeed, 3_050, t0 + 1n);
+      await time.setNextBlockTimestamp(t0 + 9n);
+      await expect(sys.orderBook.connect(sys.keeper).settleOrder(orderId, proofOf(round)))
+        .to.be.revertedWithCustomError(sys.orderBook, "OrderBookTooEarly")
+        .withArgs(orderId, t0 + 10n, t0 + 9n);
+      await time.setNextBlockTimestamp(t0 + 10n);
+      await expect(sys.orderBook.connect(sys.keeper).settleOrder(orderId, proofOf(round))).to.emit(
+        sys.orderBook,
+        "OrderSettled",
+      );
+    });
+
+    it("refuses settlement one second after the deadline", async function () {
       const sys = await loadFixture(ordersFixture);
       const t0 = (await latestTime()) + 10n;
       const { orderId } = await commitAt(sys, sys.alice, t0, WAD(2), { lifetime: 5n });
-      const { time } = await import("@nomicfoundation/hardhat-network-helpers");
-      // The round lands in the commit's next second: settleable from t0 + minDelay.
-      const round = await postAt(sys.ethFeed, 3_050, t0 + MIN_DELAY);
-      expect(MIN_DELAY).to.equal(1n);
-      void round;
+      const round = await postAt(sys.ethFeed, 3_050, t0 + 1n);
       await time.setNextBlockTimestamp(t0 + 6n);
       await expect(sys.orderBook.connect(sys.keeper).settleOrder(orderId, proofOf(round)))
         .to.be.revertedWithCustomError(sys.orderBook, "OrderBookOrderExpired")
@@ -134,7 +160,6 @@ describe("Market orders", function () {
       const t0 = (await latestTime()) + 10n;
       const { orderId } = await commitAt(sys, sys.alice, t0, WAD(2), { lifetime: 5n });
       const round = await postAt(sys.ethFeed, 3_050, t0 + 1n);
-      const { time } = await import("@nomicfoundation/hardhat-network-helpers");
       await time.setNextBlockTimestamp(t0 + 5n);
       await expect(sys.orderBook.connect(sys.keeper).settleOrder(orderId, proofOf(round))).to.emit(
         sys.orderBook,
