@@ -15,10 +15,12 @@ import {
   MARKETS,
   PRICE,
   accountIdOf,
+  commitTx,
   deposit,
   depositTx,
   gasFixture,
   gasOf,
+  latestRoundProof,
   liquidateTx,
   overrides,
   send,
@@ -171,6 +173,46 @@ describe("Gas", function () {
       // The view sent as a transaction: its gasUsed is what the eth_call costs, plus the intrinsic cost and calldata.
       const gas = await gasOf(() => sys.clearinghouse.liquidatable.send(ids, overrides));
       record("view.liquidatable.perAccount", Math.round(gas / 100));
+    });
+  });
+
+  describe("OrderBook", function () {
+    /** A running book: another account's order pending on market 0 (its asset cached, the escrow holding fees). */
+    async function withOrders(sys: GasSystem) {
+      await deposit(sys, sys.longs, 1, usdc(10_000));
+      await send(await commitTx(sys, sys.longs, 1, 0, wad(1)));
+      await deposit(sys, sys.trader, SUB, COLLATERAL);
+    }
+
+    it("order.commit: committing a market order on an account without positions", async function () {
+      const sys = await setup();
+      await withOrders(sys);
+      record("order.commit", await gasOf(await commitTx(sys, sys.trader, SUB, 0, SIZE)));
+    });
+
+    it("order.settle: settling it at the first round after the commit (opens the position)", async function () {
+      const sys = await setup();
+      await withOrders(sys);
+      await send(await commitTx(sys, sys.trader, SUB, 0, SIZE));
+      await setPrice(sys, 0, PRICE);
+      const proof = await latestRoundProof(sys, 0);
+      const orderId = await sys.orderBook.orderIdOf(accountIdOf(sys.trader.address, SUB), 0);
+      record(
+        "order.settle",
+        await gasOf(() => sys.orderBook.connect(sys.keeper).settleOrder(orderId, proof, overrides)),
+      );
+    });
+
+    it("order.cancel: cancelling an expired order", async function () {
+      const sys = await setup();
+      await withOrders(sys);
+      await send(await commitTx(sys, sys.trader, SUB, 0, SIZE, 60));
+      await wait(120);
+      const orderId = await sys.orderBook.orderIdOf(accountIdOf(sys.trader.address, SUB), 0);
+      record(
+        "order.cancel",
+        await gasOf(() => sys.orderBook.connect(sys.keeper).cancelOrder(orderId, overrides)),
+      );
     });
   });
 

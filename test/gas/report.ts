@@ -24,6 +24,9 @@ export const LABELS = [
   "pool.requestWithdraw",
   "pool.withdraw",
   "view.liquidatable.perAccount",
+  "order.commit",
+  "order.settle",
+  "order.cancel",
 ] as const;
 
 export type Label = (typeof LABELS)[number];
@@ -49,6 +52,10 @@ export const TARGETS: Target[] = [
   },
   // 25% of the 2^24 per-transaction gas cap.
   { measure: "liquidate.N32", value: (f) => f["liquidate.N32"], target: 4_194_304 },
+  // DESIGN §21; issue 15's targets (order.settle: open.N0 of the time + 30,000). See docs/GAS.md.
+  { measure: "order.commit", value: (f) => f["order.commit"], target: 80_000 },
+  { measure: "order.settle", value: (f) => f["order.settle"], target: 225_076 },
+  { measure: "order.cancel", value: (f) => f["order.cancel"], target: 40_000 },
   {
     measure: "view.liquidatable.perAccount",
     value: (f) => f["view.liquidatable.perAccount"],

@@ -18,6 +18,7 @@ import type {
   MockAggregatorProxy,
   MockERC20,
   MockOCR2Aggregator,
+  OrderBook,
   PriceOracle,
   Vault,
 } from "../../typechain-types";
@@ -105,6 +106,7 @@ export interface GasSystem {
   vault: Vault;
   clearinghouse: Clearinghouse;
   pool: LiquidityPool;
+  orderBook: OrderBook;
   aggregators: MockOCR2Aggregator[];
   proxies: MockAggregatorProxy[];
   admin: HardhatEthersSigner;
@@ -155,7 +157,7 @@ export async function gasFixture(): Promise<GasSystem> {
     overrides,
     beforeTx: () => nextBlock(),
   });
-  const { oracle, vault, clearinghouse, pool } = stack;
+  const { oracle, vault, clearinghouse, pool, orderBook } = stack;
   const usdcToken = token as unknown as MockERC20;
   const aggregators = stack.feeds.map((f) => f.aggregator as MockOCR2Aggregator);
   const proxies = stack.feeds.map((f) => f.proxy!);
@@ -166,6 +168,7 @@ export async function gasFixture(): Promise<GasSystem> {
     vault,
     clearinghouse,
     pool,
+    orderBook,
     aggregators,
     proxies,
     admin,
@@ -246,3 +249,24 @@ export async function setPrice(sys: GasSystem, i: number, usd: string | number) 
 }
 
 export { accountIdOf, overrides };
+
+/** Commits a market order of `sizeDelta` on market `i` for `who`'s subaccount, settleable for `lifetime` seconds. */
+export async function commitTx(
+  sys: GasSystem,
+  who: HardhatEthersSigner,
+  subaccount: number,
+  i: number,
+  sizeDelta: bigint,
+  lifetime = 600,
+) {
+  const deadline = BigInt((await ethers.provider.getBlock("latest"))!.timestamp) + BigInt(STEP + lifetime);
+  const limit = sizeDelta > 0n ? ethers.MaxUint256 : 0n;
+  const id = accountIdOf(who.address, subaccount);
+  return () => sys.orderBook.connect(who).commitOrder(id, i, sizeDelta, limit, deadline, false, overrides);
+}
+
+/** The push-feed proof of market `i`'s latest round (its proxy's round id). */
+export async function latestRoundProof(sys: GasSystem, i: number): Promise<string> {
+  const [roundId] = await sys.proxies[i].latestRoundData();
+  return ethers.AbiCoder.defaultAbiCoder().encode(["uint80"], [roundId]);
+}
