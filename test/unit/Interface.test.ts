@@ -20,7 +20,24 @@ const STABLE: Record<string, string[]> = {
     "deleverage(uint256,uint256)",
     "deleverageNeed(uint256)",
     "previewDeleverage(uint256,uint256)",
+    // Operators and orders (§4, §21).
+    "tradeFor(uint256,uint256,int256,uint256)",
+    "setOperator(uint96,address,bool)",
+    "isOperator(uint256,address)",
+    "setImmediateTrades(uint256,bool)",
+    "tradeAt(uint256,uint256,int256,uint256,uint256)",
+    "previewTradeAt(uint256,uint256,int256,uint256,uint256)",
   ],
+  // Two-step orders (§21): what the keeper and the tasks call.
+  OrderBook: [
+    "commitOrder(uint256,uint256,int256,uint256,uint256,bool)",
+    "settleOrder(uint256,bytes)",
+    "cancelOrder(uint256)",
+    "previewOrderSettlement(uint256,bytes)",
+    "order(uint256)",
+    "orderIdOf(uint256,uint256)",
+  ],
+  PriceOracle: ["settlementPrice(bytes32,uint256,bytes)"],
   // The read-only periphery: the views that format state moved here from the core, and the core's views forwarded.
   ClearinghouseLens: [
     "isLiquidatable(uint256)",
