@@ -17,6 +17,7 @@ interface IOrderBook {
     /// @param committedAt The commit's block timestamp: the settlement price must be published after it.
     /// @param deadline Last second at which it may be settled; cancellable by anyone after it.
     /// @param fee Escrowed settlement fee (settlement-token units), paid to whoever settles or cancels it.
+    /// @param kind 0 a market order; 1 limit, 2 stop-loss, 3 take-profit (a conditional order, trigger in `triggerOf`).
     struct Order {
         uint256 accountId;
         int128 sizeDelta;
@@ -26,6 +27,7 @@ interface IOrderBook {
         uint8 marketId;
         bool reduceOnly;
         uint96 fee;
+        uint8 kind;
     }
 
     /// @notice What `settleOrder(orderId, proof)` would do now (DESIGN §15.6: equal to the settlement).
@@ -70,7 +72,10 @@ interface IOrderBook {
         address keeper
     );
     /// @notice Emitted when an order is cancelled: its trade was refused at settlement (`reason`: the trade's revert
-    /// data), or it expired (`reason`: `OrderBookOrderExpired`). `fee` went to `feeRecipient`'s subaccount 0.
+    /// data), it expired (`reason`: `OrderBookOrderExpired`), its owner or operator cancelled a conditional order
+    /// (`reason` empty: `fee` refunded to the account, `feeRecipient` its owner) or the position a stop-loss or
+    /// take-profit protected is gone (`reason`: `OrderBookNothingToProtect`). Otherwise `fee` went to
+    /// `feeRecipient`'s subaccount 0.
     event OrderCancelled(
         uint256 indexed orderId,
         uint256 indexed accountId,
@@ -79,6 +84,9 @@ interface IOrderBook {
         uint256 fee,
         address feeRecipient
     );
+    /// @notice Emitted with `OrderCommitted` for a conditional order: its kind (1 limit, 2 stop-loss, 3 take-profit)
+    /// and trigger price (WAD); `triggerAbove`: triggered when the price is at or above the trigger, else at or below.
+    event ConditionalOrderCommitted(uint256 indexed orderId, uint8 kind, uint256 triggerPrice, bool triggerAbove);
     /// @notice Emitted when governance sets the order parameters.
     event OrderParamsSet(uint256 settlementFee, uint256 minDelay, uint256 maxLifetime);
 
@@ -104,6 +112,14 @@ interface IOrderBook {
     error OrderBookNotReduceOnly(uint256 accountId, uint256 marketId, int256 size, int256 sizeDelta);
     /// @notice The trade ran out of gas (the 63/64 rule): the keeper sent too little; the order stays pending.
     error OrderBookInsufficientGas(uint256 gasBefore, uint256 gasAfter);
+    /// @notice A conditional order's kind is not 1 (limit), 2 (stop-loss) or 3 (take-profit), or its trigger is zero.
+    error OrderBookInvalidConditionalOrder(uint8 kind, uint256 triggerPrice);
+    /// @notice The conditional order's trigger is not crossed by the latest price.
+    error OrderBookNotTriggered(uint256 orderId, uint256 price, uint256 triggerPrice, bool triggerAbove);
+    /// @notice A stop-loss or take-profit that would not reduce the account's position (none, same side, or larger).
+    error OrderBookNothingToProtect(uint256 accountId, uint256 marketId, int256 size, int256 sizeDelta);
+    /// @notice `caller` may not cancel this order now (see `cancelOrder`).
+    error OrderBookNotCancellable(uint256 orderId, address caller);
     /// @notice A governance parameter out of its bounds.
     error OrderBookInvalidParameter(bytes32 name, uint256 value);
 
@@ -130,8 +146,32 @@ interface IOrderBook {
     /// @return filled Whether the trade filled.
     function settleOrder(uint256 orderId, bytes calldata proof) external returns (bool filled);
 
-    /// @notice Cancels a market order past its deadline, by anyone; the fee goes to the caller's subaccount 0.
+    /// @notice Commits a conditional order (DESIGN §21): `kind` 1 limit, 2 stop-loss, 3 take-profit. Triggered when
+    /// the latest price, published after the commit, reaches `triggerPrice`: limit buys at or below it, limit sells at
+    /// or above; stop-losses against the position (a long's sell at or below, a short's buy at or above), take-profits
+    /// with it (a long's sell at or above, a short's buy at or below). Settled at that latest price, if the fill satisfies `acceptablePrice`. Stop-losses
+    /// and take-profits are reduce-only and must reduce the account's position when committed. No deadline. At most
+    /// one of each kind per (account, market): three per market, so an account holds at most 3 × 256.
+    function commitConditionalOrder(
+        uint256 accountId,
+        uint256 marketId,
+        int256 sizeDelta,
+        uint256 acceptablePrice,
+        uint256 triggerPrice,
+        uint8 kind
+    ) external returns (uint256 orderId);
+
+    /// @notice Cancels an order. A market order: by anyone past its deadline, the fee to the caller's subaccount 0. A
+    /// conditional order: by the owner or an operator at any time, the fee refunded to the account; by anyone when the
+    /// position a stop-loss or take-profit protects is gone or flipped, the fee to the caller's subaccount 0.
     function cancelOrder(uint256 orderId) external;
+
+    /// @notice The id of the (account, market, kind) conditional order: `keccak256(abi.encode(accountId, marketId,
+    /// kind))`.
+    function conditionalOrderIdOf(uint256 accountId, uint256 marketId, uint8 kind) external pure returns (uint256);
+
+    /// @notice A pending conditional order's trigger price (WAD; zero for a market order or none).
+    function triggerOf(uint256 orderId) external view returns (uint256 triggerPrice);
 
     /// @notice What `settleOrder(orderId, proof)` would do now; reverts as it would (timing, proof).
     function previewOrderSettlement(

@@ -15,6 +15,17 @@ interface IOrderPriceSource {
     /// @notice The round is the first of its phase (or its previous round does not exist): nothing proves it is the
     /// first after the commit.
     error OrderPriceNoPreviousRound(bytes32 asset, uint80 roundId);
+    /// @notice The latest answer was published at or before the commit: a conditional order waits for a newer one.
+    error OrderPriceNotPublishedAfter(bytes32 asset, uint256 updatedAt, uint256 committedAt);
+
+    /// @notice The latest price of `asset` (WAD), if published after `committedAt`: what a conditional order is
+    /// triggered by and settles at (DESIGN §21). Same checks and errors as `IPriceOracle.price`.
+    /// @return priceWad The price (WAD).
+    /// @return publishedAt The latest round's `updatedAt`.
+    function latestPriceAfter(
+        bytes32 asset,
+        uint256 committedAt
+    ) external view returns (uint256 priceWad, uint256 publishedAt);
 
     /// @notice The price of `asset` (WAD, as `IPriceOracle.price`) published by the first update after `committedAt`.
     /// @dev For push feeds `proof` is `abi.encode(uint80 roundId)`: valid only if that round's `updatedAt >

@@ -34,6 +34,17 @@ contract PriceOracle is IPriceOracle, IOrderPriceSource, AccessControl {
     }
 
     /// @inheritdoc IOrderPriceSource
+    function latestPriceAfter(
+        bytes32 asset,
+        uint256 committedAt
+    ) external view returns (uint256 priceWad, uint256 publishedAt) {
+        FeedConfig memory config = _config(asset);
+        (int256 answer, uint256 updatedAt) = _latestAnswer(config.feed);
+        if (updatedAt <= committedAt) revert OrderPriceNotPublishedAfter(asset, updatedAt, committedAt);
+        return (_checkedPrice(asset, config, answer, updatedAt), updatedAt);
+    }
+
+    /// @inheritdoc IOrderPriceSource
     function settlementPrice(
         bytes32 asset,
         uint256 committedAt,

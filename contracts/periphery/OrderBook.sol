@@ -18,6 +18,9 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
 
     uint256 private constant MAX_MIN_DELAY = 1 hours;
     uint256 private constant MAX_LIFETIME = 1 days;
+    uint8 private constant LIMIT = 1;
+    uint8 private constant STOP_LOSS = 2;
+    uint8 private constant TAKE_PROFIT = 3;
 
     IClearinghouse public immutable clearinghouse;
     IOrderPriceSource public immutable priceSource;
@@ -34,6 +37,8 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
     mapping(uint256 orderId => Order) private _orders;
     /// @dev Each market's oracle key, cached at its first order (a listed market's asset never changes).
     mapping(uint256 marketId => bytes32) private _assets;
+    /// @dev A conditional order's trigger price, beside its `Order` (market orders never touch it).
+    mapping(uint256 orderId => uint256) private _triggers;
 
     constructor(
         address admin,
@@ -62,44 +67,38 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
         uint256 deadline,
         bool reduceOnly
     ) external nonReentrant returns (uint256 orderId) {
-        if (msg.sender != AccountId.ownerOf(accountId) && !clearinghouse.isOperator(accountId, msg.sender)) {
-            revert OrderBookUnauthorized(accountId, msg.sender);
-        }
-        if (sizeDelta == 0) revert OrderBookZeroSizeDelta();
-        _asset(marketId);
-        orderId = orderIdOf(accountId, marketId);
-        Order storage stored = _orders[orderId];
-        if (stored.accountId != 0) revert OrderBookOrderPending(orderId, accountId, marketId);
+        _checkOrder(accountId, marketId, sizeDelta);
         Params memory p = _params;
         if (deadline < block.timestamp + p.minDelay || deadline > block.timestamp + p.maxLifetime) {
             revert OrderBookInvalidDeadline(deadline, block.timestamp + p.minDelay, block.timestamp + p.maxLifetime);
         }
-        // Saturated: above 2^128 - 1 WAD no price is reachable, so the limit means the same.
-        uint128 limit = acceptablePrice > type(uint128).max ? type(uint128).max : uint128(acceptablePrice);
-        _orders[orderId] = Order({
-            accountId: accountId,
-            sizeDelta: sizeDelta.toInt128(),
-            acceptablePrice: limit,
-            // Timestamps fit 40 bits until the year 36812; the deadline is within a day of now (checked above).
-            committedAt: uint40(block.timestamp),
-            deadline: uint40(deadline),
-            // The asset is cached, so the market is listed: ids are below 256.
-            marketId: uint8(marketId),
-            reduceOnly: reduceOnly,
-            fee: p.settlementFee
-        });
-        if (p.settlementFee != 0) clearinghouse.transferMargin(accountId, escrowAccountId, p.settlementFee);
-        emit OrderCommitted(
-            orderId,
-            accountId,
-            marketId,
-            sizeDelta,
-            limit,
-            deadline,
-            reduceOnly,
-            p.settlementFee,
-            msg.sender
-        );
+        orderId = orderIdOf(accountId, marketId);
+        _commit(orderId, accountId, marketId, sizeDelta, acceptablePrice, deadline, reduceOnly, 0, p.settlementFee);
+    }
+
+    /// @inheritdoc IOrderBook
+    function commitConditionalOrder(
+        uint256 accountId,
+        uint256 marketId,
+        int256 sizeDelta,
+        uint256 acceptablePrice,
+        uint256 triggerPrice,
+        uint8 kind
+    ) external nonReentrant returns (uint256 orderId) {
+        _checkOrder(accountId, marketId, sizeDelta);
+        if (kind == 0 || kind > TAKE_PROFIT || triggerPrice == 0 || triggerPrice > type(uint128).max) {
+            revert OrderBookInvalidConditionalOrder(kind, triggerPrice);
+        }
+        if (kind != LIMIT) {
+            int256 size = clearinghouse.position(accountId, marketId).size;
+            if (!_reduces(size, sizeDelta)) revert OrderBookNothingToProtect(accountId, marketId, size, sizeDelta);
+        }
+        orderId = conditionalOrderIdOf(accountId, marketId, kind);
+        _triggers[orderId] = triggerPrice;
+        // No deadline: a conditional order lives until it triggers or is cancelled.
+        uint96 fee = _params.settlementFee;
+        _commit(orderId, accountId, marketId, sizeDelta, acceptablePrice, type(uint40).max, kind != LIMIT, kind, fee);
+        emit ConditionalOrderCommitted(orderId, kind, triggerPrice, _triggerAbove(kind, sizeDelta));
     }
 
     /// @inheritdoc IOrderBook
@@ -107,6 +106,7 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
         Order memory o = _orders[orderId];
         (uint256 price, uint256 publishedAt) = _settlementPrice(orderId, o, proof);
         delete _orders[orderId];
+        if (o.kind != 0) delete _triggers[orderId];
 
         bytes memory reason = _reduceOnlyRefusal(o);
         uint256 fillPrice;
@@ -150,16 +150,31 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
     function cancelOrder(uint256 orderId) external nonReentrant {
         Order memory o = _orders[orderId];
         if (o.accountId == 0) revert OrderBookUnknownOrder(orderId);
-        if (block.timestamp <= o.deadline) revert OrderBookNotExpired(orderId, o.deadline, block.timestamp);
+        uint8 kind = o.kind;
+        bytes memory reason;
+        uint256 feeTo = AccountId.from(msg.sender, 0);
+        if (kind == 0) {
+            if (block.timestamp <= o.deadline) revert OrderBookNotExpired(orderId, o.deadline, block.timestamp);
+            reason = abi.encodeWithSelector(OrderBookOrderExpired.selector, orderId, o.deadline, block.timestamp);
+        } else if (msg.sender == AccountId.ownerOf(o.accountId) || clearinghouse.isOperator(o.accountId, msg.sender)) {
+            // The owner's own cancellation: the fee goes back to the account.
+            feeTo = o.accountId;
+        } else {
+            int256 size = clearinghouse.position(o.accountId, o.marketId).size;
+            // Only a stop-loss or take-profit whose position is gone or flipped, by anyone.
+            if (kind == LIMIT || _reduces(size, o.sizeDelta)) revert OrderBookNotCancellable(orderId, msg.sender);
+            reason = abi.encodeWithSelector(
+                OrderBookNothingToProtect.selector,
+                o.accountId,
+                o.marketId,
+                size,
+                o.sizeDelta
+            );
+        }
         delete _orders[orderId];
-        _payFee(o.fee);
-        bytes memory reason = abi.encodeWithSelector(
-            OrderBookOrderExpired.selector,
-            orderId,
-            o.deadline,
-            block.timestamp
-        );
-        emit OrderCancelled(orderId, o.accountId, o.marketId, reason, o.fee, msg.sender);
+        if (kind != 0) delete _triggers[orderId];
+        if (o.fee != 0) clearinghouse.transferMargin(escrowAccountId, feeTo, o.fee);
+        emit OrderCancelled(orderId, o.accountId, o.marketId, reason, o.fee, AccountId.ownerOf(feeTo));
     }
 
     /* VIEWS */
@@ -196,6 +211,16 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IOrderBook
+    function conditionalOrderIdOf(uint256 accountId, uint256 marketId, uint8 kind) public pure returns (uint256) {
+        return uint256(keccak256(abi.encode(accountId, marketId, kind)));
+    }
+
+    /// @inheritdoc IOrderBook
+    function triggerOf(uint256 orderId) external view returns (uint256 triggerPrice) {
+        return _triggers[orderId];
+    }
+
+    /// @inheritdoc IOrderBook
     function params() external view returns (uint96 settlementFee, uint32 minDelay, uint32 maxLifetime) {
         Params memory p = _params;
         return (p.settlementFee, p.minDelay, p.maxLifetime);
@@ -214,6 +239,60 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
 
     /* INTERNALS */
 
+    /// @dev The caller is the owner or an operator; the size is not zero; the market is listed.
+    function _checkOrder(uint256 accountId, uint256 marketId, int256 sizeDelta) private {
+        if (msg.sender != AccountId.ownerOf(accountId) && !clearinghouse.isOperator(accountId, msg.sender)) {
+            revert OrderBookUnauthorized(accountId, msg.sender);
+        }
+        if (sizeDelta == 0) revert OrderBookZeroSizeDelta();
+        _asset(marketId);
+    }
+
+    /// @dev Stores an order and escrows its fee (one pending order per id).
+    function _commit(
+        uint256 orderId,
+        uint256 accountId,
+        uint256 marketId,
+        int256 sizeDelta,
+        uint256 acceptablePrice,
+        uint256 deadline,
+        bool reduceOnly,
+        uint8 kind,
+        uint96 fee
+    ) private {
+        if (_orders[orderId].accountId != 0) revert OrderBookOrderPending(orderId, accountId, marketId);
+        // Saturated: above 2^128 - 1 WAD no price is reachable, so the limit means the same.
+        uint128 limit = acceptablePrice > type(uint128).max ? type(uint128).max : uint128(acceptablePrice);
+        _orders[orderId] = Order({
+            accountId: accountId,
+            sizeDelta: sizeDelta.toInt128(),
+            acceptablePrice: limit,
+            // Timestamps fit 40 bits until the year 36812; a market order's deadline is within a day of now.
+            committedAt: uint40(block.timestamp),
+            deadline: uint40(deadline),
+            // The asset is cached, so the market is listed: ids are below 256.
+            marketId: uint8(marketId),
+            reduceOnly: reduceOnly,
+            fee: fee,
+            kind: kind
+        });
+        if (fee != 0) clearinghouse.transferMargin(accountId, escrowAccountId, fee);
+        emit OrderCommitted(orderId, accountId, marketId, sizeDelta, limit, deadline, reduceOnly, fee, msg.sender);
+    }
+
+    /// @dev Whether a trade of `sizeDelta` reduces a position of `size` without flipping it.
+    function _reduces(int256 size, int256 sizeDelta) private pure returns (bool) {
+        int256 newSize = size + sizeDelta;
+        return size != 0 && (size > 0) != (sizeDelta > 0) && (size > 0 ? newSize >= 0 : newSize <= 0);
+    }
+
+    /// @dev Whether a conditional order triggers at or above its price (else at or below): limit sells, stop-loss
+    /// buys (a short's) and take-profit sells (a long's).
+    function _triggerAbove(uint8 kind, int256 sizeDelta) private pure returns (bool) {
+        bool sell = sizeDelta < 0;
+        return kind == STOP_LOSS ? !sell : sell;
+    }
+
     /// @dev The order's settlement price after the timing checks: pending, `minDelay` elapsed, deadline not passed.
     function _settlementPrice(
         uint256 orderId,
@@ -224,16 +303,19 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
         uint256 settleableAt = uint256(o.committedAt) + _params.minDelay;
         if (block.timestamp < settleableAt) revert OrderBookTooEarly(orderId, settleableAt, block.timestamp);
         if (block.timestamp > o.deadline) revert OrderBookOrderExpired(orderId, o.deadline, block.timestamp);
-        return priceSource.settlementPrice(_assets[o.marketId], o.committedAt, proof);
+        if (o.kind == 0) return priceSource.settlementPrice(_assets[o.marketId], o.committedAt, proof);
+        // A conditional order: the latest price, published after the commit, must reach the trigger.
+        (price, publishedAt) = priceSource.latestPriceAfter(_assets[o.marketId], o.committedAt);
+        uint256 trigger = _triggers[orderId];
+        bool above = _triggerAbove(o.kind, o.sizeDelta);
+        if (above ? price < trigger : price > trigger) revert OrderBookNotTriggered(orderId, price, trigger, above);
     }
 
     /// @dev The refusal of a reduce-only order that would not reduce the position without flipping (empty if none).
     function _reduceOnlyRefusal(Order memory o) private view returns (bytes memory) {
         if (!o.reduceOnly) return "";
         int256 size = clearinghouse.position(o.accountId, o.marketId).size;
-        int256 newSize = size + o.sizeDelta;
-        bool reduces = size != 0 && (size > 0) != (o.sizeDelta > 0) && (size > 0 ? newSize >= 0 : newSize <= 0);
-        if (reduces) return "";
+        if (_reduces(size, o.sizeDelta)) return "";
         return abi.encodeWithSelector(OrderBookNotReduceOnly.selector, o.accountId, o.marketId, size, o.sizeDelta);
     }
 

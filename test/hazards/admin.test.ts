@@ -148,6 +148,7 @@ describe("Hazard matrix: administration", function () {
       ["Clearinghouse", clearinghouse, "addMarket", [market], RISK_ADMIN],
       ["Clearinghouse", clearinghouse, "setMarketParams", [ETH, market], RISK_ADMIN],
       ["Clearinghouse", clearinghouse, "setRiskParams", [{ ...RISK }], RISK_ADMIN],
+      ["Clearinghouse", clearinghouse, "setImmediateTrades", [ETH, false], RISK_ADMIN],
       ["Clearinghouse", clearinghouse, "pause", [], GUARDIAN],
       ["Clearinghouse", clearinghouse, "unpause", [], GUARDIAN],
       ["LiquidityPool", pool, "setWithdrawalDelay", [DELAY, 7_200n], RISK_ADMIN],
@@ -206,6 +207,7 @@ describe("Hazard matrix: administration", function () {
     for (const [fn, args] of [
       ["transferSettlement", [id, 1n, -1n, 0n]],
       ["settleLiquidation", [id, -1n, id, 1n, 0n, 0n, false]],
+      ["transferBetween", [id, id, 1n]],
       ["fundPool", [stranger.address, 1n]],
       ["defundPool", [stranger.address, 1n]],
     ] as const) {
@@ -231,7 +233,8 @@ describe("Hazard matrix: administration", function () {
         "fundInsurance",
         "renounceRole",
       ],
-      Clearinghouse: ["trade", "liquidate", "deleverage", "renounceRole"],
+      // tradeFor checks the owner or an operator itself (test/unit/orders/operators.test.ts).
+      Clearinghouse: ["trade", "tradeFor", "setOperator", "liquidate", "deleverage", "renounceRole"],
       LiquidityPool: [
         "deposit",
         "mint",
@@ -247,7 +250,9 @@ describe("Hazard matrix: administration", function () {
       ],
     };
     const callerGated: Record<string, string[]> = {
-      Vault: ["transferSettlement", "settleLiquidation", "fundPool", "defundPool"],
+      Vault: ["transferSettlement", "settleLiquidation", "transferBetween", "fundPool", "defundPool"],
+      // The ORDER role, held by the OrderBook contract only (test/unit/orders/orderRole.test.ts).
+      Clearinghouse: ["tradeAt", "transferMargin"],
     };
     for (const name of Object.keys(open)) {
       const abi = (await artifacts.readArtifact(name)).abi as {
