@@ -89,9 +89,16 @@ interface IOrderBook {
     event ConditionalOrderCommitted(uint256 indexed orderId, uint8 kind, uint256 triggerPrice, bool triggerAbove);
     /// @notice Emitted when governance sets the order parameters.
     event OrderParamsSet(uint256 settlementFee, uint256 minDelay, uint256 maxLifetime);
+    /// @notice Emitted when governance sets the oldest settlement price accepted (seconds after its publication).
+    event OrderMaxPriceAgeSet(uint256 maxPriceAge);
 
     /// @notice `caller` is neither the owner of `accountId` nor an operator it approved.
     error OrderBookUnauthorized(uint256 accountId, address caller);
+    /// @notice The settlement price was published at `publishedAt`, more than `maxPriceAge` seconds before now: a
+    /// price that old would let whoever settles (or withholds) the order trade on what happened since.
+    error OrderBookPriceTooOld(uint256 orderId, uint256 publishedAt, uint256 maxPriceAge, uint256 blockTimestamp);
+    /// @notice A cancellation reason: the operator that committed the order is no longer approved for its account.
+    error OrderBookOperatorRevoked(uint256 orderId, address operator);
     /// @notice The (account, market) pair already has a pending order.
     error OrderBookOrderPending(uint256 orderId, uint256 accountId, uint256 marketId);
     /// @notice No pending order has this id.
@@ -123,8 +130,11 @@ interface IOrderBook {
     /// @notice A governance parameter out of its bounds.
     error OrderBookInvalidParameter(bytes32 name, uint256 value);
 
-    /// @notice Commits a market order for `accountId` (owner or operator) and escrows the settlement fee from its
-    /// settlement balance. The account must not be liquidatable after paying it; nothing else is locked.
+    /// @notice Commits a market order for `accountId` (owner or operator) and escrows the settlement fee from the
+    /// committer's own settlement balance: the account's when its owner commits, the operator's subaccount 0 when an
+    /// operator does (an operator never spends the account's margin on fees). The paying account must not be
+    /// liquidatable after paying it; nothing else is locked. An order an operator committed is cancelled at
+    /// settlement (`OrderBookOperatorRevoked`, the keeper paid) if the operator was revoked in between.
     /// @param acceptablePrice Worst fill accepted (WAD); above `type(uint128).max` means no limit for a buy.
     /// @param deadline Last second of settlement, in `[now + minDelay, now + maxLifetime]`.
     /// @param reduceOnly Refused at settlement (cancelled, keeper paid) unless it reduces the position without flipping.
@@ -139,8 +149,9 @@ interface IOrderBook {
 
     /// @notice Settles a pending order, by anyone, from `committedAt + minDelay` to `deadline` inclusive, at the
     /// price source's price for it (`proof`: for push feeds `abi.encode(uint80 roundId)` of the first round after
-    /// the commit). The trade runs the Clearinghouse's own code (`tradeAt`: margin checks, fees, skew premium); if it
-    /// is refused the order is cancelled with the reason. Either way the caller's subaccount 0 earns the fee.
+    /// the commit), which must have been published at most `maxPriceAge()` seconds ago (`OrderBookPriceTooOld`). The
+    /// trade runs the Clearinghouse's own code (`tradeAt`: margin checks, fees, skew premium); if it is refused the
+    /// order is cancelled with the reason. Either way the caller's subaccount 0 earns the fee.
     /// @dev Reverts `OrderBookInsufficientGas` when the trade ran out of gas, so a keeper cannot force a refusal by
     /// sending too little gas.
     /// @return filled Whether the trade filled.
@@ -162,7 +173,8 @@ interface IOrderBook {
     ) external returns (uint256 orderId);
 
     /// @notice Cancels an order. A market order: by anyone past its deadline, the fee to the caller's subaccount 0. A
-    /// conditional order: by the owner or an operator at any time, the fee refunded to the account; by anyone when the
+    /// conditional order: by the owner or an operator at any time, the fee refunded to whoever paid it (the account,
+    /// or the subaccount 0 of the operator that committed it); by anyone when the
     /// position a stop-loss or take-profit protects is gone or flipped, the fee to the caller's subaccount 0.
     function cancelOrder(uint256 orderId) external;
 
@@ -195,4 +207,13 @@ interface IOrderBook {
     /// @notice Sets the order parameters (risk admin): `minDelay` at most 1 hour, `minDelay < maxLifetime <= 1 day`,
     /// `settlementFee <= type(uint96).max`.
     function setParams(uint256 settlementFee, uint256 minDelay, uint256 maxLifetime) external;
+
+    /// @notice The oldest settlement price accepted, in seconds after its publication (15 at deployment).
+    function maxPriceAge() external view returns (uint256);
+
+    /// @notice Sets `maxPriceAge` (risk admin), from 1 second to 1 hour.
+    function setMaxPriceAge(uint256 maxPriceAge) external;
+
+    /// @notice The operator that committed a pending order and paid its fee (the zero address when the owner did).
+    function operatorOf(uint256 orderId) external view returns (address);
 }

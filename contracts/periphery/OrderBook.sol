@@ -18,6 +18,9 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
 
     uint256 private constant MAX_MIN_DELAY = 1 hours;
     uint256 private constant MAX_LIFETIME = 1 days;
+    uint256 private constant MAX_PRICE_AGE = 1 hours;
+    /// @dev Seconds: on an L2 a keeper settles within a few blocks of a round's publication.
+    uint32 private constant DEFAULT_MAX_PRICE_AGE = 15;
     uint8 private constant LIMIT = 1;
     uint8 private constant STOP_LOSS = 2;
     uint8 private constant TAKE_PROFIT = 3;
@@ -31,6 +34,7 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
         uint96 settlementFee;
         uint32 minDelay;
         uint32 maxLifetime;
+        uint32 maxPriceAge;
     }
 
     Params private _params;
@@ -39,6 +43,9 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
     mapping(uint256 marketId => bytes32) private _assets;
     /// @dev A conditional order's trigger price, beside its `Order` (market orders never touch it).
     mapping(uint256 orderId => uint256) private _triggers;
+    /// @dev The operator that committed a pending order and paid its fee; zero when the owner did (the common case
+    /// pays no storage for it).
+    mapping(uint256 orderId => address) private _operators;
 
     constructor(
         address admin,
@@ -54,6 +61,7 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
         priceSource = priceSource_;
         escrowAccountId = AccountId.from(address(this), 0);
         _setParams(settlementFee, minDelay, maxLifetime);
+        _setMaxPriceAge(DEFAULT_MAX_PRICE_AGE);
     }
 
     /* ORDERS */
@@ -105,10 +113,11 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
     function settleOrder(uint256 orderId, bytes calldata proof) external nonReentrant returns (bool filled) {
         Order memory o = _orders[orderId];
         (uint256 price, uint256 publishedAt) = _settlementPrice(orderId, o, proof);
+        bytes memory reason = _refusal(orderId, o);
         delete _orders[orderId];
         if (o.kind != 0) delete _triggers[orderId];
+        if (_operators[orderId] != address(0)) delete _operators[orderId];
 
-        bytes memory reason = _reduceOnlyRefusal(o);
         uint256 fillPrice;
         if (reason.length == 0) {
             uint256 gasBefore = gasleft();
@@ -157,8 +166,9 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
             if (block.timestamp <= o.deadline) revert OrderBookNotExpired(orderId, o.deadline, block.timestamp);
             reason = abi.encodeWithSelector(OrderBookOrderExpired.selector, orderId, o.deadline, block.timestamp);
         } else if (msg.sender == AccountId.ownerOf(o.accountId) || clearinghouse.isOperator(o.accountId, msg.sender)) {
-            // The owner's own cancellation: the fee goes back to the account.
-            feeTo = o.accountId;
+            // The owner's own cancellation: the fee goes back to whoever paid it.
+            address operator = _operators[orderId];
+            feeTo = operator == address(0) ? o.accountId : AccountId.from(operator, 0);
         } else {
             int256 size = clearinghouse.position(o.accountId, o.marketId).size;
             // Only a stop-loss or take-profit whose position is gone or flipped, by anyone.
@@ -173,6 +183,7 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
         }
         delete _orders[orderId];
         if (kind != 0) delete _triggers[orderId];
+        if (_operators[orderId] != address(0)) delete _operators[orderId];
         if (o.fee != 0) clearinghouse.transferMargin(escrowAccountId, feeTo, o.fee);
         emit OrderCancelled(orderId, o.accountId, o.marketId, reason, o.fee, AccountId.ownerOf(feeTo));
     }
@@ -186,7 +197,7 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
     ) external view returns (SettlementPreview memory preview) {
         Order memory o = _orders[orderId];
         (preview.price, preview.publishedAt) = _settlementPrice(orderId, o, proof);
-        preview.reason = _reduceOnlyRefusal(o);
+        preview.reason = _refusal(orderId, o);
         if (preview.reason.length != 0) return preview;
         try
             clearinghouse.previewTradeAt(o.accountId, o.marketId, o.sizeDelta, o.acceptablePrice, preview.price)
@@ -221,6 +232,16 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IOrderBook
+    function operatorOf(uint256 orderId) external view returns (address) {
+        return _operators[orderId];
+    }
+
+    /// @inheritdoc IOrderBook
+    function maxPriceAge() external view returns (uint256) {
+        return _params.maxPriceAge;
+    }
+
+    /// @inheritdoc IOrderBook
     function params() external view returns (uint96 settlementFee, uint32 minDelay, uint32 maxLifetime) {
         Params memory p = _params;
         return (p.settlementFee, p.minDelay, p.maxLifetime);
@@ -235,6 +256,11 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
         uint256 maxLifetime
     ) external onlyRole(Roles.RISK_ADMIN) {
         _setParams(settlementFee, minDelay, maxLifetime);
+    }
+
+    /// @inheritdoc IOrderBook
+    function setMaxPriceAge(uint256 maxPriceAge_) external onlyRole(Roles.RISK_ADMIN) {
+        _setMaxPriceAge(maxPriceAge_);
     }
 
     /* INTERNALS */
@@ -276,7 +302,14 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
             fee: fee,
             kind: kind
         });
-        if (fee != 0) clearinghouse.transferMargin(accountId, escrowAccountId, fee);
+        // An operator pays the fee from its own account, never from the account it trades for: otherwise it could
+        // drain that account through fees it collects itself (test/attacks/operatorFeeDrain.test.ts).
+        uint256 payer = accountId;
+        if (msg.sender != AccountId.ownerOf(accountId)) {
+            _operators[orderId] = msg.sender;
+            payer = AccountId.from(msg.sender, 0);
+        }
+        if (fee != 0) clearinghouse.transferMargin(payer, escrowAccountId, fee);
         emit OrderCommitted(orderId, accountId, marketId, sizeDelta, limit, deadline, reduceOnly, fee, msg.sender);
     }
 
@@ -303,16 +336,31 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
         uint256 settleableAt = uint256(o.committedAt) + _params.minDelay;
         if (block.timestamp < settleableAt) revert OrderBookTooEarly(orderId, settleableAt, block.timestamp);
         if (block.timestamp > o.deadline) revert OrderBookOrderExpired(orderId, o.deadline, block.timestamp);
-        if (o.kind == 0) return priceSource.settlementPrice(_assets[o.marketId], o.committedAt, proof);
-        // A conditional order: the latest price, published after the commit, must reach the trigger.
-        (price, publishedAt) = priceSource.latestPriceAfter(_assets[o.marketId], o.committedAt);
+        if (o.kind == 0) {
+            (price, publishedAt) = priceSource.settlementPrice(_assets[o.marketId], o.committedAt, proof);
+        } else {
+            // A conditional order: the latest price, published after the commit, must reach the trigger.
+            (price, publishedAt) = priceSource.latestPriceAfter(_assets[o.marketId], o.committedAt);
+        }
+        // A price older than that would give whoever settles, or holds back, the order an option on what happened
+        // since (test/attacks/staleRoundOption.test.ts).
+        uint256 maxAge = _params.maxPriceAge;
+        if (block.timestamp > publishedAt + maxAge) {
+            revert OrderBookPriceTooOld(orderId, publishedAt, maxAge, block.timestamp);
+        }
+        if (o.kind == 0) return (price, publishedAt);
         uint256 trigger = _triggers[orderId];
         bool above = _triggerAbove(o.kind, o.sizeDelta);
         if (above ? price < trigger : price > trigger) revert OrderBookNotTriggered(orderId, price, trigger, above);
     }
 
-    /// @dev The refusal of a reduce-only order that would not reduce the position without flipping (empty if none).
-    function _reduceOnlyRefusal(Order memory o) private view returns (bytes memory) {
+    /// @dev Why the order is refused before its trade (empty if it is not): its operator was revoked, or it is
+    /// reduce-only and would not reduce the position without flipping.
+    function _refusal(uint256 orderId, Order memory o) private view returns (bytes memory) {
+        address operator = _operators[orderId];
+        if (operator != address(0) && !clearinghouse.isOperator(o.accountId, operator)) {
+            return abi.encodeWithSelector(OrderBookOperatorRevoked.selector, orderId, operator);
+        }
         if (!o.reduceOnly) return "";
         int256 size = clearinghouse.position(o.accountId, o.marketId).size;
         if (_reduces(size, o.sizeDelta)) return "";
@@ -340,7 +388,16 @@ contract OrderBook is IOrderBook, AccessControl, ReentrancyGuardTransient {
             revert OrderBookInvalidParameter("maxLifetime", maxLifetime);
         }
         // All three fit: checked above.
-        _params = Params(uint96(settlementFee), uint32(minDelay), uint32(maxLifetime));
+        _params = Params(uint96(settlementFee), uint32(minDelay), uint32(maxLifetime), _params.maxPriceAge);
         emit OrderParamsSet(settlementFee, minDelay, maxLifetime);
+    }
+
+    function _setMaxPriceAge(uint256 maxPriceAge_) private {
+        if (maxPriceAge_ == 0 || maxPriceAge_ > MAX_PRICE_AGE) {
+            revert OrderBookInvalidParameter("maxPriceAge", maxPriceAge_);
+        }
+        // Fits: checked above.
+        _params.maxPriceAge = uint32(maxPriceAge_);
+        emit OrderMaxPriceAgeSet(maxPriceAge_);
     }
 }

@@ -25,6 +25,9 @@ import { commitAt, ordersFixture, postAt, proofOf } from "../unit/orders/shared"
 describe("Attack: forcing an order's refusal with too little gas", function () {
   it("an order never ends cancelled because the keeper sent too little gas", async function () {
     const sys = await loadFixture(ordersFixture);
+    // Each failed attempt is mined a second after the last: accept the round for the whole search (the default
+    // `maxPriceAge` of 15 s would end it with `OrderBookPriceTooOld` long before the limit that fills).
+    await sys.orderBook.setMaxPriceAge(3_600);
     const t0 = (await latestTime()) + 10n;
     const { orderId } = await commitAt(sys, sys.alice, t0, WAD(2), { lifetime: 3_600n });
     const round = await postAt(sys.ethFeed, 3_050, t0 + 1n);

@@ -5,7 +5,16 @@
  */
 import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { BTC, ETH, TRADER_DEPOSIT, WAD, accountIdOf, latestTime, txTime } from "../../shared/fixtures";
+import {
+  BTC,
+  ETH,
+  TRADER_DEPOSIT,
+  WAD,
+  accountIdOf,
+  latestTime,
+  mintAndApprove,
+  txTime,
+} from "../../shared/fixtures";
 import { tradeExecutedEventArgs } from "../../shared/math";
 import {
   FEE,
@@ -76,15 +85,27 @@ describe("Market orders", function () {
       await commitAt(sys, sys.alice, t0, WAD(1), { lifetime: MAX_LIFETIME });
     });
 
-    it("lets an approved operator commit for the account, not after revocation", async function () {
+    it("lets an approved operator commit for the account (the fee from its own account), not after revocation", async function () {
       const sys = await loadFixture(ordersFixture);
       const operator = sys.signers[7];
       const id = accountIdOf(sys.alice.address);
+      const operatorId = accountIdOf(operator.address);
       await sys.clearinghouse.connect(sys.alice).setOperator(0, operator.address, true);
       const deadline = (await latestTime()) + 60n;
+      // An operator without a balance of its own cannot pay the fee: the account's margin is not its to spend.
+      await expect(sys.orderBook.connect(operator).commitOrder(id, ETH, WAD(1), 2n ** 200n, deadline, false))
+        .to.be.revertedWithCustomError(sys.vault, "VaultInsufficientBalance")
+        .withArgs(operatorId, await sys.usdc.getAddress(), 0n, FEE);
+      await mintAndApprove(sys, operator, FEE, await sys.vault.getAddress());
+      await sys.vault.connect(operator).deposit(0, await sys.usdc.getAddress(), FEE);
+      const accountBalance = await sys.vault.balanceOf(id, await sys.usdc.getAddress());
       await expect(
         sys.orderBook.connect(operator).commitOrder(id, ETH, WAD(1), 2n ** 200n, deadline, false),
       ).to.emit(sys.orderBook, "OrderCommitted");
+      const orderId = await sys.orderBook.orderIdOf(id, ETH);
+      expect(await sys.orderBook.operatorOf(orderId)).to.equal(operator.address);
+      expect(await sys.vault.balanceOf(operatorId, await sys.usdc.getAddress())).to.equal(0n);
+      expect(await sys.vault.balanceOf(id, await sys.usdc.getAddress())).to.equal(accountBalance);
       await sys.clearinghouse.connect(sys.alice).setOperator(0, operator.address, false);
       await expect(sys.orderBook.connect(operator).commitOrder(id, BTC, WAD(1), 2n ** 200n, deadline, false))
         .to.be.revertedWithCustomError(sys.orderBook, "OrderBookUnauthorized")
