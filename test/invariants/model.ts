@@ -536,9 +536,18 @@ export class InvariantModel extends CollateralModel {
     return this.done({ shares }, next, t);
   }
 
-  /** `recapitalize`: settlement tokens into the pool ledger, no shares; allowed while paused, at any pool value. */
+  /**
+   * `recapitalize`: settlement tokens into the pool ledger, no shares; allowed while paused, refused while deposits are
+   * open (value at least the minimum) or no share exists (§18.21).
+   */
   tryPoolRecapitalize(assets: bigint, t: bigint): Outcome<null> {
     if (assets === 0n) return { ok: false, errors: [err("PoolZeroAmount")] };
+    const oracle = this.assetErrors(this.poolAssets(), t);
+    if (oracle.length) return { ok: false, errors: oracle };
+    const value = this.signedPoolValue(t);
+    const minimum = poolRef.minimumDepositValue(this.supply);
+    if (this.supply === 0n || (value >= 0n && value >= minimum))
+      return { ok: false, errors: [err("PoolRecapitalizeRefused", value, minimum, this.supply)] };
     const next = this.clone();
     next.pool += assets;
     next.settlementIn += assets;
