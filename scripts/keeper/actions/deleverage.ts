@@ -10,7 +10,7 @@ import type { ActionPlan, ActionResult, KeeperAction, ParsedReceipt, Winner } fr
 import type { KeeperChain } from "../chain";
 import type { SendOverrides } from "../sender";
 import type { DeleverageOutcome } from "../types";
-import { formatWad, usdFields } from "../units";
+import { decimalWad, usdFields } from "../../common/format";
 
 /** Topic 0 of `Clearinghouse.Deleveraged(uint256 indexed accountId, uint256 indexed marketId, address indexed keeper, ...)`. */
 export const DELEVERAGED_TOPIC = ethers.id(
@@ -44,7 +44,7 @@ export class DeleverageAction implements KeeperAction<DeleveragePlan> {
   constructor(private readonly chain: KeeperChain) {}
 
   plan(accountId: bigint, marketId: bigint, score: bigint, checkedAt: number): DeleveragePlan {
-    const fields = { marketId, score: formatWad(score) };
+    const fields = { marketId, score: decimalWad(score) };
     return { accountId, marketId, score, checkedAt, fields, context: { marketId } };
   }
 
@@ -102,7 +102,7 @@ export class DeleverageAction implements KeeperAction<DeleveragePlan> {
       level: "info",
       fields: {
         marketId: plan.marketId,
-        sizeClosed: formatWad(sizeClosed),
+        sizeClosed: decimalWad(sizeClosed),
         ...usdFields("price", e?.price as bigint | undefined),
         ...usdFields("realizedPnl", e?.realizedPnl as bigint | undefined),
         ...usdFields("sidePnl", e?.sidePnl as bigint | undefined),
