@@ -11,7 +11,7 @@ import { MemoryLogger } from "../../../scripts/keeper";
 import { KEY_ENV, keeperMain, runKeeperTask } from "../../../scripts/keeper/cli";
 import { LOCAL_KEEPER_ACCOUNT_INDEX, resolveKeeperSigner } from "../../../scripts/keeper/signer";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { keeperArgs } from "./helpers";
+import { keeperArgs, writeIgnitionAddresses } from "./helpers";
 
 describe("Keeper: task", function () {
   it("describes every option of `hardhat keeper`", function () {
@@ -96,15 +96,10 @@ describe("Keeper: task", function () {
     const saved = process.env[KEY_ENV];
     delete process.env[KEY_ENV];
     try {
-      const dir = path.join(root, "deployments", "chain-11155111");
-      fs.mkdirSync(dir, { recursive: true });
-      fs.writeFileSync(
-        path.join(dir, "deployed_addresses.json"),
-        JSON.stringify({
-          "Keel#Vault": "0xDc64a140Aa3E981100a9becA4E685f962f0cF6C9",
-          "Keel#Clearinghouse": "0xa513E6E4b8f2a923D98304ec87F64353C4D5C853",
-        }),
-      );
+      writeIgnitionAddresses(root, "chain-11155111", {
+        "Keel#Vault": "0xDc64a140Aa3E981100a9becA4E685f962f0cF6C9",
+        "Keel#Clearinghouse": "0xa513E6E4b8f2a923D98304ec87F64353C4D5C853",
+      });
       const fakeHre = {
         network: { name: "sepolia" },
         config: { paths: { ignition: root } },

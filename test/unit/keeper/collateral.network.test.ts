@@ -7,7 +7,70 @@ import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { USDC, WAD } from "../../shared/fixtures";
 import { collateralLiquidation as refCollateralLiquidation } from "../../shared/collateral";
+import type { LogEntry } from "../../../scripts/keeper";
+import type { TypedEventLog } from "../../../typechain-types/common";
+import type { CollateralLiquidatedEvent } from "../../../typechain-types/contracts/Vault";
+import type { DebtSystem } from "./helpers";
 import { debtFixture, fund, makeDebtKeeper, usdcOf } from "./helpers";
+
+/** A `CollateralLiquidated` log as `queryFilter` returns it. */
+type SeizedEvent = TypedEventLog<CollateralLiquidatedEvent.Event>;
+
+/** Each `CollateralLiquidated` event: by keeper A, in WETH at `ethPrice`, repaid and seized as the reference says. */
+async function expectSeizuresAsReference(
+  sys: DebtSystem,
+  seizedEvents: SeizedEvent[],
+  ethPrice: bigint,
+  discount: bigint,
+) {
+  const usdc = await sys.usdc.getAddress();
+  for (const e of seizedEvents) {
+    const { accountId, keeper: by, token, repaid, seized, price } = e.args;
+    expect(by).to.equal(sys.keeperA.address);
+    expect(token).to.equal(sys.wethAddress);
+    expect(price).to.equal(ethPrice);
+    // The debt the account had just before, from its balance in the block before the seizure.
+    const debt = -(await sys.vault.balanceOf(accountId, usdc, { blockTag: e.blockNumber - 1 }));
+    const held = await sys.vault.balanceOf(accountId, sys.wethAddress, { blockTag: e.blockNumber - 1 });
+    const ref = refCollateralLiquidation({
+      debt,
+      repayAmount: debt,
+      held,
+      decimals: 18,
+      priceWad: ethPrice,
+      discount,
+      toWad: 10n ** 12n,
+    });
+    expect([repaid, seized]).to.deep.equal([ref.repaid, ref.seized]);
+    expect(ref.clamped).to.equal(accountId === sys.erinId);
+  }
+}
+
+/** The `collateral_liquidated` lines: their keys, and their amounts in human units and raw, as the events say. */
+function expectCollateralLines(logged: LogEntry[], seizedEvents: SeizedEvent[]) {
+  expect(logged[0]).to.include.keys(
+    "token",
+    "symbol",
+    "repaidUsdc",
+    "repaidRaw",
+    "seizedToken",
+    "seizedRaw",
+    "txHash",
+    "block",
+    "debtAfterUsdc",
+  );
+  for (const e of seizedEvents) {
+    const line = logged.find((l) => l.accountId === e.args.accountId)!;
+    expect(line).to.include({
+      symbol: "WETH",
+      repaidRaw: e.args.repaid,
+      repaidUsdc: ethers.formatUnits(e.args.repaid, 6),
+      seizedRaw: e.args.seized,
+      seizedToken: ethers.formatUnits(e.args.seized, 18),
+      priceUsd: "2640.0",
+    });
+  }
+}
 
 describe("Keeper on the Hardhat network: collateral and bad debt", function () {
   it("liquidates the positions, repays each debt with the WETH, then settles what the WETH could not cover", async function () {
@@ -39,26 +102,7 @@ describe("Keeper on the Hardhat network: collateral and bad debt", function () {
 
     const seizedEvents = await sys.vault.queryFilter(sys.vault.filters.CollateralLiquidated(), start + 1);
     expect(seizedEvents).to.have.length(2);
-    for (const e of seizedEvents) {
-      const { accountId, keeper: by, token, repaid, seized, price } = e.args;
-      expect(by).to.equal(sys.keeperA.address);
-      expect(token).to.equal(sys.wethAddress);
-      expect(price).to.equal(ethPrice);
-      // The debt the account had just before, from its balance in the block before the seizure.
-      const debt = -(await sys.vault.balanceOf(accountId, usdc, { blockTag: e.blockNumber - 1 }));
-      const held = await sys.vault.balanceOf(accountId, sys.wethAddress, { blockTag: e.blockNumber - 1 });
-      const ref = refCollateralLiquidation({
-        debt,
-        repayAmount: debt,
-        held,
-        decimals: 18,
-        priceWad: ethPrice,
-        discount,
-        toWad: 10n ** 12n,
-      });
-      expect([repaid, seized]).to.deep.equal([ref.repaid, ref.seized]);
-      expect(ref.clamped).to.equal(accountId === sys.erinId);
-    }
+    await expectSeizuresAsReference(sys, seizedEvents, ethPrice, discount);
     // Dave: no debt left, 0.8 WETH left (4.2 went to the keeper). Erin: no WETH, some debt left.
     expect(await usdcOf(sys, sys.daveId)).to.equal(0n);
     expect(await sys.vault.balanceOf(sys.daveId, sys.wethAddress)).to.be.greaterThan(0n);
@@ -75,28 +119,7 @@ describe("Keeper on the Hardhat network: collateral and bad debt", function () {
     expect(logger.events("settlement_approved")).to.have.length(1);
     const logged = logger.events("collateral_liquidated");
     expect(logged.map((l) => l.accountId)).to.have.members([sys.daveId, sys.erinId]);
-    expect(logged[0]).to.include.keys(
-      "token",
-      "symbol",
-      "repaidUsdc",
-      "repaidRaw",
-      "seizedToken",
-      "seizedRaw",
-      "txHash",
-      "block",
-      "debtAfterUsdc",
-    );
-    for (const e of seizedEvents) {
-      const line = logged.find((l) => l.accountId === e.args.accountId)!;
-      expect(line).to.include({
-        symbol: "WETH",
-        repaidRaw: e.args.repaid,
-        repaidUsdc: ethers.formatUnits(e.args.repaid, 6),
-        seizedRaw: e.args.seized,
-        seizedToken: ethers.formatUnits(e.args.seized, 18),
-        priceUsd: "2640.0",
-      });
-    }
+    expectCollateralLines(logged, seizedEvents);
     expect(logged.find((l) => l.accountId === sys.daveId)!.debtAfterUsdc).to.equal("0.0");
 
     // The liquidation log says whether it left bad debt: Erin's (negative equity) left debt her WETH does not

@@ -6,21 +6,17 @@ import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import { deployBlockFromJournal, readIgnitionDeployment } from "../../../scripts/common/deployment";
+import { writeIgnitionAddresses } from "./helpers";
 
 describe("Keeper: deployment", function () {
   it("reads addresses and the deployment block from an Ignition deployment directory", function () {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "keel-ignition-"));
     try {
-      const dir = path.join(root, "deployments", "x");
-      fs.mkdirSync(dir, { recursive: true });
-      fs.writeFileSync(
-        path.join(dir, "deployed_addresses.json"),
-        JSON.stringify({
-          "LocalStack#Vault": "0xdc64a140aa3e981100a9beca4e685f962f0cf6c9",
-          "LocalStack#Clearinghouse": "0xa513E6E4b8f2a923D98304ec87F64353C4D5C853",
-          "LocalStack#PriceOracle": "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0",
-        }),
-      );
+      const dir = writeIgnitionAddresses(root, "x", {
+        "LocalStack#Vault": "0xdc64a140aa3e981100a9beca4e685f962f0cf6c9",
+        "LocalStack#Clearinghouse": "0xa513E6E4b8f2a923D98304ec87F64353C4D5C853",
+        "LocalStack#PriceOracle": "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0",
+      });
       const confirm = (futureId: string, blockNumber: number) =>
         JSON.stringify({ futureId, type: "TRANSACTION_CONFIRM", receipt: { blockNumber } });
       fs.writeFileSync(

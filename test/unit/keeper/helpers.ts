@@ -1,10 +1,28 @@
 /**
  * Shared set-up of the keeper tests: the task arguments, the network fixtures and the keepers built on them.
  */
+import fs from "node:fs";
+import path from "node:path";
 import { ethers } from "hardhat";
 import { ETH, FEED, USDC, WAD, accountIdOf as refAccountIdOf, fundedFixture } from "../../shared/fixtures";
 import { Keeper, MemoryLogger } from "../../../scripts/keeper";
+import type { KeeperConfig } from "../../../scripts/keeper";
 import type { KeeperTaskArgs } from "../../../scripts/keeper/cli";
+
+/**
+ * Writes `<root>/deployments/<deploymentId>/deployed_addresses.json` with `addresses` (future id → address) and
+ * returns the deployment's directory.
+ */
+export function writeIgnitionAddresses(
+  root: string,
+  deploymentId: string,
+  addresses: Record<string, string>,
+): string {
+  const dir = path.join(root, "deployments", deploymentId);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, "deployed_addresses.json"), JSON.stringify(addresses));
+  return dir;
+}
 
 export const topicOf = (id: bigint) => ethers.toBeHex(id, 32);
 
@@ -42,21 +60,27 @@ export async function keeperFixture() {
   };
 }
 
-export const makeLiquidationKeeper = (
-  sys: Awaited<ReturnType<typeof keeperFixture>>,
-  signer = sys.keeperA,
-) => {
+/** A Keeper on `sys` signing with `signer`, logging to memory, polling receipts every 10 ms. */
+export function newKeeper(
+  sys: Pick<KeeperConfig, "clearinghouse" | "vault">,
+  signer: KeeperConfig["signer"],
+  options: Partial<Keeper["options"]> = {},
+) {
   const logger = new MemoryLogger();
   const keeper = new Keeper({
     clearinghouse: sys.clearinghouse,
     vault: sys.vault,
     signer,
     logger,
-    batchSize: 2,
     receiptPollMs: 10,
+    ...options,
   });
   return { keeper, logger };
-};
+}
+
+/** The liquidation tests' keeper: batches of 2 checks. */
+export const makeLiquidationKeeper = (sys: Awaited<ReturnType<typeof keeperFixture>>, signer = sys.keeperA) =>
+  newKeeper(sys, signer, { batchSize: 2 });
 
 /**
  * Two accounts with only WETH as collateral, long ETH: Dave 5 WETH and 28 ETH (7x his haircut collateral),
@@ -91,23 +115,16 @@ export async function debtFixture() {
 }
 export type DebtSystem = Awaited<ReturnType<typeof debtFixture>>;
 
+/** The debt tests' keeper, tracking Dave and Erin. */
 export const makeDebtKeeper = (
   sys: DebtSystem,
   signer = sys.keeperA,
   options: Partial<Keeper["options"]> = {},
 ) => {
-  const logger = new MemoryLogger();
-  const keeper = new Keeper({
-    clearinghouse: sys.clearinghouse,
-    vault: sys.vault,
-    signer,
-    logger,
-    receiptPollMs: 10,
-    ...options,
-  });
-  keeper.tracker.add(sys.daveId);
-  keeper.tracker.add(sys.erinId);
-  return { keeper, logger };
+  const made = newKeeper(sys, signer, options);
+  made.keeper.tracker.add(sys.daveId);
+  made.keeper.tracker.add(sys.erinId);
+  return made;
 };
 export const fund = async (sys: DebtSystem, who: { address: string }, amount: bigint) =>
   sys.usdc.mint(who.address, amount);
