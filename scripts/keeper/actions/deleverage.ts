@@ -11,6 +11,7 @@ import type { KeeperChain } from "../chain";
 import type { SendOverrides } from "../sender";
 import type { DeleverageOutcome } from "../types";
 import { decimalWad, usdFields } from "../../common/format";
+import { addressTopic, latestAccountLog, receiptEvent } from "./winners";
 
 /** Topic 0 of `Clearinghouse.Deleveraged(uint256 indexed accountId, uint256 indexed marketId, address indexed keeper, ...)`. */
 export const DELEVERAGED_TOPIC = ethers.id(
@@ -63,28 +64,15 @@ export class DeleverageAction implements KeeperAction<DeleveragePlan> {
   /** The latest `Deleveraged` of the account in any market (the plan's market is not known here). */
   async findWinner(accountId: bigint, fromBlock: number, toBlock: number): Promise<Winner | undefined> {
     const address = await this.chain.clearinghouseAddress();
-    const logs = await this.chain.rpc(() =>
-      this.chain.provider.getLogs({
-        address,
-        topics: [DELEVERAGED_TOPIC, ethers.toBeHex(accountId, 32)],
-        fromBlock,
-        toBlock,
-      }),
-    );
-    const log = logs[logs.length - 1];
+    const log = await latestAccountLog(this.chain, address, DELEVERAGED_TOPIC, accountId, fromBlock, toBlock);
     if (!log) return undefined;
-    const caller = ethers.getAddress(ethers.dataSlice(log.topics[3], 12));
+    const caller = addressTopic(log.topics[3]);
     return { caller, txHash: log.transactionHash, block: log.blockNumber, event: "Deleveraged" };
   }
 
   async parse(plan: DeleveragePlan, receipt: TransactionReceipt): Promise<ParsedReceipt> {
-    const address = (await this.chain.clearinghouseAddress()).toLowerCase();
-    let event: ethers.LogDescription | undefined;
-    for (const log of receipt.logs) {
-      if (log.address.toLowerCase() !== address) continue;
-      const parsed = this.chain.clearinghouse.interface.parseLog(log);
-      if (parsed?.name === "Deleveraged" && parsed.args.accountId === plan.accountId) event = parsed;
-    }
+    const address = await this.chain.clearinghouseAddress();
+    const event = receiptEvent(this.chain.clearinghouse, address, receipt, plan.accountId, "Deleveraged");
     this.count("succeeded");
     const sizeClosed: bigint = event?.args.sizeClosed ?? 0n;
     const outcome: DeleverageOutcome = {
