@@ -15,14 +15,14 @@ import { errorMessage } from "../common/errors";
 import { isLogLevel, jsonLogger } from "./log";
 import { AccountTracker } from "./tracker";
 import type { KeeperLogger } from "./log";
-import { readIgnitionDeployment } from "../common/deployment";
+import { defaultDeploymentId, readIgnitionDeployment, requireDeployedCode } from "../common/deployment";
 import type { KeeperDeployment } from "../common/deployment";
 import { keeperMetrics, startMetricsServer } from "./metrics";
 import type { MetricsServer } from "./metrics";
 import { KeeperRunner } from "./runner";
 import { KeeperConfigError, resolveKeeperSigner } from "./signer";
 import { makeCheckpoint, resumeCheckpoint, saveCheckpoint } from "./state";
-import { formatAmount } from "./units";
+import { decimalField } from "../common/format";
 
 export { KEY_ENV } from "./signer";
 
@@ -189,9 +189,9 @@ export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnv
     clearinghouse: deployment.clearinghouse,
     vault: deployment.vault,
     keeper: keeperAddress,
-    balanceEth: formatAmount(await provider.getBalance(keeperAddress), 18),
+    balanceEth: decimalField(await provider.getBalance(keeperAddress), 18),
     settlementToken: settlement.address,
-    settlementBalanceUsdc: formatAmount(settlementBalance, settlementDecimals),
+    settlementBalanceUsdc: decimalField(settlementBalance, settlementDecimals),
     minProfitUsd: args.minProfit ?? "0",
     maxRepayUsdc: args.maxRepay,
     stateFile,
@@ -228,9 +228,9 @@ export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnv
     succeeded: keeper.stats.succeeded,
     lost: keeper.stats.lost,
     failed: keeper.stats.failed,
-    rewardsUsdc: formatAmount(keeper.stats.rewards, settlementDecimals),
+    rewardsUsdc: decimalField(keeper.stats.rewards, settlementDecimals),
     collateralLiquidated: keeper.stats.collateralLiquidations.succeeded,
-    collateralRepaidUsdc: formatAmount(keeper.stats.collateralRepaid, settlementDecimals),
+    collateralRepaidUsdc: decimalField(keeper.stats.collateralRepaid, settlementDecimals),
     badDebtSettled: keeper.stats.badDebtSettlements.succeeded,
     debtAccounts: keeper.debtAccounts().length,
     error: failure ? errorMessage(failure) : undefined,
@@ -242,18 +242,13 @@ export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnv
 async function connect(args: KeeperTaskArgs, hre: HardhatRuntimeEnvironment, logger: KeeperLogger) {
   const provider = hre.ethers.provider;
   const { chainId } = await provider.getNetwork();
-  const deploymentId = args.deploymentId ?? `chain-${chainId}`;
+  const deploymentId = args.deploymentId ?? defaultDeploymentId(chainId);
   let deployment: KeeperDeployment;
   try {
     deployment = readIgnitionDeployment(hre.config.paths.ignition, deploymentId);
+    await requireDeployedCode(provider, deployment, { network: hre.network.name, chainId });
   } catch (err) {
     return fail((err as Error).message);
-  }
-  if ((await provider.getCode(deployment.clearinghouse)) === "0x") {
-    fail(
-      `no contract at ${deployment.clearinghouse} (Clearinghouse of deployment "${deploymentId}") on network ` +
-        `"${hre.network.name}": is this the node the deployment was made on?`,
-    );
   }
   const signer = await resolveKeeperSigner(hre, chainId, logger);
   return { chainId, deploymentId, deployment, signer };

@@ -22,7 +22,7 @@ task(
     "collateral (the keeper repays the debt with USDC FROM ITS OWN WALLET and receives the collateral at the " +
     "token's liquidation discount, largest holding first; fund the keeper's address with USDC, it approves the " +
     "Vault once; without USDC it warns and skips), else Vault.settleBadDebt. " +
-    "Key: env KEEPER_PRIVATE_KEY (on chain 31337 the node's account 19 when unset, never account 0). " +
+    "Key: env KEEPER_PRIVATE_KEY (on a local chain (31337, 1337) the node's account 19 when unset, never account 0). " +
     "Logs one JSON line per decision on stdout; stops cleanly on SIGINT/SIGTERM.",
 )
   .addOptionalParam(

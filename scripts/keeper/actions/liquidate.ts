@@ -13,7 +13,7 @@ import type { DecodedRevert } from "../../common/errors";
 import { formatRevert } from "../../common/errors";
 import type { LogFields } from "../log";
 import type { SendOverrides } from "../sender";
-import { amountFields, formatWad, usdFields } from "../units";
+import { amountFields, decimalWad, usdFields } from "../../common/format";
 import type { LiquidationOutcome } from "../types";
 import { findLiquidation } from "./winners";
 
@@ -86,7 +86,7 @@ export class LiquidateAction implements KeeperAction {
     const e = liquidated?.args;
     const fields: LogFields = {
       ...amountFields("reward", reward, decimals, "Usdc", true),
-      fraction: e ? formatWad(e.fraction as bigint) : undefined,
+      fraction: e ? decimalWad(e.fraction as bigint) : undefined,
       ...usdFields("equityBefore", e?.equityBefore as bigint | undefined),
       ...usdFields("maintenanceMarginBefore", e?.maintenanceMarginBefore as bigint | undefined),
       ...usdFields("notionalClosed", e?.notionalClosed as bigint | undefined),

@@ -20,7 +20,7 @@ import { errorMessage } from "../../common/errors";
 import type { LogFields } from "../log";
 import type { SendOverrides, TxSender } from "../sender";
 import type { DebtOutcome } from "../types";
-import { amountFields, formatWad, usdFields } from "../units";
+import { amountFields, decimalWad, usdFields } from "../../common/format";
 import type { SkipNotes } from "./notes";
 import { DEBT_REVERTS, collateralInfo, readFailed, walletLeft } from "./pass";
 import type { DebtAction, DebtPass } from "./pass";
@@ -173,12 +173,12 @@ export class LiquidateCollateralAction implements DebtAction<CollateralPlan> {
       settlementDecimals: (await this.chain.settlementToken()).decimals,
       gasCostUsd: gasCost,
     });
-    plan.fields = { ...plan.fields, profitUsd: formatWad(profit) };
+    plan.fields = { ...plan.fields, profitUsd: decimalWad(profit) };
     if (profit >= this.chain.options.minProfitUsd) return undefined;
     return this.notSent(plan.accountId, plan.checkedAt, "unprofitable", {
       ...plan.fields,
-      gasCostUsd: formatWad(gasCost),
-      minProfitUsd: formatWad(this.chain.options.minProfitUsd),
+      gasCostUsd: decimalWad(gasCost),
+      minProfitUsd: decimalWad(this.chain.options.minProfitUsd),
     });
   }
 

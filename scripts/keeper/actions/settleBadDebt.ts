@@ -9,7 +9,7 @@ import type { KeeperChain } from "../chain";
 import { errorMessage } from "../../common/errors";
 import type { SendOverrides } from "../sender";
 import type { DebtOutcome } from "../types";
-import { amountFields } from "../units";
+import { amountFields } from "../../common/format";
 import type { SkipNotes } from "./notes";
 import { DEBT_REVERTS, readFailed } from "./pass";
 import type { DebtAction, DebtPass } from "./pass";
