@@ -43,6 +43,20 @@ export interface KeeperTaskArgs {
   minProfit?: string;
   /** Most settlement tokens (whole tokens, decimal string) one liquidateCollateral repays; default no cap. */
   maxRepay?: string;
+  /** Markets to auto-deleverage: "all" (default), "none", or market ids separated by commas ("0,1"). */
+  deleverage?: string;
+}
+
+/** `--deleverage`: "all", "none" or comma-separated market ids. */
+export function parseDeleverageMarkets(value: string | undefined): readonly bigint[] | "all" {
+  const text = (value ?? "all").trim();
+  if (text === "all") return "all";
+  if (text === "none") return [];
+  const ids = text.split(",").map((part) => part.trim());
+  if (ids.some((id) => !/^\d+$/.test(id))) {
+    fail(`--deleverage must be "all", "none" or market ids such as 0,1, got ${value}`);
+  }
+  return [...new Set(ids.map((id) => BigInt(id)))];
 }
 
 const fail = (message: string): never => {
@@ -75,6 +89,7 @@ function validateArgs(args: KeeperTaskArgs): void {
   if (args.maxRepay !== undefined && (!DECIMAL.test(args.maxRepay) || !/[1-9]/.test(args.maxRepay))) {
     fail(`--max-repay must be a positive settlement-token amount such as 5000, got ${args.maxRepay}`);
   }
+  parseDeleverageMarkets(args.deleverage);
 }
 
 const DECIMAL = /^\d+(\.\d+)?$/;
@@ -145,6 +160,7 @@ export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnv
     maxRepayPerTx:
       args.maxRepay === undefined ? undefined : parseAmount("max-repay", args.maxRepay, settlementDecimals),
     errorInterfaces: [PriceOracle__factory.createInterface()],
+    deleverageMarkets: parseDeleverageMarkets(args.deleverage),
     batchSize: args.batchSize,
     maxBlockRange: args.maxBlockRange,
     receiptTimeoutMs: args.txTimeout,
@@ -194,6 +210,7 @@ export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnv
     settlementBalanceUsdc: decimalField(settlementBalance, settlementDecimals),
     minProfitUsd: args.minProfit ?? "0",
     maxRepayUsdc: args.maxRepay,
+    deleverage: args.deleverage ?? "all",
     stateFile,
     resumed: start.resumed,
     startBlock: start.startBlock,

@@ -8,7 +8,7 @@ import { expect } from "chai";
 import hre from "hardhat";
 import { ethers } from "hardhat";
 import { MemoryLogger } from "../../../scripts/keeper";
-import { KEY_ENV, keeperMain, runKeeperTask } from "../../../scripts/keeper/cli";
+import { KEY_ENV, keeperMain, parseDeleverageMarkets, runKeeperTask } from "../../../scripts/keeper/cli";
 import { LOCAL_KEEPER_ACCOUNT_INDEX, resolveKeeperSigner } from "../../../scripts/keeper/signer";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { keeperArgs, writeIgnitionAddresses } from "./helpers";
@@ -113,12 +113,25 @@ describe("Keeper: task", function () {
       await expect(runKeeperTask({ ...args, minProfit: "-1" }, fakeHre)).to.be.rejectedWith(/--min-profit/);
       await expect(runKeeperTask({ ...args, maxRepay: "0" }, fakeHre)).to.be.rejectedWith(/--max-repay/);
       await expect(runKeeperTask({ ...args, maxRepay: "5k" }, fakeHre)).to.be.rejectedWith(/--max-repay/);
+      await expect(runKeeperTask({ ...args, deleverage: "eth" }, fakeHre)).to.be.rejectedWith(
+        /--deleverage must be "all", "none" or market ids such as 0,1, got eth/,
+      );
       await expect(runKeeperTask({ ...args, deploymentId: "nope" }, fakeHre)).to.be.rejectedWith(
         /no Ignition deployment/,
       );
     } finally {
       if (saved !== undefined) process.env[KEY_ENV] = saved;
       fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it("reads --deleverage as every market (the default), none, or a list of market ids", function () {
+    expect(parseDeleverageMarkets(undefined)).to.equal("all");
+    expect(parseDeleverageMarkets("all")).to.equal("all");
+    expect(parseDeleverageMarkets("none")).to.deep.equal([]);
+    expect(parseDeleverageMarkets("1, 0,1")).to.deep.equal([1n, 0n]);
+    for (const bad of ["", "-1", "0,,1", "ETH", "0x1"]) {
+      expect(() => parseDeleverageMarkets(bad), bad).to.throw(/--deleverage must be/);
     }
   });
 });
