@@ -1,7 +1,7 @@
 /**
  * What every command of the model-based suite shares: the run's model (`Box`), the tally of outcomes, `act` (send one
  * transaction and hold the chain to the model's prediction) and the `KeelCommand` base, which checks every invariant of
- * DESIGN §15 (../checks.ts) after each command.
+ * DESIGN §15 (../checks/) after each command.
  */
 import fc from "fast-check";
 import { ethers, network } from "hardhat";

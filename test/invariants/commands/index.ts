@@ -3,7 +3,7 @@
  * from the model so that most of them succeed, asks the model what the chain must do (success, or one of the exact
  * custom errors its state predicts), sends one transaction (two in one block for the round trips) at a block time it
  * chooses, checks the outcome, its events and the command's own invariant, then checks every invariant of DESIGN §15
- * (../checks.ts). This file builds the weighted list the suite draws from.
+ * (../checks/). This file builds the weighted list the suite draws from.
  */
 import fc from "fast-check";
 import type { Suite } from "../system";
