@@ -11,7 +11,7 @@ import { expectOneOf, same, show } from "../system";
 import type { Suite } from "../system";
 import type { Read, Result, Struct } from "./decode";
 import { snapshot } from "./snapshot";
-import type { Snapshot } from "./snapshot";
+import type { AccountReads, Snapshot } from "./snapshot";
 
 export * from "./decode";
 export * from "./snapshot";
@@ -79,59 +79,10 @@ export function checkSnapshot(s: Suite, m: InvariantModel, snap: Snapshot) {
 
   const sums = { usdc: 0n, weth: 0n, wbtc: 0n };
   for (const a of snap.accounts) {
-    const label = `account ${a.id.toString(16)}`;
     sums.usdc += a.usdc;
     sums.weth += a.weth;
     sums.wbtc += a.wbtc;
-    eq(a.usdc, m.balance(a.id), `${label} USDC balance`);
-    eq(a.weth, m.tokenBalance(a.id, m.weth), `${label} WETH balance`);
-    eq(a.wbtc, m.tokenBalance(a.id, m.wbtc), `${label} WBTC balance`);
-    check(a.weth >= 0n && a.wbtc >= 0n, `${label}: a non-settlement balance is negative`);
-
-    const oracle = m.assetErrors(m.accountAssets(a.id), now);
-    const state = gated(a.state, oracle, `${label} accountState`);
-    if (state !== null) {
-      const expected = m.state(a.id, now);
-      const actual = plainState(state);
-      eq(
-        stateFields.map((f) => actual[f]),
-        stateFields.map((f) => expected[f]),
-        `${label} accountState [${stateFields.join(", ")}]`,
-      );
-    }
-    const markets = m.openMarkets(a.id);
-    const posOracle = m.assetErrors(
-      markets.map((id) => SYMBOLS[id]),
-      now,
-    );
-    const positions = gated(a.positions, posOracle, `${label} positions`);
-    if (positions !== null) {
-      const list = positions[0] as Struct[];
-      const expected = markets.map((marketId) => {
-        const p = m.position(a.id, marketId);
-        const market = m.markets[marketId];
-        return [
-          BigInt(marketId),
-          p.size,
-          p.openNotional,
-          (math.abs(p.openNotional) * WAD) / math.abs(p.size),
-          math.unrealizedPnl(p.size, p.openNotional, market.price),
-          math.fundingOwed(p.size, m.indexAt(marketId, now), p.lastFundingIndex),
-        ];
-      });
-      eq(
-        list.map((v) => [
-          v.marketId,
-          v.size,
-          v.openNotional,
-          v.entryPrice,
-          v.unrealizedPnl,
-          v.pendingFunding,
-        ]),
-        expected,
-        `${label} positions`,
-      );
-    }
+    checkAccount(m, a, now);
   }
 
   // §15.6 The keepers' batch view agrees with every account's own state.
@@ -168,7 +119,59 @@ export function checkSnapshot(s: Suite, m: InvariantModel, snap: Snapshot) {
   // Ledger-level zero-sum at every step: value only moves between ledgers.
   eq(sums.usdc + snap.pool + snap.insurance, m.settlementIn, "Σ USDC ledgers vs Σ settlement inflows");
 
-  // The pool: shares, requests, NAV and free liquidity.
+  checkPool(s, m, snap, now);
+  for (const [marketId, st] of snap.ch.states.entries()) checkMarket(m, snap, marketId, st, now);
+}
+
+/** One account: its balances, its margin view and its positions, each against the model (or the oracle's error). */
+function checkAccount(m: InvariantModel, a: AccountReads, now: bigint) {
+  const label = `account ${a.id.toString(16)}`;
+  eq(a.usdc, m.balance(a.id), `${label} USDC balance`);
+  eq(a.weth, m.tokenBalance(a.id, m.weth), `${label} WETH balance`);
+  eq(a.wbtc, m.tokenBalance(a.id, m.wbtc), `${label} WBTC balance`);
+  check(a.weth >= 0n && a.wbtc >= 0n, `${label}: a non-settlement balance is negative`);
+
+  const oracle = m.assetErrors(m.accountAssets(a.id), now);
+  const state = gated(a.state, oracle, `${label} accountState`);
+  if (state !== null) {
+    const expected = m.state(a.id, now);
+    const actual = plainState(state);
+    eq(
+      stateFields.map((f) => actual[f]),
+      stateFields.map((f) => expected[f]),
+      `${label} accountState [${stateFields.join(", ")}]`,
+    );
+  }
+  const markets = m.openMarkets(a.id);
+  const posOracle = m.assetErrors(
+    markets.map((id) => SYMBOLS[id]),
+    now,
+  );
+  const positions = gated(a.positions, posOracle, `${label} positions`);
+  if (positions !== null) {
+    const list = positions[0] as Struct[];
+    const expected = markets.map((marketId) => {
+      const p = m.position(a.id, marketId);
+      const market = m.markets[marketId];
+      return [
+        BigInt(marketId),
+        p.size,
+        p.openNotional,
+        (math.abs(p.openNotional) * WAD) / math.abs(p.size),
+        math.unrealizedPnl(p.size, p.openNotional, market.price),
+        math.fundingOwed(p.size, m.indexAt(marketId, now), p.lastFundingIndex),
+      ];
+    });
+    eq(
+      list.map((v) => [v.marketId, v.size, v.openNotional, v.entryPrice, v.unrealizedPnl, v.pendingFunding]),
+      expected,
+      `${label} positions`,
+    );
+  }
+}
+
+/** The pool: shares, requests, NAV and free liquidity; both pause flags. */
+function checkPool(s: Suite, m: InvariantModel, snap: Snapshot, now: bigint) {
   eq(snap.lp.supply, m.supply, "pool totalSupply");
   s.actors.lps.forEach((lp, i) => {
     eq(snap.lp.shares[i], m.lpShares(lp.address), `LP ${i} shares`);
@@ -196,49 +199,49 @@ export function checkSnapshot(s: Suite, m: InvariantModel, snap: Snapshot) {
   }
   eq(snap.lp.paused, m.poolPaused, "pool paused");
   eq(snap.ch.paused, m.chPaused, "clearinghouse paused");
+}
 
-  // Markets: stored state and aggregates, and the live view with funding accrued to now.
-  for (const [marketId, st] of snap.ch.states.entries()) {
-    const mm = m.markets[marketId];
-    let longON = 0n;
-    let shortON = 0n;
-    let sizeTimesLast = 0n;
-    for (const book of m.positions.values()) {
-      const p = book.get(marketId);
-      if (p === undefined) continue;
-      if (p.size > 0n) longON += p.openNotional;
-      else shortON += p.openNotional;
-      sizeTimesLast += p.size * p.lastFundingIndex;
-    }
+/** A market: stored state and aggregates, and the live view with funding accrued to now. */
+function checkMarket(m: InvariantModel, snap: Snapshot, marketId: number, st: Struct, now: bigint) {
+  const mm = m.markets[marketId];
+  let longON = 0n;
+  let shortON = 0n;
+  let sizeTimesLast = 0n;
+  for (const book of m.positions.values()) {
+    const p = book.get(marketId);
+    if (p === undefined) continue;
+    if (p.size > 0n) longON += p.openNotional;
+    else shortON += p.openNotional;
+    sizeTimesLast += p.size * p.lastFundingIndex;
+  }
+  eq(
+    [st.longOpenInterest, st.shortOpenInterest, st.fundingIndex, st.lastFundingTime],
+    [mm.longOI, mm.shortOI, mm.fundingIndex, mm.lastFundingTime],
+    `market ${marketId} state`,
+  );
+  eq(
+    [st.longOpenNotional, st.shortOpenNotional, st.sizeTimesLastIndexSum],
+    [longON, shortON, sizeTimesLast],
+    `market ${marketId} aggregates`,
+  );
+  const w = m.windows[marketId];
+  eq(
+    [st.liquidationWindowStart, st.liquidatedInWindow],
+    [w.start, w.used],
+    `market ${marketId} liquidation window`,
+  );
+  const view = gated(
+    snap.ch.markets[marketId],
+    m.oracleErrors(SYMBOLS[marketId], now),
+    `market(${marketId})`,
+  );
+  if (view !== null) {
+    const v = view[0] as Struct;
     eq(
-      [st.longOpenInterest, st.shortOpenInterest, st.fundingIndex, st.lastFundingTime],
-      [mm.longOI, mm.shortOI, mm.fundingIndex, mm.lastFundingTime],
-      `market ${marketId} state`,
+      [v.oraclePrice, v.skew, v.longOpenInterest, v.shortOpenInterest, v.fundingIndex],
+      [mm.price, mm.longOI - mm.shortOI, mm.longOI, mm.shortOI, m.indexAt(marketId, now)],
+      `market(${marketId}) view`,
     );
-    eq(
-      [st.longOpenNotional, st.shortOpenNotional, st.sizeTimesLastIndexSum],
-      [longON, shortON, sizeTimesLast],
-      `market ${marketId} aggregates`,
-    );
-    const w = m.windows[marketId];
-    eq(
-      [st.liquidationWindowStart, st.liquidatedInWindow],
-      [w.start, w.used],
-      `market ${marketId} liquidation window`,
-    );
-    const view = gated(
-      snap.ch.markets[marketId],
-      m.oracleErrors(SYMBOLS[marketId], now),
-      `market(${marketId})`,
-    );
-    if (view !== null) {
-      const v = view[0] as Struct;
-      eq(
-        [v.oraclePrice, v.skew, v.longOpenInterest, v.shortOpenInterest, v.fundingIndex],
-        [mm.price, mm.longOI - mm.shortOI, mm.longOI, mm.shortOI, m.indexAt(marketId, now)],
-        `market(${marketId}) view`,
-      );
-    }
   }
 }
 

@@ -4,6 +4,7 @@ import { TO_WAD } from "../model";
 import type { Outcome } from "../model";
 import { checkInvariants, plainState } from "../checks";
 import type { Snapshot } from "../checks";
+import type { Log } from "ethers";
 import { accountIdOf, show } from "../system";
 import type { Suite } from "../system";
 import { subaccountOf } from "../../../scripts/common/accounts";
@@ -23,40 +24,60 @@ import { refreshFeed } from "./market";
  * moves between ledgers), and the pool's NAV must equal its ledger.
  */
 export async function closeOut(b: Box, s: Suite) {
-  const step = async <T>(
-    label: string,
-    outcome: Outcome<T>,
-    from: string,
-    to: string,
-    data: string,
-    t: bigint,
-  ) => {
+  const step = closeOutStep(b, s);
+  // §15.7 liveness, whatever the feeds say.
+  await withdrawAll(b, s, step, true);
+  for (const marketId of [0, 1]) await refreshFeed(b, s, marketId, b.m.now + 1n);
+  await closeEveryPosition(b, s, step);
+  zeroSum(b, s, await checkInvariants(s, b.m), "after closing every position");
+  await settleDebts(b, s, step);
+  await withdrawAll(b, s, step, true);
+  const left = zeroSum(b, s, await checkInvariants(s, b.m), "after everyone withdrew");
+  // What is left in accounts is only debt no one could pay (insurance and pool both empty).
+  if (left > 0n) fail(`zero-sum: ${left} units left in accounts after everyone withdrew`);
+}
+
+type Step = <T>(
+  label: string,
+  outcome: Outcome<T>,
+  from: string,
+  to: string,
+  data: string,
+  t: bigint,
+) => Promise<{ value: T; logs: Log[] } | null>;
+
+/** One close-out action: counted apart from the commands, labelled `closeOut.<label>`. */
+function closeOutStep(b: Box, s: Suite): Step {
+  return async (label, outcome, from, to, data, t) => {
     stats.closeOutActions++;
     return act(b, s, `closeOut.${label}`, outcome, from, to, data, t);
   };
-  const withdrawAll = async (requireAll: boolean) => {
-    for (const id of s.accounts) {
-      const owner = ownerOf(s, id);
-      const sub = subaccountOf(id);
-      for (const token of [s.address.weth, s.address.wbtc, s.address.usdc]) {
-        const m = b.m;
-        if (m.positionCount(id) > 0 || m.balance(id) < 0n) continue;
-        const amount = m.balanceIn(id, token);
-        if (amount <= 0n) continue;
-        const t = m.now + 1n;
-        const outcome = m.tryWithdraw(id, token, amount, t);
-        if (!outcome.ok && requireAll)
-          fail(
-            `an account without positions or debt cannot withdraw everything: ${outcome.errors.map(show).join(" | ")} (§15.7)`,
-          );
-        const data = s.vault.interface.encodeFunctionData("withdraw", [sub, token, amount]);
-        await step("withdrawAll", outcome, owner.address, s.address.vault, data, t);
-      }
+}
+
+/** §15.7: every account without positions or debt withdraws everything it holds. */
+async function withdrawAll(b: Box, s: Suite, step: Step, requireAll: boolean) {
+  for (const id of s.accounts) {
+    const owner = ownerOf(s, id);
+    const sub = subaccountOf(id);
+    for (const token of [s.address.weth, s.address.wbtc, s.address.usdc]) {
+      const m = b.m;
+      if (m.positionCount(id) > 0 || m.balance(id) < 0n) continue;
+      const amount = m.balanceIn(id, token);
+      if (amount <= 0n) continue;
+      const t = m.now + 1n;
+      const outcome = m.tryWithdraw(id, token, amount, t);
+      if (!outcome.ok && requireAll)
+        fail(
+          `an account without positions or debt cannot withdraw everything: ${outcome.errors.map(show).join(" | ")} (§15.7)`,
+        );
+      const data = s.vault.interface.encodeFunctionData("withdraw", [sub, token, amount]);
+      await step("withdrawAll", outcome, owner.address, s.address.vault, data, t);
     }
-  };
-  // §15.7 liveness, whatever the feeds say.
-  await withdrawAll(true);
-  for (const marketId of [0, 1]) await refreshFeed(b, s, marketId, b.m.now + 1n);
+  }
+}
+
+/** Closes every position at the feeds' current prices, liquidating first where the account is liquidatable. */
+async function closeEveryPosition(b: Box, s: Suite, step: Step) {
   const ch = s.clearinghouse.interface;
   for (let guard = 0; s.accounts.some((id) => b.m.positionCount(id) > 0); guard++) {
     if (guard > 20) fail("close-out does not terminate");
@@ -138,39 +159,44 @@ export async function closeOut(b: Box, s: Suite) {
       );
     }
   }
-  // §15.2 zero-sum, on the chain's numbers, with every position closed at one price: Σ equity (= Σ settlement balances,
-  // keeper rewards included since they are credited to the keepers' accounts, + other collateral at that price) and the
-  // settlement ledgers: Σ balances + pool + insurance = Σ settlement tokens in, to the unit (the stated bound is 0), and
-  // the pool is worth exactly its ledger.
-  const zeroSum = (snap: Snapshot, when: string) => {
-    const balances = snap.accounts.reduce((sum, a) => sum + a.usdc, 0n);
-    if (balances + snap.pool + snap.insurance !== b.m.settlementIn) {
-      fail(
-        `zero-sum ${when}: Σ balances ${balances} + pool ${snap.pool} + insurance ${snap.insurance} != Σ in ${b.m.settlementIn} (§15.2)`,
-      );
-    }
-    const equity = snap.accounts.reduce(
-      (sum, a) => sum + (a.state.ok ? plainState(a.state.value).equity : 0n),
-      0n,
+}
+
+/**
+ * §15.2 zero-sum, on the chain's numbers, with every position closed at one price: Σ equity (= Σ settlement balances,
+ * keeper rewards included since they are credited to the keepers' accounts, + other collateral at that price) and the
+ * settlement ledgers: Σ balances + pool + insurance = Σ settlement tokens in, to the unit (the stated bound is 0), and
+ * the pool is worth exactly its ledger. Returns Σ balances.
+ */
+function zeroSum(b: Box, s: Suite, snap: Snapshot, when: string): bigint {
+  const balances = snap.accounts.reduce((sum, a) => sum + a.usdc, 0n);
+  if (balances + snap.pool + snap.insurance !== b.m.settlementIn) {
+    fail(
+      `zero-sum ${when}: Σ balances ${balances} + pool ${snap.pool} + insurance ${snap.insurance} != Σ in ${b.m.settlementIn} (§15.2)`,
     );
-    const other = s.accounts.reduce(
-      (sum, id) => sum + b.m.held(id).reduce((x, token) => x + b.m.tokenValue(id, token), 0n),
-      0n,
+  }
+  const equity = snap.accounts.reduce(
+    (sum, a) => sum + (a.state.ok ? plainState(a.state.value).equity : 0n),
+    0n,
+  );
+  const other = s.accounts.reduce(
+    (sum, id) => sum + b.m.held(id).reduce((x, token) => x + b.m.tokenValue(id, token), 0n),
+    0n,
+  );
+  if (equity !== balances * TO_WAD + other) {
+    fail(
+      `zero-sum ${when}: Σ equity ${equity} != Σ balances ${balances} + collateral ${other} with nothing open`,
     );
-    if (equity !== balances * TO_WAD + other) {
-      fail(
-        `zero-sum ${when}: Σ equity ${equity} != Σ balances ${balances} + collateral ${other} with nothing open`,
-      );
-    }
-    // Less the booked bad debt the insurance fund cannot pay (DESIGN §11), from the model.
-    const nav = snap.lp.totalAssets.ok ? (snap.lp.totalAssets.value[0] as bigint) : -1n;
-    const expected = math.max(0n, snap.pool - b.m.pendingPoolLoss());
-    if (nav !== expected)
-      fail(`zero-sum ${when}: pool NAV ${nav} != pool ledger ${snap.pool} - pending loss with nothing open`);
-    return balances;
-  };
-  zeroSum(await checkInvariants(s, b.m), "after closing every position");
-  // Debt left on closed-out accounts: collateral first, then the waterfall.
+  }
+  // Less the booked bad debt the insurance fund cannot pay (DESIGN §11), from the model.
+  const nav = snap.lp.totalAssets.ok ? (snap.lp.totalAssets.value[0] as bigint) : -1n;
+  const expected = math.max(0n, snap.pool - b.m.pendingPoolLoss());
+  if (nav !== expected)
+    fail(`zero-sum ${when}: pool NAV ${nav} != pool ledger ${snap.pool} - pending loss with nothing open`);
+  return balances;
+}
+
+/** Debt left on closed-out accounts: collateral first, then the waterfall. */
+async function settleDebts(b: Box, s: Suite, step: Step) {
   for (const id of s.accounts) {
     for (const token of b.m.held(id)) {
       if (b.m.balance(id) >= 0n) break;
@@ -197,8 +223,4 @@ export async function closeOut(b: Box, s: Suite) {
       );
     }
   }
-  await withdrawAll(true);
-  const left = zeroSum(await checkInvariants(s, b.m), "after everyone withdrew");
-  // What is left in accounts is only debt no one could pay (insurance and pool both empty).
-  if (left > 0n) fail(`zero-sum: ${left} units left in accounts after everyone withdrew`);
 }

@@ -7,6 +7,10 @@
  * Every `try*` method predicts one action at block time `t`: either the exact custom errors it may revert with (each
  * with its arguments: every check the action makes that its state fails, so a reordering of independent checks in
  * the contracts does not matter), or success with a copy of the model that has the action applied.
+ *
+ * By concern: ./types.ts (symbols, errors, outcomes, feeds), ./state.ts (`InvariantState`: the state and its queries),
+ * ./accounts.ts (`AccountActions`: the account actions) and this file (`InvariantModel`: construction, the copy, the
+ * pool and administration actions).
  */
 import * as math from "../../shared/math";
 import * as poolRef from "../../shared/poolValue";

@@ -4,12 +4,11 @@
  */
 import * as math from "../../shared/math";
 import type { AccountStateRef } from "../../shared/math";
-import { priceToWad } from "../../shared/collateral";
+import { CollateralModel, priceToWad } from "../../shared/collateral";
 import { DEFAULT_RISK } from "../../../deploy/config";
 import type { RiskConfig } from "../../../deploy/config";
 import { SYMBOLS, err } from "./types";
 import type { ExpectedError, FeedModel, Outcome, WindowModel, WithdrawalRequestModel } from "./types";
-import { CollateralModel } from "../../shared/collateral";
 import type { InvariantModel } from "./index";
 
 export abstract class InvariantState extends CollateralModel {
