@@ -1,7 +1,7 @@
 /**
- * DESIGN §15, property-based: random sequences of commands (./commands.ts) against the local stack on Hardhat's
- * in-process network, each run from the same `evm_snapshot`, each command held to the model's prediction (./model.ts)
- * and followed by a check of every invariant (./checks.ts); each run ends by closing everything at one price
+ * DESIGN §15, property-based: random sequences of commands (./commands/) against the local stack on Hardhat's
+ * in-process network, each run from the same `evm_snapshot`, each command held to the model's prediction (./model/)
+ * and followed by a check of every invariant (./checks/); each run ends by closing everything at one price
  * (zero-sum, liveness).
  *
  * - `npm run test:invariants` (and `npm test`): at least 10,000 commands, deterministic seed.

@@ -6,13 +6,22 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { ETH, FEED, USDC, WAD, deployFixture, latestTime, mintAndApprove, txTime } from "../shared/fixtures";
-import { type KeelModel, localModel } from "../shared/model";
-import { sharesForAssets } from "../shared/poolValue";
-import { TO_WAD } from "../shared/math";
-import { accountIdOf } from "../shared/math";
-import * as poolRef from "../shared/poolValue";
-import { LOCAL_WITHDRAWAL_WINDOW } from "../../deploy/config";
+import {
+  ETH,
+  FEED,
+  USDC,
+  WAD,
+  deployFixture,
+  latestTime,
+  mintAndApprove,
+  txTime,
+} from "../../shared/fixtures";
+import { type KeelModel, localModel } from "../../shared/model";
+import { sharesForAssets } from "../../shared/poolValue";
+import { TO_WAD } from "../../shared/math";
+import { accountIdOf } from "../../shared/math";
+import * as poolRef from "../../shared/poolValue";
+import { LOCAL_WITHDRAWAL_WINDOW } from "../../../deploy/config";
 
 const ANY_BUY_PRICE = ethers.MaxUint256;
 const ANY_SELL_PRICE = 0n;
