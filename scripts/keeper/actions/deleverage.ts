@@ -11,6 +11,8 @@ import type { KeeperChain } from "../chain";
 import type { SendOverrides } from "../sender";
 import type { DeleverageOutcome } from "../types";
 import { formatWad, usdFields } from "../units";
+import type { EventArgs } from "./events";
+import { argsOf } from "./events";
 
 /** Topic 0 of `Clearinghouse.Deleveraged(uint256 indexed accountId, uint256 indexed marketId, address indexed keeper, ...)`. */
 export const DELEVERAGED_TOPIC = ethers.id(
@@ -79,14 +81,14 @@ export class DeleverageAction implements KeeperAction<DeleveragePlan> {
 
   async parse(plan: DeleveragePlan, receipt: TransactionReceipt): Promise<ParsedReceipt> {
     const address = (await this.chain.clearinghouseAddress()).toLowerCase();
-    let event: ethers.LogDescription | undefined;
+    let event: EventArgs["Deleveraged"] | undefined;
     for (const log of receipt.logs) {
       if (log.address.toLowerCase() !== address) continue;
-      const parsed = this.chain.clearinghouse.interface.parseLog(log);
-      if (parsed?.name === "Deleveraged" && parsed.args.accountId === plan.accountId) event = parsed;
+      const args = argsOf(this.chain.clearinghouse.interface.parseLog(log), "Deleveraged");
+      if (args?.accountId === plan.accountId) event = args;
     }
     this.count("succeeded");
-    const sizeClosed: bigint = event?.args.sizeClosed ?? 0n;
+    const sizeClosed = event?.sizeClosed ?? 0n;
     const outcome: DeleverageOutcome = {
       action: "deleverage",
       accountId: plan.accountId,
@@ -96,17 +98,16 @@ export class DeleverageAction implements KeeperAction<DeleveragePlan> {
       block: receipt.blockNumber,
       sizeClosed,
     };
-    const e = event?.args;
     return {
       outcome,
       level: "info",
       fields: {
         marketId: plan.marketId,
         sizeClosed: formatWad(sizeClosed),
-        ...usdFields("price", e?.price as bigint | undefined),
-        ...usdFields("realizedPnl", e?.realizedPnl as bigint | undefined),
-        ...usdFields("sidePnl", e?.sidePnl as bigint | undefined),
-        ...usdFields("cap", e?.cap as bigint | undefined),
+        ...usdFields("price", event?.price),
+        ...usdFields("realizedPnl", event?.realizedPnl),
+        ...usdFields("sidePnl", event?.sidePnl),
+        ...usdFields("cap", event?.cap),
       },
     };
   }

@@ -3,6 +3,8 @@ import { ethers } from "ethers";
 import type { TransactionReceipt } from "ethers";
 import type { Winner } from "../action";
 import type { KeeperChain } from "../chain";
+import type { EventArgs } from "./events";
+import { argsOf } from "./events";
 import { BAD_DEBT_SETTLED_TOPIC, COLLATERAL_LIQUIDATED_TOPIC, LIQUIDATED_TOPIC } from "../tracker";
 
 const addressTopic = (topic: string): string => ethers.getAddress(ethers.dataSlice(topic, 12));
@@ -62,19 +64,19 @@ export async function findDebtAction(
   return { ...base, caller: tx?.from ?? ethers.ZeroAddress, event: "BadDebtSettled" };
 }
 
-/** The Vault's `name` event of `accountId` in a receipt, if any. */
-export async function vaultEvent(
+/** The arguments of the Vault's last `name` event of `accountId` in a receipt, if any. */
+export async function vaultEvent<K extends "BadDebtSettled" | "CollateralLiquidated">(
   chain: KeeperChain,
   receipt: TransactionReceipt,
   accountId: bigint,
-  name: string,
-): Promise<ethers.LogDescription | undefined> {
+  name: K,
+): Promise<EventArgs[K] | undefined> {
   const vault = (await chain.vaultAddress()).toLowerCase();
-  let event: ethers.LogDescription | undefined;
+  let event: EventArgs[K] | undefined;
   for (const log of receipt.logs) {
     if (log.address.toLowerCase() !== vault) continue;
-    const parsed = chain.vault.interface.parseLog(log);
-    if (parsed?.name === name && parsed.args.accountId === accountId) event = parsed;
+    const args = argsOf(chain.vault.interface.parseLog(log), name);
+    if (args?.accountId === accountId) event = args;
   }
   return event;
 }
