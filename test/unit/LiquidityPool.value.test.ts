@@ -9,7 +9,6 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { ETH, FEED, USDC, WAD, deployFixture, latestTime, mintAndApprove, txTime } from "../shared/fixtures";
 import { type KeelModel, localModel } from "../shared/model";
 import { sharesForAssets } from "../shared/poolValue";
-import { TO_WAD } from "../shared/math";
 import { accountIdOf } from "../shared/math";
 import * as poolRef from "../shared/poolValue";
 import { LOCAL_WITHDRAWAL_WINDOW } from "../../deploy/config";
