@@ -47,12 +47,7 @@ export interface LiquidationOutcome extends BaseOutcome {
  * collateral to seize (`no_collateral`).
  */
 export type DebtSkipCode =
-  | "no_funds"
-  | "unprofitable"
-  | "nothing_to_seize"
-  | "waterfall_empty"
-  | "approval_failed"
-  | "no_collateral";
+  "no_funds" | "unprofitable" | "nothing_to_seize" | "waterfall_empty" | "approval_failed" | "no_collateral";
 
 /**
  * Why a debt action was not sent: a `DebtSkipCode`, or after a revert the error's name (any custom error of the

@@ -209,10 +209,7 @@ describe("simulation", function () {
         expect(text).to.contain(term);
       const summary = JSON.parse(fs.readFileSync(files.summary, "utf8")) as Summary;
       const json = summary.variants.baseline.reconciliation;
-      const total = Object.values(json.termsUsd).reduce(
-        (acc, x) => acc + hre.ethers.parseUnits(x, 18),
-        0n,
-      );
+      const total = Object.values(json.termsUsd).reduce((acc, x) => acc + hre.ethers.parseUnits(x, 18), 0n);
       expect(total).to.equal(hre.ethers.parseUnits(json.sumUsd, 18));
     });
   });
