@@ -1,29 +1,28 @@
-// ESLint for the TypeScript: typescript-eslint's recommended rules plus the type-checked ones.
+// ESLint for the TypeScript: ESLint's and typescript-eslint's recommended rules plus the type-checked ones.
 // The type-checked rules read the program through tsconfig.json, so `typechain-types/` must exist:
-// `npm run lint` compiles first. No stylistic rules: prettier owns the formatting.
+// `npm run lint` compiles first. No stylistic rules: prettier owns the formatting. No rule is changed.
 import eslint from "@eslint/js";
+import { defineConfig, globalIgnores } from "eslint/config";
 import tseslint from "typescript-eslint";
 
-export default tseslint.config(
-  {
-    ignores: [
-      "node_modules/**",
-      "artifacts/**",
-      "cache/**",
-      "typechain-types/**",
-      "coverage/**",
-      "reports/**",
-      "dist/**",
-      "app/**",
-      // Plain JavaScript (scripts/coverage-gate.js, .solcover.js) is not in the TypeScript program.
-      "**/*.js",
-      "**/*.cjs",
-      "**/*.mjs",
-    ],
-  },
+export default defineConfig(
+  globalIgnores([
+    "node_modules/**",
+    "artifacts/**",
+    "cache/**",
+    "typechain-types/**",
+    "coverage/**",
+    "reports/**",
+    "dist/**",
+    "app/**",
+    // Plain JavaScript (scripts/coverage-gate.js, .solcover.js, this file) is not in the TypeScript program.
+    "**/*.js",
+    "**/*.cjs",
+    "**/*.mjs",
+  ]),
   {
     files: ["scripts/**/*.ts", "test/**/*.ts", "deploy/**/*.ts", "hardhat.config.ts"],
-    extends: [eslint.configs.recommended, ...tseslint.configs.recommendedTypeChecked],
+    extends: [eslint.configs.recommended, tseslint.configs.recommendedTypeChecked],
     languageOptions: {
       parserOptions: {
         projectService: true,
@@ -32,17 +31,15 @@ export default tseslint.config(
     },
   },
   // TEMPORARY: being split (issue 14); linted after the split
-  {
-    ignores: [
-      "test/unit/keeper/**",
-      "test/invariants/**",
-      "test/unit/vault/**",
-      "test/unit/Clearinghouse.test.ts",
-      "test/unit/LiquidityPool.test.ts",
-      "test/unit/PriceOracle.test.ts",
-      "scripts/keeper/units.ts",
-      "scripts/keeper/cli.ts",
-      "scripts/keeper/signer.ts",
-    ],
-  },
+  globalIgnores([
+    "test/unit/keeper/**",
+    "test/invariants/**",
+    "test/unit/vault/**",
+    "test/unit/Clearinghouse.test.ts",
+    "test/unit/LiquidityPool.test.ts",
+    "test/unit/PriceOracle.test.ts",
+    "scripts/keeper/units.ts",
+    "scripts/keeper/cli.ts",
+    "scripts/keeper/signer.ts",
+  ]),
 );
