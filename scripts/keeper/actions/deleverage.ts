@@ -74,7 +74,7 @@ export class DeleverageAction implements KeeperAction<DeleveragePlan> {
     const address = await this.chain.clearinghouseAddress();
     const event = receiptEvent(this.chain.clearinghouse, address, receipt, plan.accountId, "Deleveraged");
     this.count("succeeded");
-    const sizeClosed: bigint = event?.args.sizeClosed ?? 0n;
+    const sizeClosed = event?.sizeClosed ?? 0n;
     const outcome: DeleverageOutcome = {
       action: "deleverage",
       accountId: plan.accountId,
@@ -84,17 +84,16 @@ export class DeleverageAction implements KeeperAction<DeleveragePlan> {
       block: receipt.blockNumber,
       sizeClosed,
     };
-    const e = event?.args;
     return {
       outcome,
       level: "info",
       fields: {
         marketId: plan.marketId,
         sizeClosed: decimalWad(sizeClosed),
-        ...usdFields("price", e?.price as bigint | undefined),
-        ...usdFields("realizedPnl", e?.realizedPnl as bigint | undefined),
-        ...usdFields("sidePnl", e?.sidePnl as bigint | undefined),
-        ...usdFields("cap", e?.cap as bigint | undefined),
+        ...usdFields("price", event?.price),
+        ...usdFields("realizedPnl", event?.realizedPnl),
+        ...usdFields("sidePnl", event?.sidePnl),
+        ...usdFields("cap", event?.cap),
       },
     };
   }

@@ -207,9 +207,9 @@ export class LiquidateCollateralAction implements DebtAction<CollateralPlan> {
     const { chain } = this;
     const { accountId, debt } = plan;
     const event = await vaultEvent(chain, receipt, accountId, "CollateralLiquidated");
-    const repaid: bigint = event?.args.repaid ?? 0n;
-    const seized: bigint = event?.args.seized ?? 0n;
-    const token: string = event?.args.token ?? plan.token;
+    const repaid = event?.repaid ?? 0n;
+    const seized = event?.seized ?? 0n;
+    const token = event?.token ?? plan.token;
     this.count("succeeded");
     chain.stats.collateralRepaid += repaid;
     const symbol = await chain.symbol(token).catch(() => undefined);
@@ -219,7 +219,7 @@ export class LiquidateCollateralAction implements DebtAction<CollateralPlan> {
       symbol,
       ...amountFields("repaid", repaid, decimals, "Usdc", true),
       ...amountFields("seized", seized, plan.decimals, "Token", true),
-      ...usdFields("price", event?.args.price as bigint | undefined),
+      ...usdFields("price", event?.price),
       ...amountFields("debtBefore", debt, decimals, "Usdc"),
       ...amountFields("debtAfter", debt - repaid, decimals, "Usdc"),
     };

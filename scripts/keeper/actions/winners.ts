@@ -6,6 +6,8 @@ import { ethers } from "ethers";
 import type { Log, TransactionReceipt } from "ethers";
 import type { Winner } from "../action";
 import type { KeeperChain } from "../chain";
+import type { EventArgs } from "./events";
+import { argsOf } from "./events";
 import { BAD_DEBT_SETTLED_TOPIC, COLLATERAL_LIQUIDATED_TOPIC, LIQUIDATED_TOPIC } from "../tracker";
 
 /** The address in an indexed `address` topic. */
@@ -30,18 +32,18 @@ export async function latestAccountLog(
 }
 
 /** The last event called `name` of `accountId` that `contract` (at `address`) emitted in a receipt, if any. */
-export function receiptEvent(
+export function receiptEvent<K extends keyof EventArgs>(
   contract: { interface: ethers.Interface },
   address: string,
   receipt: TransactionReceipt,
   accountId: bigint,
-  name: string,
-): ethers.LogDescription | undefined {
-  let event: ethers.LogDescription | undefined;
+  name: K,
+): EventArgs[K] | undefined {
+  let event: EventArgs[K] | undefined;
   for (const log of receipt.logs) {
     if (log.address.toLowerCase() !== address.toLowerCase()) continue;
-    const parsed = contract.interface.parseLog(log);
-    if (parsed?.name === name && parsed.args.accountId === accountId) event = parsed;
+    const args = argsOf(contract.interface.parseLog(log), name);
+    if (args?.accountId === accountId) event = args;
   }
   return event;
 }
@@ -86,12 +88,12 @@ export async function findDebtAction(
   return { ...base, caller: tx?.from ?? ethers.ZeroAddress, event: "BadDebtSettled" };
 }
 
-/** The Vault's `name` event of `accountId` in a receipt, if any. */
-export async function vaultEvent(
+/** The arguments of the Vault's last `name` event of `accountId` in a receipt, if any. */
+export async function vaultEvent<K extends "BadDebtSettled" | "CollateralLiquidated">(
   chain: KeeperChain,
   receipt: TransactionReceipt,
   accountId: bigint,
-  name: string,
-): Promise<ethers.LogDescription | undefined> {
+  name: K,
+): Promise<EventArgs[K] | undefined> {
   return receiptEvent(chain.vault, await chain.vaultAddress(), receipt, accountId, name);
 }

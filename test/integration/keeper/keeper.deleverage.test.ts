@@ -4,7 +4,6 @@ import { BTC, ETH, WAD, accountIdOf } from "../../shared/fixtures";
 import { Book, adlFixture } from "../../shared/deleverageBook";
 import { ethers } from "hardhat";
 import { Keeper, MemoryLogger, rankCandidates } from "../../../scripts/keeper";
-import type { DeleverageOutcome } from "../../../scripts/keeper";
 
 /** The keeper's auto-deleveraging pass (scripts/keeper/deleverage.ts, DESIGN §11.1) against the reference book. */
 async function overCap() {
@@ -63,9 +62,9 @@ describe("Keeper: deleverage pass", function () {
     for (const id of ids) keeper.tracker.add(id);
     // One round: nobody is liquidatable, the ETH long side is over its cap: its best-ranked position is deleveraged.
     const outcomes = (await keeper.checkAndLiquidate()).filter((o) => o.action === "deleverage");
-    expect(
-      (outcomes as DeleverageOutcome[]).map((o) => [o.marketId, o.accountId, o.status, o.sizeClosed]),
-    ).to.deep.equal([[ETH, whale, "succeeded", plan.sizeClosed]]);
+    expect(outcomes.map((o) => [o.marketId, o.accountId, o.status, o.sizeClosed])).to.deep.equal([
+      [ETH, whale, "succeeded", plan.sizeClosed],
+    ]);
     book.applyDeleverage(whale, plan);
     const [longPnl, , cap] = await sys.clearinghouse.deleverageNeed(ETH);
     expect([longPnl, cap]).to.deep.equal([book.long().pnl, book.cap()]);

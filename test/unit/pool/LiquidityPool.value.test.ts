@@ -18,7 +18,6 @@ import {
 } from "../../shared/fixtures";
 import { type KeelModel, localModel } from "../../shared/model";
 import { sharesForAssets } from "../../shared/poolValue";
-import { TO_WAD } from "../../shared/math";
 import { accountIdOf } from "../../shared/math";
 import * as poolRef from "../../shared/poolValue";
 import { LOCAL_WITHDRAWAL_WINDOW } from "../../../deploy/config";
