@@ -3,8 +3,7 @@ import type { FunctionFragment, Interface, ParamType } from "ethers";
 import type { DecodedError } from "../system";
 
 /** A view's outputs: elementary values as bigint/boolean/string, structs as plain objects, arrays as arrays. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Result = any[];
+export type Result = unknown[];
 /** A decoded struct. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Struct = Record<string, any>;
@@ -69,7 +68,7 @@ export function decoderFor(iface: Interface, fn: string): (hex: string) => Resul
   const fallback = plan.some(
     (x) => x.words === null && !(x.o.baseType === "array" && staticWords(x.o.arrayChildren!) !== null),
   );
-  if (fallback) return (hex) => [...iface.decodeFunctionResult(fn, hex)];
+  if (fallback) return (hex) => Array.from<unknown>(iface.decodeFunctionResult(fn, hex));
   return (hex) => {
     const out: unknown[] = [];
     let head = 0;

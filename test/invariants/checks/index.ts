@@ -23,7 +23,7 @@ function eq(actual: unknown, expected: unknown, label: string) {
 }
 
 function fmt(v: unknown): string {
-  return JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x));
+  return JSON.stringify(v, (_k, x: unknown) => (typeof x === "bigint" ? x.toString() : x));
 }
 
 function check(condition: boolean, message: string) {
@@ -163,7 +163,14 @@ function checkAccount(m: InvariantModel, a: AccountReads, now: bigint) {
       ];
     });
     eq(
-      list.map((v) => [v.marketId, v.size, v.openNotional, v.entryPrice, v.unrealizedPnl, v.pendingFunding]),
+      list.map((v): unknown[] => [
+        v.marketId,
+        v.size,
+        v.openNotional,
+        v.entryPrice,
+        v.unrealizedPnl,
+        v.pendingFunding,
+      ]),
       expected,
       `${label} positions`,
     );

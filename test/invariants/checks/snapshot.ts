@@ -88,10 +88,10 @@ export async function snapshot(s: Suite, blockTag: "latest" | "pending" = "lates
     cache.set(s, entry);
   }
   const started = performance.now();
-  const raw = await network.provider.send("eth_call", [
+  const raw = (await network.provider.send("eth_call", [
     { to: s.address.multicall, data: entry.data },
     blockTag,
-  ]);
+  ])) as string;
   const decodeStarted = performance.now();
   perf.snapshot += decodeStarted - started;
   perf.snapshots++;
@@ -107,7 +107,7 @@ function decodeSnapshot(s: Suite, list: Call[], raw: string): Snapshot {
   const { timestamp, success, data: returnData } = decodeAggregate(raw);
   let i = 0;
   const next = (): Read => {
-    const c = entry!.list[i];
+    const c = entry.list[i];
     const ok = success[i];
     const data = returnData[i];
     i++;
@@ -115,7 +115,7 @@ function decodeSnapshot(s: Suite, list: Call[], raw: string): Snapshot {
   };
   const value = (): Result => {
     const r = next();
-    if (!r.ok) throw new Error(`view ${entry!.list[i - 1].fn} reverted: ${show(r.error)}`);
+    if (!r.ok) throw new Error(`view ${entry.list[i - 1].fn} reverted: ${show(r.error)}`);
     return r.value;
   };
   const big = () => value()[0] as bigint;
@@ -143,7 +143,7 @@ function decodeSnapshot(s: Suite, list: Call[], raw: string): Snapshot {
   const states = [0, 1].map(() => value()[0] as Struct);
   const markets = [0, 1].map(() => next());
   return {
-    timestamp: timestamp as bigint,
+    timestamp,
     accounts,
     liquidatable,
     held,

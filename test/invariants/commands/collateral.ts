@@ -208,7 +208,9 @@ export class RoundTripDepositCommand extends KeelCommand {
       const balance = [a.usdc, a.weth, a.wbtc][this.token];
       const held = [snap.held.usdc, snap.held.weth, snap.held.wbtc][this.token];
       if (!same([balance, held], before))
-        fail(`deposit→withdraw in one block moved value: ${[balance, held]} vs ${before} (§15.5)`);
+        fail(
+          `deposit→withdraw in one block moved value: ${[balance, held].join()} vs ${before.join()} (§15.5)`,
+        );
     };
   }
 

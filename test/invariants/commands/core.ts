@@ -127,7 +127,9 @@ function trace(command: KeelCommand, b: Box) {
 }
 
 export abstract class KeelCommand implements fc.AsyncCommand<Box, Suite> {
-  check(_b: Readonly<Box>): boolean {
+  /** Whether the command applies in the model's state: always, unless a subclass reads the model (fast-check's signature). */
+  check(b: Readonly<Box>): boolean;
+  check(): boolean {
     return true;
   }
 
@@ -171,7 +173,9 @@ export async function sameBlock(s: Suite, t: bigint, txs: [string, string, strin
     await network.provider.send("evm_setAutomine", [true]);
   }
   for (const [i, hash] of hashes.entries()) {
-    const receipt = await network.provider.send("eth_getTransactionReceipt", [hash]);
+    const receipt = (await network.provider.send("eth_getTransactionReceipt", [hash])) as {
+      status: string;
+    } | null;
     if (receipt === null || receipt.status !== "0x1") {
       // Replay the failing call on the block before to name its error.
       let reason = "unknown";

@@ -1,6 +1,6 @@
 /** The liquidation commands: position liquidation, collateral liquidation and bad-debt settlement. */
 import { network } from "hardhat";
-import type { Result } from "ethers";
+import type { IClearinghouse } from "../../../typechain-types/contracts/Clearinghouse";
 import * as math from "../../shared/math";
 import { TO_WAD, WAD } from "../model";
 import type { InvariantModel } from "../model";
@@ -72,7 +72,10 @@ export class LiquidateCommand extends KeelCommand {
       ]),
     );
     if (!views.ok) fail(`lens reverted: ${views.error}`);
-    const [, okFlags, results] = s.multicall.interface.decodeFunctionResult("tryAggregate", views.data);
+    const [, okFlags, results] = s.multicall.interface.decodeFunctionResult(
+      "tryAggregate",
+      views.data,
+    ) as unknown as [bigint, boolean[], string[]];
     // The preview's keeper is its caller (the multicall), never the owner: it shows the subsidy a keeper gets.
     const viewed = this.self ? m.tryLiquidate(id, 1n, t) : outcome;
     if (outcome.ok && viewed.ok) {
@@ -81,7 +84,10 @@ export class LiquidateCommand extends KeelCommand {
         fail(`isLiquidatable/previewLiquidation reverted for an account the model liquidates`);
       if (ch.decodeFunctionResult("isLiquidatable", results[0])[0] !== true)
         fail("isLiquidatable is false but liquidate succeeds (§15.6)");
-      const p = ch.decodeFunctionResult("previewLiquidation", results[1])[0] as Result;
+      const p = ch.decodeFunctionResult(
+        "previewLiquidation",
+        results[1],
+      )[0] as IClearinghouse.LiquidationPreviewStructOutput;
       const got = [
         p.liquidatable,
         p.equity,

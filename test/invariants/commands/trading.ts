@@ -1,6 +1,6 @@
 /** The trading commands: trades of each kind, and a trade and its reverse in one block. */
 import { network } from "hardhat";
-import type { Result } from "ethers";
+import type { IClearinghouse } from "../../../typechain-types/contracts/Clearinghouse";
 import * as math from "../../shared/math";
 import { SYMBOLS, WAD } from "../model";
 import type { InvariantModel } from "../model";
@@ -114,7 +114,7 @@ export class TradeCommand extends KeelCommand {
         fail(`previewTrade fill/fee ${fill}/${fee} != ${ref.fill}/${ref.fee}`);
       if (
         !same(
-          stateFields.map((f) => (after as Result)[f]),
+          stateFields.map((f) => (after as IClearinghouse.AccountStateStructOutput)[f]),
           stateFields.map((f) => expected[f]),
         )
       ) {

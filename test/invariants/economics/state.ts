@@ -111,10 +111,10 @@ export async function resetEconomics(s: Suite) {
       wallets: initial,
       checkpoint: null,
       ifaces: {
-        ch: s.clearinghouse.interface as unknown as Interface,
-        vault: s.vault.interface as unknown as Interface,
-        pool: s.pool.interface as unknown as Interface,
-        erc20: s.usdc.interface as unknown as Interface,
+        ch: s.clearinghouse.interface,
+        vault: s.vault.interface,
+        pool: s.pool.interface,
+        erc20: s.usdc.interface,
       },
     };
     states.set(s, st);
