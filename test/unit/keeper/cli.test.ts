@@ -61,7 +61,7 @@ describe("Keeper: task", function () {
       /KEEPER_PRIVATE_KEY is not set/,
     );
     const few = {
-      ethers: { getSigners: async () => [account0] },
+      ethers: { getSigners: () => Promise.resolve([account0]) },
       network: { name: "localhost" },
     } as unknown as HardhatRuntimeEnvironment;
     await expect(resolveKeeperSigner(few, 31337n, logger, {})).to.be.rejectedWith(/has 1 accounts/);
@@ -104,7 +104,10 @@ describe("Keeper: task", function () {
         network: { name: "sepolia" },
         config: { paths: { ignition: root } },
         ethers: {
-          provider: { getNetwork: async () => ({ chainId: 11155111n }), getCode: async () => "0x6080" },
+          provider: {
+            getNetwork: () => Promise.resolve({ chainId: 11155111n }),
+            getCode: () => Promise.resolve("0x6080"),
+          },
         },
       } as unknown as HardhatRuntimeEnvironment;
       const args = keeperArgs();

@@ -77,7 +77,6 @@ describe("Keeper on the Hardhat network: collateral and bad debt", function () {
     const sys = await loadFixture(debtFixture);
     await fund(sys, sys.keeperA, USDC(20_000));
     const { keeper, logger } = makeDebtKeeper(sys);
-    const usdc = await sys.usdc.getAddress();
     const ethPrice = WAD(2640);
     const discount = (await sys.vault.collateralConfig(sys.wethAddress)).liquidationDiscount;
 

@@ -49,18 +49,24 @@ describe("Keeper: errors", function () {
   it("retries transient failures a bounded number of times with growing delays", async function () {
     const delays: number[] = [];
     let calls = 0;
+    // Providers reject with Errors carrying `code` and `data`.
+    const networkError = Object.assign(new Error("network error"), { code: "NETWORK_ERROR" });
+    const reverted = Object.assign(new Error("execution reverted"), { code: "CALL_EXCEPTION", data });
     const flaky = () => {
       calls++;
-      return calls < 3 ? Promise.reject({ code: "NETWORK_ERROR" }) : Promise.resolve("ok");
+      return calls < 3 ? Promise.reject(networkError) : Promise.resolve("ok");
     };
-    const sleep = async (ms: number) => void delays.push(ms);
+    const sleep = (ms: number) => {
+      delays.push(ms);
+      return Promise.resolve();
+    };
     expect(await withRetry(flaky, { attempts: 4, baseDelayMs: 100, sleep })).to.equal("ok");
     expect(delays).to.deep.equal([100, 200]);
 
     calls = 0;
     const down = () => {
       calls++;
-      return Promise.reject({ code: "NETWORK_ERROR" });
+      return Promise.reject(networkError);
     };
     await expect(withRetry(down, { attempts: 3, baseDelayMs: 1, sleep })).to.be.rejected;
     expect(calls).to.equal(3);
@@ -68,7 +74,7 @@ describe("Keeper: errors", function () {
     calls = 0;
     const reverting = () => {
       calls++;
-      return Promise.reject({ code: "CALL_EXCEPTION", data });
+      return Promise.reject(reverted);
     };
     await expect(withRetry(reverting, { attempts: 3, baseDelayMs: 1, sleep })).to.be.rejected;
     expect(calls).to.equal(1);
