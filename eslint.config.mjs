@@ -30,16 +30,4 @@ export default defineConfig(
       },
     },
   },
-  // TEMPORARY: being split (issue 14); linted after the split
-  globalIgnores([
-    "test/unit/keeper/**",
-    "test/invariants/**",
-    "test/unit/vault/**",
-    "test/unit/Clearinghouse.test.ts",
-    "test/unit/LiquidityPool.test.ts",
-    "test/unit/PriceOracle.test.ts",
-    "scripts/keeper/units.ts",
-    "scripts/keeper/cli.ts",
-    "scripts/keeper/signer.ts",
-  ]),
 );
