@@ -2,6 +2,7 @@ import path from "node:path";
 import { subtask } from "hardhat/config";
 import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
 import type { HardhatUserConfig } from "hardhat/config";
+import type { SolcBuild } from "hardhat/types/builtin-tasks";
 import "@nomicfoundation/hardhat-toolbox";
 import "./scripts/tasks/keeper";
 import "./scripts/tasks/trader";
@@ -15,16 +16,20 @@ const SOLC_VERSION = "0.8.28";
 
 // Offline compiler: no download is possible on the build machines, so Hardhat is handed the
 // soljson.js of the pinned npm `solc` package instead of fetching a native binary.
-subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string }, _hre, runSuper) => {
-  if (args.solcVersion !== SOLC_VERSION) return runSuper();
-  const compilerPath = path.join(__dirname, "node_modules", "solc", "soljson.js");
-  return {
-    compilerPath,
-    isSolcJs: true,
-    version: args.solcVersion,
-    longVersion: `${args.solcVersion}+solcjs`,
-  };
-});
+subtask(
+  TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD,
+  async (args: { solcVersion: string }, _hre, runSuper): Promise<SolcBuild> => {
+    // Hardhat types every task's result as `any`; this subtask's is a SolcBuild.
+    if (args.solcVersion !== SOLC_VERSION) return (await runSuper()) as SolcBuild;
+    const compilerPath = path.join(__dirname, "node_modules", "solc", "soljson.js");
+    return {
+      compilerPath,
+      isSolcJs: true,
+      version: args.solcVersion,
+      longVersion: `${args.solcVersion}+solcjs`,
+    };
+  },
+);
 
 /**
  * Real networks, each present only when its RPC URL and a deployer key are set in the environment (never in the repo):

@@ -136,6 +136,11 @@ contract LiquidityPool is ILiquidityPool, ERC4626, AccessControl, Pausable, Reen
     /// @inheritdoc ILiquidityPool
     function recapitalize(uint256 assets) external nonReentrant {
         if (assets == 0) revert PoolZeroAmount();
+        // A gift while deposits are open could be front-run by a deposit that takes part of it; at a supply of zero it
+        // would go to the first depositor (test/attacks/recapitalizeFrontRun.test.ts).
+        int256 value = poolValue();
+        uint256 supply = totalSupply();
+        if (supply == 0 || _depositable(value)) revert PoolRecapitalizeRefused(value, minimumDepositValue(), supply);
         _pull(_msgSender(), assets);
         emit Recapitalized(_msgSender(), assets);
     }

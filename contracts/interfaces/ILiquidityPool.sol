@@ -49,12 +49,17 @@ interface ILiquidityPool is IERC4626 {
     /// @notice A withdrawal or redemption while the pool's value (settlement units) is zero or below: its shares are
     /// worth nothing until traders' unrealized profit falls back.
     error PoolInsolvent(int256 value);
+    /// @notice `recapitalize` refused: the pool's `value` is at least the deposit `minimum` (deposit instead, and get
+    /// shares) or it has no shares (`supply` is zero).
+    error PoolRecapitalizeRefused(int256 value, uint256 minimum, uint256 supply);
     /// @notice A parameter outside its bounds.
     error PoolInvalidParameter(bytes32 name, uint256 value);
 
     /// @notice Adds `assets` settlement tokens of the caller to the pool's ledger without minting shares: a gift to the
     /// LPs of the moment, pro rata. The way to recapitalise a pool that deposits cannot reach (worth less than
-    /// `minimumDepositValue()`, DESIGN §18.21) so that winning traders can be paid; allowed while paused.
+    /// `minimumDepositValue()`, DESIGN §18.21) so that winning traders can be paid; allowed while paused. Refused
+    /// (`PoolRecapitalizeRefused`) while deposits are open, where a deposit placed just before the gift would take part
+    /// of it, and while no share exists, where the gift would go to the first depositor.
     function recapitalize(uint256 assets) external;
 
     /// @notice Escrows `shares` of the caller for withdrawal and (re)starts the delay for the whole request.

@@ -53,6 +53,7 @@ export const ERROR_ARG_UNITS: Readonly<Record<string, Readonly<Record<string, Ar
   PoolTransferAmountMismatch: { expected: "settlement", received: "settlement" },
   PoolValueTooLow: { value: "settlement", minimum: "settlement" },
   PoolInsolvent: { value: "settlement" },
+  PoolRecapitalizeRefused: { value: "settlement", minimum: "settlement", supply: "shares" },
   OracleInvalidTimestamp: { updatedAt: "time", blockTimestamp: "time" },
   OracleStalePrice: { updatedAt: "time", maxAge: "seconds", blockTimestamp: "time" },
   OraclePriceOutOfBounds: { price: "usd", minPrice: "usd", maxPrice: "usd" },

@@ -7,6 +7,7 @@
  * network and `hardhat node` one or two levels deeper, some nodes in `error.info.error.data` or only inside the
  * message: `… (return data: 0x…)`), so it is searched for rather than read from one place.
  */
+import { inspect } from "node:util";
 import { ethers } from "ethers";
 import type { Interface, Result } from "ethers";
 import { ERROR_ARG_UNITS } from "./errorUnits";
@@ -54,7 +55,7 @@ export function findRevertData(err: unknown): string | undefined {
     }
     for (const key of ["revert", "error", "info", "cause", "parent", "data", "value", "errors"]) {
       const value = record[key];
-      if (Array.isArray(value)) queue.push(...value);
+      if (Array.isArray(value)) queue.push(...(value as unknown[]));
       else if (value !== undefined) queue.push(value);
     }
   }
@@ -189,12 +190,13 @@ export function formatRevert(revert: DecodedRevert, units: UnitContext = {}): st
 
 /** A short, single-line message for a log line or a task's error (ethers' `shortMessage` when it has one). */
 export function errorMessage(err: unknown): string {
-  if (err === null || err === undefined) return String(err);
-  if (typeof err !== "object") return String(err);
+  if (typeof err === "function") return inspect(err);
+  if (typeof err !== "object" || err === null) return String(err);
   const record = err as Record<string, unknown>;
   const message =
     (typeof record.shortMessage === "string" && record.shortMessage) ||
     (typeof record.message === "string" && record.message) ||
-    String(err);
+    // Neither: Node's rendering of the object (`{ code: 4001 }`), not String()'s `[object Object]`.
+    inspect(err, { breakLength: Infinity, depth: 2 });
   return message.split("\n")[0].slice(0, 500);
 }

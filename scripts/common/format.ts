@@ -5,6 +5,7 @@
  * display (`formatFixed`, `formatUsd`) is half away from zero and never feeds back into a computation; the `*Exact`
  * forms print every significant decimal, for messages and logs where the reader may need the precise value.
  */
+import { formatUnits } from "ethers";
 import { WAD, WAD_DECIMALS, USDC_DECIMALS, exact } from "./units";
 
 export { WAD, WAD_DECIMALS };
@@ -124,3 +125,33 @@ export const formatWadExact = (wad: bigint): string => groupDecimal(exact(wad, W
 
 /** A WAD fraction as an exact percentage: `0.005e18` → `0.5%`. */
 export const formatPercentExact = (fraction: bigint): string => `${exact(fraction, 16)}%`;
+
+/* LOG AND JSON FIELDS (machine-read: ungrouped, always with a decimal point) */
+
+/** `raw` with `decimals` decimals as an exact, ungrouped decimal string: `5877487n, 6` → `"5.877487"`, `0n` → `"0.0"`. */
+export const decimalField = (raw: bigint, decimals: number): string => formatUnits(raw, decimals);
+
+/** A WAD value (USD amounts, prices, fractions) as `decimalField` writes it. */
+export const decimalWad = (wad: bigint): string => decimalField(wad, WAD_DECIMALS);
+
+/**
+ * Log fields for a token amount, the field's name ending in its unit: `{ <name><unit>: "5.877487" }`, plus
+ * `{ <name>Raw: 5877487n }` when `raw` is asked for (where a reader reconciles the number with an event or a balance);
+ * nothing for an undefined value. `Usdc` is the settlement token, `Token` the collateral token the line names.
+ */
+export function amountFields(
+  name: string,
+  value: bigint | undefined,
+  decimals: number,
+  unit: "Usdc" | "Token",
+  raw = false,
+): Record<string, string | bigint> {
+  if (value === undefined) return {};
+  const fields: Record<string, string | bigint> = { [`${name}${unit}`]: decimalField(value, decimals) };
+  if (raw) fields[`${name}Raw`] = value;
+  return fields;
+}
+
+/** `{ <name>Usd: "84.326765586335150123" }` for a WAD value; nothing for an undefined one. */
+export const usdFields = (name: string, wad: bigint | undefined): Record<string, string> =>
+  wad === undefined ? {} : { [`${name}Usd`]: decimalWad(wad) };

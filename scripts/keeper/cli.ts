@@ -15,14 +15,14 @@ import { errorMessage } from "../common/errors";
 import { isLogLevel, jsonLogger } from "./log";
 import { AccountTracker } from "./tracker";
 import type { KeeperLogger } from "./log";
-import { readIgnitionDeployment } from "../common/deployment";
+import { defaultDeploymentId, readIgnitionDeployment, requireDeployedCode } from "../common/deployment";
 import type { KeeperDeployment } from "../common/deployment";
 import { keeperMetrics, startMetricsServer } from "./metrics";
 import type { MetricsServer } from "./metrics";
 import { KeeperRunner } from "./runner";
 import { KeeperConfigError, resolveKeeperSigner } from "./signer";
 import { makeCheckpoint, resumeCheckpoint, saveCheckpoint } from "./state";
-import { formatAmount } from "./units";
+import { decimalField } from "../common/format";
 
 export { KEY_ENV } from "./signer";
 
@@ -43,6 +43,20 @@ export interface KeeperTaskArgs {
   minProfit?: string;
   /** Most settlement tokens (whole tokens, decimal string) one liquidateCollateral repays; default no cap. */
   maxRepay?: string;
+  /** Markets to auto-deleverage: "all" (default), "none", or market ids separated by commas ("0,1"). */
+  deleverage?: string;
+}
+
+/** `--deleverage`: "all", "none" or comma-separated market ids. */
+export function parseDeleverageMarkets(value: string | undefined): readonly bigint[] | "all" {
+  const text = (value ?? "all").trim();
+  if (text === "all") return "all";
+  if (text === "none") return [];
+  const ids = text.split(",").map((part) => part.trim());
+  if (ids.some((id) => !/^\d+$/.test(id))) {
+    fail(`--deleverage must be "all", "none" or market ids such as 0,1, got ${value}`);
+  }
+  return [...new Set(ids.map((id) => BigInt(id)))];
 }
 
 const fail = (message: string): never => {
@@ -75,6 +89,7 @@ function validateArgs(args: KeeperTaskArgs): void {
   if (args.maxRepay !== undefined && (!DECIMAL.test(args.maxRepay) || !/[1-9]/.test(args.maxRepay))) {
     fail(`--max-repay must be a positive settlement-token amount such as 5000, got ${args.maxRepay}`);
   }
+  parseDeleverageMarkets(args.deleverage);
 }
 
 const DECIMAL = /^\d+(\.\d+)?$/;
@@ -145,6 +160,7 @@ export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnv
     maxRepayPerTx:
       args.maxRepay === undefined ? undefined : parseAmount("max-repay", args.maxRepay, settlementDecimals),
     errorInterfaces: [PriceOracle__factory.createInterface()],
+    deleverageMarkets: parseDeleverageMarkets(args.deleverage),
     batchSize: args.batchSize,
     maxBlockRange: args.maxBlockRange,
     receiptTimeoutMs: args.txTimeout,
@@ -189,11 +205,12 @@ export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnv
     clearinghouse: deployment.clearinghouse,
     vault: deployment.vault,
     keeper: keeperAddress,
-    balanceEth: formatAmount(await provider.getBalance(keeperAddress), 18),
+    balanceEth: decimalField(await provider.getBalance(keeperAddress), 18),
     settlementToken: settlement.address,
-    settlementBalanceUsdc: formatAmount(settlementBalance, settlementDecimals),
+    settlementBalanceUsdc: decimalField(settlementBalance, settlementDecimals),
     minProfitUsd: args.minProfit ?? "0",
     maxRepayUsdc: args.maxRepay,
+    deleverage: args.deleverage ?? "all",
     stateFile,
     resumed: start.resumed,
     startBlock: start.startBlock,
@@ -228,9 +245,9 @@ export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnv
     succeeded: keeper.stats.succeeded,
     lost: keeper.stats.lost,
     failed: keeper.stats.failed,
-    rewardsUsdc: formatAmount(keeper.stats.rewards, settlementDecimals),
+    rewardsUsdc: decimalField(keeper.stats.rewards, settlementDecimals),
     collateralLiquidated: keeper.stats.collateralLiquidations.succeeded,
-    collateralRepaidUsdc: formatAmount(keeper.stats.collateralRepaid, settlementDecimals),
+    collateralRepaidUsdc: decimalField(keeper.stats.collateralRepaid, settlementDecimals),
     badDebtSettled: keeper.stats.badDebtSettlements.succeeded,
     debtAccounts: keeper.debtAccounts().length,
     error: failure ? errorMessage(failure) : undefined,
@@ -242,18 +259,13 @@ export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnv
 async function connect(args: KeeperTaskArgs, hre: HardhatRuntimeEnvironment, logger: KeeperLogger) {
   const provider = hre.ethers.provider;
   const { chainId } = await provider.getNetwork();
-  const deploymentId = args.deploymentId ?? `chain-${chainId}`;
+  const deploymentId = args.deploymentId ?? defaultDeploymentId(chainId);
   let deployment: KeeperDeployment;
   try {
     deployment = readIgnitionDeployment(hre.config.paths.ignition, deploymentId);
+    await requireDeployedCode(provider, deployment, { network: hre.network.name, chainId });
   } catch (err) {
     return fail((err as Error).message);
-  }
-  if ((await provider.getCode(deployment.clearinghouse)) === "0x") {
-    fail(
-      `no contract at ${deployment.clearinghouse} (Clearinghouse of deployment "${deploymentId}") on network ` +
-        `"${hre.network.name}": is this the node the deployment was made on?`,
-    );
   }
   const signer = await resolveKeeperSigner(hre, chainId, logger);
   return { chainId, deploymentId, deployment, signer };

@@ -15,7 +15,7 @@ import { newDebtPass, readFailed } from "./actions/pass";
 import type { DebtAction, DebtPass } from "./actions/pass";
 import type { SettleBadDebtAction } from "./actions/settleBadDebt";
 import type { DebtOutcome, KeeperOutcome } from "./types";
-import { amountFields } from "./units";
+import { amountFields } from "../common/format";
 
 /** The accounts that may owe settlement tokens → block they were added at (insertion order: oldest first). */
 export class DebtWatch {

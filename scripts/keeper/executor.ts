@@ -76,7 +76,7 @@ export class ActionExecutor {
     );
     if (result.kind === "failed") return this.classify(action, plan, result.error, "send");
     const tx: InFlight = {
-      action: action as unknown as KeeperAction,
+      action,
       plan,
       hash: result.kind === "sent" ? result.hash : undefined,
       nonce: result.nonce,

@@ -13,7 +13,7 @@ export * from "../common/errors";
 export * from "../common/retry";
 export * from "./log";
 export * from "./tracker";
-export * from "./units";
+export { amountFields, decimalField, decimalWad, usdFields } from "../common/format";
 export { needsDeleverage, rankCandidates } from "./deleverage";
 export { DELEVERAGED_TOPIC } from "./actions/deleverage";
 export type { DeleverageCandidate } from "./deleverage";

@@ -11,7 +11,7 @@
  *   0. settle the transactions still in flight from earlier rounds;
  *   1. liquidation: batch `liquidatable(uint256[])` over every tracked account (checks.ts), then `liquidate` each hit
  *      that holds positions (actions/liquidate.ts);
- *   2. auto-deleveraging (deleverage.ts), only on the markets of the `deleverageMarkets` option (none by default):
+ *   2. auto-deleveraging (deleverage.ts), on the markets of the `deleverageMarkets` option (every market by default):
  *      `deleverage` the best-ranked position of a side over its cap (actions/deleverage.ts);
  *   3. debts (debts.ts): the accounts that may owe settlement tokens get `Vault.liquidateCollateral`
  *      (actions/liquidateCollateral.ts) or `Vault.settleBadDebt` (actions/settleBadDebt.ts).
@@ -120,7 +120,7 @@ export class Keeper {
     const block = blockTag ?? (await this.chain.latestBlock());
     const settled = await this.executor.settleInFlight(block);
     const liquidations = await this.liquidateAccounts(await this.findLiquidatable(block), block);
-    const markets = this.options.deleverageMarkets;
+    const markets = await this.deleverageMarkets();
     const deleverages = markets.length > 0 ? await this.deleverage(markets) : [];
     const debts = await this.processDebts();
     return [...settled, ...liquidations, ...deleverages, ...debts];
@@ -162,6 +162,14 @@ export class Keeper {
       accountIds,
       maxPerMarket,
     );
+  }
+
+  /** The markets of the auto-deleveraging pass: the option's list, or every listed market for `"all"`. */
+  async deleverageMarkets(): Promise<readonly bigint[]> {
+    const markets = this.options.deleverageMarkets;
+    if (markets !== "all") return markets;
+    const count = await this.chain.rpc(() => this.chain.clearinghouse.marketCount());
+    return Array.from({ length: Number(count) }, (_, i) => BigInt(i));
   }
 
   /** The keeper wallet's settlement-token balance now (also updates `stats.settlementWalletBalance`). */

@@ -185,7 +185,7 @@ function debtMetrics(stats: KeeperStats, extra: { debtAccounts?: number }): Metr
   const deleverages: MetricSample[] = (["succeeded", "lost", "skipped", "failed"] as const).map((result) => ({
     name: "keel_keeper_deleverages_total",
     type: "counter",
-    help: "deleverage transactions by result: succeeded, lost, skipped, failed (runs only on deleverageMarkets).",
+    help: "deleverage transactions by result: succeeded, lost, skipped, failed (on the deleverageMarkets option's markets, every market by default).",
     value: stats.deleverages[result],
     labels: { result },
   }));

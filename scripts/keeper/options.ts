@@ -37,8 +37,11 @@ export interface KeeperOptions {
   maxDebtAccounts?: number;
   /** Concurrent reads of the debt pass. Default 16. */
   readConcurrency?: number;
-  /** Markets the round auto-deleverages when a side is over its cap (DESIGN §11.1). Default none. */
-  deleverageMarkets?: readonly bigint[];
+  /**
+   * Markets the round auto-deleverages when a side is over its cap (DESIGN §11.1): `"all"` (every listed market, read
+   * each round), or a list (`[]` turns the pass off). Default `"all"`.
+   */
+  deleverageMarkets?: readonly bigint[] | "all";
 }
 
 /** The options after defaults (`maxRepayPerTx` stays optional: undefined is no cap). */
@@ -80,7 +83,7 @@ export const DEFAULT_OPTIONS: ResolvedKeeperOptions = {
   gasPriceAsset: "ETH",
   maxDebtAccounts: 10_000,
   readConcurrency: 16,
-  deleverageMarkets: [],
+  deleverageMarkets: "all",
 };
 
 /** The options of `config` over the defaults; throws on a value out of range. */

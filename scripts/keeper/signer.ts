@@ -1,6 +1,6 @@
 /**
  * The key the keeper signs with: `KEEPER_PRIVATE_KEY` from the environment (never read from a file); or, on a local
- * dev chain (31337) without it, the node's account number `LOCAL_KEEPER_ACCOUNT_INDEX` (19, the last of the 20 accounts
+ * development chain (`isLocalChain`: 31337 or 1337) without it, the node's account number `LOCAL_KEEPER_ACCOUNT_INDEX` (19, the last of the 20 accounts
  * `hardhat node` unlocks; `0x8626f6940E2eb28930eFb4CeF49B2d1F2C9C1199` with the default mnemonic). Never account 0:
  * deployments and the tasks send from account 0 by default, and two senders on one key collide on nonces.
  */
@@ -8,9 +8,9 @@ import { ethers } from "ethers";
 import type { Signer } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { KeeperLogger } from "./log";
+import { isLocalChain } from "../common/chains";
 
 export const KEY_ENV = "KEEPER_PRIVATE_KEY";
-export const LOCAL_CHAIN_ID = 31337n;
 /** The node account the keeper uses on a local chain when `KEEPER_PRIVATE_KEY` is not set. */
 export const LOCAL_KEEPER_ACCOUNT_INDEX = 19;
 
@@ -34,7 +34,7 @@ export async function resolveKeeperSigner(
       throw new KeeperConfigError(`${KEY_ENV} is not a valid private key (32 bytes, hex)`);
     }
   }
-  if (chainId !== LOCAL_CHAIN_ID) {
+  if (!isLocalChain(chainId)) {
     throw new KeeperConfigError(
       `${KEY_ENV} is not set: the keeper needs the private key of the account that sends liquidations ` +
         `(network "${hre.network.name}", chain ${chainId}). Export it in the environment; it is never read from a file.`,

@@ -40,19 +40,21 @@ export interface LiquidationOutcome extends BaseOutcome {
 }
 
 /**
- * Why a debt action was not sent (`skipped` without a transaction): the keeper's wallet holds no settlement tokens
- * (`no_funds`), the discount does not beat the gas by `minProfitUsd` (`unprofitable`), the repayment would seize
- * nothing (`nothing_to_seize`), neither the insurance fund nor the pool can pay anything (`waterfall_empty`), the
- * approval of the settlement token failed (`approval_failed`); or, after a revert, the error's name.
+ * The keeper's own reasons not to send a debt action (`skipped` without a transaction): the keeper's wallet holds no
+ * settlement tokens (`no_funds`), the discount does not beat the gas by `minProfitUsd` (`unprofitable`), the
+ * repayment would seize nothing (`nothing_to_seize`), neither the insurance fund nor the pool can pay anything
+ * (`waterfall_empty`), the approval of the settlement token failed (`approval_failed`), the account holds no
+ * collateral to seize (`no_collateral`).
  */
-export type DebtSkipReason =
-  | "no_funds"
-  | "unprofitable"
-  | "nothing_to_seize"
-  | "waterfall_empty"
-  | "approval_failed"
-  | "no_collateral"
-  | string;
+export type DebtSkipCode =
+  "no_funds" | "unprofitable" | "nothing_to_seize" | "waterfall_empty" | "approval_failed" | "no_collateral";
+
+/**
+ * Why a debt action was not sent: a `DebtSkipCode`, or after a revert the error's name (any custom error of the
+ * contracts). `string & NonNullable<unknown>` is any string, but unlike a plain `string` it does not absorb the
+ * codes, so editors still offer them.
+ */
+export type DebtSkipReason = DebtSkipCode | (string & NonNullable<unknown>);
 
 /** What happened to one account's debt this round. */
 export interface DebtOutcome extends BaseOutcome {

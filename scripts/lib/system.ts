@@ -106,7 +106,9 @@ export async function deployLocalStack(hre: HardhatRuntimeEnvironment): Promise<
     if (result.type !== DeploymentResultType.SUCCESSFUL_DEPLOYMENT) {
       throw new Error(`LocalStack deployment failed: ${errorDeploymentResultToExceptionMessage(result)}`);
     }
-    addresses = await resolveAddresses(async (name) => result.contracts[LocalStack.results[name].id].address);
+    addresses = await resolveAddresses((name) =>
+      Promise.resolve(result.contracts[LocalStack.results[name].id].address),
+    );
   }
   return attachSystem(hre, addresses);
 }

@@ -21,8 +21,9 @@ task(
     "subaccount 0. Then, for accounts left with a USDC debt: Vault.liquidateCollateral while they hold other " +
     "collateral (the keeper repays the debt with USDC FROM ITS OWN WALLET and receives the collateral at the " +
     "token's liquidation discount, largest holding first; fund the keeper's address with USDC, it approves the " +
-    "Vault once; without USDC it warns and skips), else Vault.settleBadDebt. " +
-    "Key: env KEEPER_PRIVATE_KEY (on chain 31337 the node's account 19 when unset, never account 0). " +
+    "Vault once; without USDC it warns and skips), else Vault.settleBadDebt. On every market (--deleverage), " +
+    "while a side's profit is over its cap against the pool, deleverage the best-ranked position. " +
+    "Key: env KEEPER_PRIVATE_KEY (on a local chain (31337, 1337) the node's account 19 when unset, never account 0). " +
     "Logs one JSON line per decision on stdout; stops cleanly on SIGINT/SIGTERM.",
 )
   .addOptionalParam(
@@ -84,6 +85,13 @@ task(
     "Most USDC (whole tokens, e.g. 5000) one liquidateCollateral repays from the keeper's wallet; larger debts " +
       "take several transactions. Default: no cap (the wallet balance is the only limit)",
     undefined,
+    types.string,
+  )
+  .addOptionalParam(
+    "deleverage",
+    'Markets to auto-deleverage when a side\'s profit is over its cap against the pool (DESIGN §11.1): "all", ' +
+      '"none", or market ids such as 0,1',
+    "all",
     types.string,
   )
   .addOptionalParam("logLevel", "Lowest level logged: debug, info, warn or error", "info", types.string)

@@ -40,7 +40,7 @@ interface Outcome {
 
 async function setUp(cap: bigint) {
   const sys = await loadFixture(fundedFixture);
-  const model = await withModel(sys);
+  const model = withModel(sys);
   const params = { ...DEFAULT_MARKETS[0], maxLiquidationNotionalPerWindow: cap, liquidationWindow: WINDOW };
   model.accrue(0, await txTime(await sys.clearinghouse.setMarketParams(0, toMarketParams(params))));
   model.markets[0].params = params;

@@ -31,7 +31,7 @@ import * as math from "../shared/math";
 
 async function underwater() {
   const sys = await loadFixture(fundedFixture);
-  const model = await withModel(sys);
+  const model = withModel(sys);
   await trade(sys, model, sys.alice, 0, WAD(30));
   await trade(sys, model, sys.bob, 0, WAD(31));
   await movePrice(sys, model, 0, 2_600);
@@ -85,7 +85,7 @@ describe("Attack: nobody is paid to liquidate the accounts that create bad debt"
 
   it("farming it from a second wallet loses the attacker more margin than it collects", async function () {
     const sys = await loadFixture(fundedFixture);
-    const model = await withModel(sys);
+    const model = withModel(sys);
     const [attacker, farm] = [sys.signers[5], sys.signers[6]];
     const [victim, keeper] = [accountIdOf(attacker.address), accountIdOf(farm.address)];
     // The smallest position with the least margin the initial-margin check accepts.

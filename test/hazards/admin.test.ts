@@ -7,7 +7,7 @@ import { expect } from "chai";
 import { artifacts, ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import type { Clearinghouse, Vault } from "../../typechain-types";
+import type { Vault } from "../../typechain-types";
 import {
   ETH,
   TRADER_DEPOSIT,
@@ -32,7 +32,6 @@ import {
   at,
   modelOf,
   trade,
-  deposit,
   setEth,
 } from "./shared";
 
@@ -41,7 +40,7 @@ describe("Hazard matrix: administration", function () {
 
   it("pause never blocks closing, withdrawing free collateral or liquidation", async function () {
     const sys = await loadFixture(fundedFixture);
-    const model = await modelOf(sys);
+    const model = modelOf(sys);
     const [, lp] = sys.signers;
     const usdc = await sys.usdc.getAddress();
     const [aliceId, bobId] = [accountIdOf(sys.alice.address), accountIdOf(sys.bob.address)];
@@ -170,19 +169,17 @@ describe("Hazard matrix: administration", function () {
       };
       for (const caller of everyone.filter((x) => !holders[role].includes(x))) {
         await expect(contract.connect(caller)[fn].staticCall(...args), `${name}.${fn} by ${caller.address}`)
-          .to.be.revertedWithCustomError(c as unknown as Vault, "AccessControlUnauthorizedAccount")
+          .to.be.revertedWithCustomError(c, "AccessControlUnauthorizedAccount")
           .withArgs(caller.address, role);
       }
       // The role's holder passes the role check (the call may still fail its own checks, e.g. initialize twice).
       const holder = holders[role][holders[role].length - 1];
-      const error = await contract
-        .connect(holder)
-        [fn].staticCall(...args)
-        .then(
-          () => null,
-          (e: { data?: string }) =>
-            e.data ? (c as unknown as Vault).interface.parseError(e.data)?.name : "unknown",
-        );
+      const asHolder = contract.connect(holder);
+      const error = await asHolder[fn].staticCall(...args).then(
+        () => null,
+        (e: { data?: string }) =>
+          e.data ? (c as unknown as Vault).interface.parseError(e.data)?.name : "unknown",
+      );
       expect(error, `${name}.${fn} by its role holder`).to.not.equal("AccessControlUnauthorizedAccount");
     }
     // The governance timelock of real deployments: proposer, executor and canceller roles, and the self-only delay.

@@ -7,7 +7,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, takeSnapshot } from "@nomicfoundation/hardhat-network-helpers";
-import type { MockBlocklistToken, MockERC20, MockV3Aggregator } from "../../typechain-types";
+import type { MockV3Aggregator } from "../../typechain-types";
 import {
   ETH,
   POOL_LIQUIDITY,
@@ -31,7 +31,7 @@ describe("Hazard matrix: liquidation", function () {
 
   it("self-liquidation at a fixed price: the owner's accounts together end with less, never more", async function () {
     const sys = await loadFixture(fundedFixture);
-    const model = await modelOf(sys);
+    const model = modelOf(sys);
     const dave = sys.signers[5];
     const [main, risky] = [accountIdOf(dave.address, 0n), accountIdOf(dave.address, 1n)];
     await deposit(sys, model, dave, USDC(1_000), 1n);
@@ -71,12 +71,9 @@ describe("Hazard matrix: liquidation", function () {
   it("equity == MM boundary: liquidate refuses at equality with ClearinghouseNotLiquidatable and proceeds one wei of price below", async function () {
     const sys = await loadFixture(fundedFixture);
     // An 18-decimal feed, so the price can move by one wei.
-    const feed = (await ethers.deployContract("MockV3Aggregator", [
-      18,
-      WAD(3000),
-    ])) as unknown as MockV3Aggregator;
+    const feed = await ethers.deployContract("MockV3Aggregator", [18, WAD(3000)]);
     await sys.oracle.setFeed(ETH_KEY, await feed.getAddress(), 86_400, ETH_MIN, ETH_MAX);
-    const model = await modelOf(sys);
+    const model = modelOf(sys);
     const dave = sys.signers[5];
     const victim = accountIdOf(dave.address);
     await deposit(sys, model, dave, USDC(400));
@@ -115,7 +112,7 @@ describe("Hazard matrix: liquidation", function () {
 
   it("liquidation of a blacklisted account (a mock token with a blocklist) still works: no token moves inside a liquidation", async function () {
     const [, lp, victim, keeper] = await ethers.getSigners();
-    const token = (await ethers.deployContract("MockBlocklistToken")) as unknown as MockBlocklistToken;
+    const token = await ethers.deployContract("MockBlocklistToken");
     const stack = await tokenStack(await token.getAddress());
     const { vault, clearinghouse, pool, ethFeed } = stack;
     const tokenAddress = await token.getAddress();
@@ -156,7 +153,7 @@ describe("Hazard matrix: liquidation", function () {
 
   it("dust positions (min notional, forced full close): no position below the minimum survives a trade or a liquidation", async function () {
     const sys = await loadFixture(fundedFixture);
-    const model = await modelOf(sys);
+    const model = modelOf(sys);
     const min = DEFAULT_MARKETS[0].minPositionNotional; // 10 USD
     const alice = accountIdOf(sys.alice.address);
     // Opening below the minimum: 0.003 ETH at 3,000 USD is 9 USD.
@@ -206,10 +203,7 @@ describe("Hazard matrix: liquidation", function () {
     const answers = [LOCAL_FEEDS[0].initialAnswer, LOCAL_FEEDS[1].initialAnswer];
     for (let i = 2; i < max; i++) {
       const key = assetKey(`M${i}`);
-      const feed = (await ethers.deployContract("MockV3Aggregator", [
-        8,
-        100n * 10n ** 8n,
-      ])) as unknown as MockV3Aggregator;
+      const feed = await ethers.deployContract("MockV3Aggregator", [8, 100n * 10n ** 8n]);
       await sys.oracle.setFeed(key, await feed.getAddress(), 86_400, 1n, ref.MAX_UINT128);
       await sys.clearinghouse.addMarket(toMarketParams({ ...DEFAULT_MARKETS[0], symbol: `M${i}` }));
       await sys.clearinghouse.setImmediateTrades(i, true);
@@ -219,7 +213,7 @@ describe("Hazard matrix: liquidation", function () {
     // Four non-settlement collateral tokens held (the per-account bound), each priced by its own feed.
     const tokens = [sys.weth, sys.wbtc];
     for (const symbol of ["X1", "X2"]) {
-      const token = (await ethers.deployContract("MockERC20", [symbol, symbol, 18])) as unknown as MockERC20;
+      const token = await ethers.deployContract("MockERC20", [symbol, symbol, 18]);
       await sys.vault.setCollateral(
         await token.getAddress(),
         assetKey("M2"),

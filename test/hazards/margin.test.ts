@@ -16,7 +16,7 @@ describe("Hazard matrix: caps and margin", function () {
 
   it("open-interest cap against a pumped price: the pool cap binds on the notional at the new price, reductions stay open", async function () {
     const sys = await loadFixture(fundedFixture);
-    const model = await modelOf(sys);
+    const model = modelOf(sys);
     await deposit(sys, model, sys.alice, USDC(90_000));
     await trade(sys, model, sys.alice, ETH, WAD(100)); // 300,000 USD of long open interest
     await setEth(sys, model, "12000"); // pumped: 1,200,000 USD against a pool of ~1,000,000
@@ -40,7 +40,7 @@ describe("Hazard matrix: caps and margin", function () {
 
   it("withdrawing unrealized profit below initial margin: the balance must cover it and equity must stay >= IM", async function () {
     const sys = await loadFixture(fundedFixture);
-    const model = await modelOf(sys);
+    const model = modelOf(sys);
     const dave = sys.signers[5];
     const id = accountIdOf(dave.address);
     const usdc = await sys.usdc.getAddress();

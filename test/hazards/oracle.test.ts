@@ -9,7 +9,6 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import type { ContractTransactionResponse } from "ethers";
-import type { MockERC20, MockV3Aggregator, Vault } from "../../typechain-types";
 import {
   BTC,
   ETH,
@@ -23,7 +22,7 @@ import {
 } from "../shared/fixtures";
 import { LOCAL_FEEDS, assetKey } from "../../deploy/config";
 import * as ref from "../shared/collateral";
-import { MAX, ETH_KEY, HEARTBEAT, ETH_MIN, ETH_MAX, at, modelOf, trade, deposit } from "./shared";
+import { MAX, ETH_KEY, HEARTBEAT, ETH_MIN, ETH_MAX, at, modelOf, trade } from "./shared";
 
 /**
  * The oracle gate fixture: Alice is long 5 ETH, Bob short 0.1 BTC (no ETH exposure), Carol flat. Every priced action
@@ -31,7 +30,7 @@ import { MAX, ETH_KEY, HEARTBEAT, ETH_MIN, ETH_MAX, at, modelOf, trade, deposit 
  */
 async function gateFixture() {
   const sys = await fundedFixture();
-  const model = await modelOf(sys);
+  const model = modelOf(sys);
   await trade(sys, model, sys.alice, ETH, WAD(5));
   await trade(sys, model, sys.bob, BTC, -WAD("0.1"));
   const [, lp] = sys.signers;
@@ -165,10 +164,7 @@ describe("Hazard matrix: oracle and valuation", function () {
   /** A sequencer uptime feed (0 decimals, as Chainlink's) on the local stack's oracle, with a one-hour grace period. */
   async function sequencerFixture() {
     const sys = await gateFixture();
-    const sequencer = (await ethers.deployContract(
-      "MockV3Aggregator",
-      [0, 0],
-    )) as unknown as MockV3Aggregator;
+    const sequencer = await ethers.deployContract("MockV3Aggregator", [0, 0]);
     const upSince = (await latestTime()) - 2n * 86_400n;
     await sequencer.updateRoundData(1, 0, upSince, upSince);
     await sys.oracle.setSequencerUptimeFeed(await sequencer.getAddress(), 3_600);
@@ -226,11 +222,7 @@ describe("Hazard matrix: oracle and valuation", function () {
       for (const feedDecimals of [8, 18]) {
         const symbol = `D${decimals}F${feedDecimals}`;
         const weight = WAD("0.75");
-        const token = (await ethers.deployContract("MockERC20", [
-          symbol,
-          symbol,
-          decimals,
-        ])) as unknown as MockERC20;
+        const token = await ethers.deployContract("MockERC20", [symbol, symbol, decimals]);
         const feed = await ethers.deployContract("MockV3Aggregator", [feedDecimals, answers[feedDecimals]]);
         await sys.oracle.setFeed(assetKey(symbol), await feed.getAddress(), 86_400, 1n, ref.MAX_UINT128);
         await sys.vault.setCollateral(
@@ -263,7 +255,7 @@ describe("Hazard matrix: oracle and valuation", function () {
     }
     // The settlement token: 6 and 18 decimals are taken at par; more than 18 is refused at construction.
     for (const decimals of [6, 18]) {
-      const token = (await ethers.deployContract("MockERC20", ["S", "S", decimals])) as unknown as MockERC20;
+      const token = await ethers.deployContract("MockERC20", ["S", "S", decimals]);
       const stack = await tokenStack(await token.getAddress());
       await token.mint(owner.address, 10n ** BigInt(decimals));
       await token.connect(owner).approve(await stack.vault.getAddress(), MAX);

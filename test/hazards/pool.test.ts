@@ -5,8 +5,7 @@
  * under test. docs/SECURITY.md maps every hazard to its test.
  */
 import { expect } from "chai";
-import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import type { Vault } from "../../typechain-types";
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import {
   ETH,
   USDC,
@@ -68,7 +67,7 @@ describe("Hazard matrix: liquidity pool", function () {
 
   it("an LP cannot exit ahead of a known bad debt: no request, no exit; by the time one matures the loss is booked", async function () {
     const sys = await loadFixture(fundedFixture);
-    const model = await modelOf(sys);
+    const model = modelOf(sys);
     const [, lp] = sys.signers;
     const dave = sys.signers[5];
     const daveId = accountIdOf(dave.address);

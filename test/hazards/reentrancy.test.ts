@@ -8,22 +8,15 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import type { Interface } from "ethers";
-import type {
-  Clearinghouse,
-  MockHookToken,
-  MockReentrantFeed,
-  ReentrancyAttacker,
-  Vault,
-} from "../../typechain-types";
 import { ETH, POOL_LIQUIDITY, USDC, WAD, accountIdOf, fundedFixture, tokenStack } from "../shared/fixtures";
-import { MAX, ETH_KEY, ETH_MIN, ETH_MAX, at, trade, deposit } from "./shared";
+import { MAX, ETH_KEY, ETH_MIN, ETH_MAX } from "./shared";
 
 describe("Hazard matrix: re-entrancy", function () {
   /* RE-ENTRANCY */
 
   it("a token with transfer hooks that re-enters withdraw, trade, liquidate reverts and nothing is lost", async function () {
     const [, lp, victim] = await ethers.getSigners();
-    const token = (await ethers.deployContract("MockHookToken", [6])) as unknown as MockHookToken;
+    const token = await ethers.deployContract("MockHookToken", [6]);
     const tokenAddress = await token.getAddress();
     const stack = await tokenStack(tokenAddress);
     const { vault, clearinghouse, pool, ethFeed } = stack;
@@ -37,7 +30,7 @@ describe("Hazard matrix: re-entrancy", function () {
     await vault.connect(victim).deposit(0, tokenAddress, USDC(1_000));
     await clearinghouse.connect(victim).trade(0, ETH, WAD(3), MAX);
     // The attacker: a contract with an account of its own, called back on every transfer of the token.
-    const attacker = (await ethers.deployContract("ReentrancyAttacker")) as unknown as ReentrancyAttacker;
+    const attacker = await ethers.deployContract("ReentrancyAttacker");
     const attackerAddress = await attacker.getAddress();
     const attackerId = accountIdOf(attackerAddress);
     const victimId = accountIdOf(victim.address);
@@ -100,9 +93,7 @@ describe("Hazard matrix: re-entrancy", function () {
   it("a price feed that calls back into the Clearinghouse cannot re-enter trade or liquidate", async function () {
     const sys = await loadFixture(fundedFixture);
     const { clearinghouse } = sys;
-    const feed = (await ethers.deployContract("MockReentrantFeed", [
-      ethers.parseUnits("3000", 8),
-    ])) as unknown as MockReentrantFeed;
+    const feed = await ethers.deployContract("MockReentrantFeed", [ethers.parseUnits("3000", 8)]);
     await sys.oracle.setFeed(ETH_KEY, await feed.getAddress(), 86_400, ETH_MIN, ETH_MAX);
     const chAddress = await clearinghouse.getAddress();
     const alice = accountIdOf(sys.alice.address);
@@ -143,14 +134,14 @@ describe("Hazard matrix: re-entrancy", function () {
 
   it("every re-entrancy-guarded entry point of the Vault and the pool refuses a call from inside a token transfer", async function () {
     const [, lp] = await ethers.getSigners();
-    const token = (await ethers.deployContract("MockHookToken", [6])) as unknown as MockHookToken;
+    const token = await ethers.deployContract("MockHookToken", [6]);
     const tokenAddress = await token.getAddress();
     const { vault, pool } = await tokenStack(tokenAddress);
     const [vaultAddress, poolAddress] = [await vault.getAddress(), await pool.getAddress()];
     await token.mint(lp.address, POOL_LIQUIDITY);
     await token.connect(lp).approve(poolAddress, MAX);
     await pool.connect(lp).deposit(POOL_LIQUIDITY, lp.address);
-    const attacker = (await ethers.deployContract("ReentrancyAttacker")) as unknown as ReentrancyAttacker;
+    const attacker = await ethers.deployContract("ReentrancyAttacker");
     const attackerAddress = await attacker.getAddress();
     const attackerId = accountIdOf(attackerAddress);
     await token.mint(attackerAddress, USDC(100_000));

@@ -29,7 +29,7 @@ describe("Hazard matrix: rounding and time", function () {
 
   it("rounding round trips (deposit→withdraw, open→close in one block return at most what went in)", async function () {
     const sys = await loadFixture(fundedFixture);
-    const model = await modelOf(sys);
+    const model = modelOf(sys);
     const dave = sys.signers[5];
     const usdc = await sys.usdc.getAddress();
     const vaultAddress = await sys.vault.getAddress();
@@ -117,7 +117,7 @@ describe("Hazard matrix: rounding and time", function () {
   it("a position opened at a large funding index is still liquidated: size × lastFundingIndex beyond 2^127", async function () {
     // Found by the cascade simulation: the liquidation path multiplied the stored int128 size and index in 128 bits.
     const sys = await loadFixture(fundedFixture);
-    const model = await modelOf(sys);
+    const model = modelOf(sys);
     const whale = sys.signers[5];
     await deposit(sys, model, whale, USDC(100_000));
     await trade(sys, model, whale, ETH, WAD(10));
@@ -157,7 +157,7 @@ describe("Hazard matrix: rounding and time", function () {
 
   it("funding at maximum skew for a year of simulated time does not overflow or revert", async function () {
     const sys = await loadFixture(fundedFixture);
-    const model = await modelOf(sys);
+    const model = modelOf(sys);
     const whale = sys.signers[5];
     const id = accountIdOf(whale.address);
     await deposit(sys, model, whale, USDC(100_000));

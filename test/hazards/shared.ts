@@ -29,7 +29,7 @@ export async function at<T>(t: bigint, send: () => Promise<T>): Promise<T> {
 }
 
 /** The funded stack's model (test/shared/fixtures.ts `fundedModel`). */
-export const modelOf = async (sys: Funded): Promise<KeelModel> => fundedModel(sys);
+export const modelOf = (sys: Funded): KeelModel => fundedModel(sys);
 
 /** A trade without a price limit, through the contract and the model. */
 export const trade = tradeWithModel;

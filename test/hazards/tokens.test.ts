@@ -7,10 +7,9 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import type { MockFalseReturnToken, MockFeeOnTransferToken } from "../../typechain-types";
 import { USDC, WAD, accountIdOf, fundedFixture, tokenStack } from "../shared/fixtures";
 import * as ref from "../shared/collateral";
-import { MAX, ETH_KEY, deposit } from "./shared";
+import { MAX, ETH_KEY } from "./shared";
 
 describe("Hazard matrix: settlement tokens", function () {
   /* TOKENS */
@@ -18,7 +17,7 @@ describe("Hazard matrix: settlement tokens", function () {
   it("fee-on-transfer token rejected: deposits, LP deposits and insurance funding credit nothing and revert", async function () {
     const sys = await loadFixture(fundedFixture);
     const [who] = [sys.signers[5]];
-    const fee = (await ethers.deployContract("MockFeeOnTransferToken")) as unknown as MockFeeOnTransferToken;
+    const fee = await ethers.deployContract("MockFeeOnTransferToken");
     const feeAddress = await fee.getAddress();
     const amount = USDC(1_000);
     const received = amount - amount / 100n; // the mock burns 1%
@@ -52,7 +51,7 @@ describe("Hazard matrix: settlement tokens", function () {
     const sys = await loadFixture(fundedFixture);
     const who = sys.signers[5];
     const id = accountIdOf(who.address);
-    const token = (await ethers.deployContract("MockFalseReturnToken")) as unknown as MockFalseReturnToken;
+    const token = await ethers.deployContract("MockFalseReturnToken");
     const address = await token.getAddress();
     await sys.vault.setCollateral(address, ETH_KEY, WAD("0.8"), WAD("0.05"), ref.MAX_UINT128);
     await token.mint(who.address, WAD(10));

@@ -1,7 +1,7 @@
 /**
- * DESIGN §15, property-based: random sequences of commands (./commands.ts) against the local stack on Hardhat's
- * in-process network, each run from the same `evm_snapshot`, each command held to the model's prediction (./model.ts)
- * and followed by a check of every invariant (./checks.ts); each run ends by closing everything at one price
+ * DESIGN §15, property-based: random sequences of commands (./commands/) against the local stack on Hardhat's
+ * in-process network, each run from the same `evm_snapshot`, each command held to the model's prediction (./model/)
+ * and followed by a check of every invariant (./checks/); each run ends by closing everything at one price
  * (zero-sum, liveness).
  *
  * - `npm run test:invariants` (and `npm test`): at least 10,000 commands, deterministic seed.
@@ -57,7 +57,9 @@ function property(s: Suite) {
 }
 
 function report(details: fc.RunDetails<[Iterable<fc.AsyncCommand<Box, Suite>>]>): string {
-  const shown = String(details.counterexample?.[0] ?? "");
+  // fast-check's commands print as their run, with its replay path.
+  const run: { toString(): string } | undefined = details.counterexample?.[0];
+  const shown = String(run ?? "");
   const replayPath = /replayPath="([^"]*)"/.exec(shown)?.[1];
   const replay = [
     `INVARIANT_SEED=${details.seed}`,
@@ -117,7 +119,7 @@ describe("Invariants: model-based property suite (DESIGN §15)", function () {
         const details = await fc.check(property(s), {
           seed,
           // A replayed path starts with the index of its run: enough runs to reach it.
-          numRuns: Math.max(EXACT_RUNS ?? RUNS_PER_ROUND, replaying ? Number(PATH!.split(":")[0]) + 1 : 0),
+          numRuns: Math.max(EXACT_RUNS ?? RUNS_PER_ROUND, replaying ? Number(PATH.split(":")[0]) + 1 : 0),
           ...(replaying ? { path: PATH } : {}),
         });
         if (details.failed) {
@@ -139,7 +141,7 @@ describe("Invariants: model-based property suite (DESIGN §15)", function () {
       if (env.INVARIANT_PROFILE === "1")
         console.log(
           "  time (ms):",
-          JSON.stringify(perf, (_k, v) => (typeof v === "number" ? Math.round(v) : v)),
+          JSON.stringify(perf, (_k, v: unknown) => (typeof v === "number" ? Math.round(v) : v)),
         );
       if (!replaying && EXACT_RUNS === undefined) expect(stats.commands).to.be.at.least(TARGET);
     } finally {

@@ -1,6 +1,6 @@
 /**
- * Commands that take the pool to the states §15.9 (./economics.ts) is about: a whale at the pool's open-interest cap on
- * both markets (with the `withSkew` price moves of ./commands.ts, the pool's value falls towards zero and below), and an
+ * Commands that take the pool to the states §15.9 (./economics/) is about: a whale at the pool's open-interest cap on
+ * both markets (with the `withSkew` price moves of ./commands/, the pool's value falls towards zero and below), and an
  * LP draining what the withdrawal reserve lets it take. With them a run can reach a pool deposit while the pool's value
  * is ≤ 0 (issue 13 item 1) and a large open → LP redemption → close by one actor (trader 2 is LP 2: item 4).
  */

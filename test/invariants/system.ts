@@ -106,8 +106,11 @@ async function sendAt(s: Suite, from: string, to: string, data: string): Promise
     const hash = (await network.provider.send("eth_sendTransaction", [
       { from, to, data, gas: GAS },
     ])) as string;
-    const receipt = await network.provider.send("eth_getTransactionReceipt", [hash]);
-    const logs = (receipt.logs as { address: string; topics: string[]; data: string }[]).map(
+    const receipt = (await network.provider.send("eth_getTransactionReceipt", [hash])) as {
+      logs: { address: string; topics: string[]; data: string }[];
+      gasUsed: string;
+    };
+    const logs = receipt.logs.map(
       (l) => ({ address: l.address, topics: l.topics, data: l.data }) as unknown as Log,
     );
     return { ok: true, logs, gasUsed: BigInt(receipt.gasUsed) };
@@ -161,7 +164,7 @@ export function eventsFrom(s: Suite, logs: Log[], address: string, name?: string
   const iface = s.events.get(address.toLowerCase())!;
   return logs
     .filter((l) => l.address.toLowerCase() === address.toLowerCase())
-    .map((l) => iface.parseLog({ topics: l.topics as string[], data: l.data }))
+    .map((l) => iface.parseLog({ topics: l.topics, data: l.data }))
     .filter((e) => e !== null && (name === undefined || e.name === name))
     .map((e) => ({ name: e!.name, args: [...e!.args] }));
 }
@@ -178,7 +181,7 @@ export async function deploySuite(): Promise<Suite> {
     keeper: signers[6],
     donor: signers[7],
   };
-  const multicall = (await ethers.deployContract("MulticallLens")) as unknown as MulticallLens;
+  const multicall = await ethers.deployContract("MulticallLens");
   const address = {
     usdc: await sys.usdc.getAddress(),
     weth: await sys.weth.getAddress(),
@@ -325,7 +328,7 @@ export async function deploySuite(): Promise<Suite> {
 
 /** Back to the seed state: reverts to the snapshot and takes a new one (a snapshot is used up by reverting to it). */
 export async function resetChain(s: Suite) {
-  const ok = await network.provider.send("evm_revert", [s.snapshot]);
+  const ok = (await network.provider.send("evm_revert", [s.snapshot])) as unknown;
   if (ok !== true) throw new Error("evm_revert failed");
   s.snapshot = (await network.provider.send("evm_snapshot", [])) as string;
 }

@@ -1,5 +1,5 @@
 /**
- * Valuation for §15.9 (./economics.ts), from the reference only (./model.ts, test/shared/math.ts): nothing here reads a
+ * Valuation for §15.9 (./economics/), from the reference only (./model/, test/shared/math.ts): nothing here reads a
  * contract. WAD throughout; tokens at the full oracle price (no haircut), the pool signed (no floor at zero).
  */
 import * as math from "../shared/math";

@@ -134,7 +134,7 @@ export async function deployStack(config: StackConfig = {}): Promise<Stack> {
   const usdc =
     config.settlementToken === undefined
       ? await deploy<MockERC20>("MockERC20", ["USD Coin (mock)", "USDC", 6])
-      : ((await ethers.getContractAt("MockERC20", config.settlementToken, deployer)) as unknown as MockERC20);
+      : await ethers.getContractAt("MockERC20", config.settlementToken, deployer);
   const oracle = await deploy<PriceOracle>("PriceOracle", [admin]);
   const vault = await deploy<Vault>("Vault", [admin, await at(usdc), await at(oracle)]);
   // The Clearinghouse's linked logic libraries run by DELEGATECALL in its context (DESIGN §2).

@@ -3,7 +3,7 @@
  * insurance), evolved with the reference math (./math.ts, ./poolValue.ts). Tests drive it with the same actions they
  * send to the contracts (and the block timestamps those landed in) and compare the contracts' numbers with the
  * model's; the model never reads contract state. The chain of references: math.ts and poolValue.ts (pure math) →
- * this model → collateral.ts (`CollateralModel`: other collateral and bad debt) → test/invariants/model.ts
+ * this model → collateral.ts (`CollateralModel`: other collateral and bad debt) → test/invariants/model/
  * (`InvariantModel`: feeds, pause, LP shares, token balances).
  */
 import * as math from "./math";

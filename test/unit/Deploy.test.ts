@@ -10,9 +10,16 @@ const ROLES = ["DEFAULT_ADMIN_ROLE", "RISK_ADMIN", "GUARDIAN"].map((r) =>
   r === "DEFAULT_ADMIN_ROLE" ? ethers.ZeroHash : ethers.id(r),
 );
 
+/** A JSON value: what `plain` turns contract results (bigints, ethers' `Result`s) into. */
+type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
 /** Every parameter a deployment sets, with addresses replaced by what they point at. */
-async function configuration(sys: LocalSystem) {
-  const plain = (r: object) => JSON.parse(JSON.stringify(r, (_, v) => (typeof v === "bigint" ? `${v}` : v)));
+async function configuration(sys: LocalSystem): Promise<Record<string, Json[]>> {
+  const plain = (r: object) =>
+    JSON.parse(JSON.stringify(r, (_, v: unknown) => (typeof v === "bigint" ? `${v}` : v))) as Record<
+      string,
+      Json[]
+    >;
   const feeds = [];
   for (const f of LOCAL_FEEDS) {
     const c = await sys.oracle.feedConfig(assetKey(f.symbol));

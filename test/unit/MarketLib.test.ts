@@ -62,7 +62,7 @@ function reference(
       openInterest: m[side].openInterest - (math.abs(old.size) - math.abs(newSize)),
       openNotional: m[side].openNotional - (old.openNotional - newOpenNotional),
     },
-  } as MarketRef;
+  };
   const key = old.size > 0n ? "longEntries" : "shortEntries";
   next[key] = {
     sizeTimesShiftedIndexSum:
@@ -155,7 +155,7 @@ const reductions = fc
 
 describe("MarketLib (property: the aggregates over the full range of the stored types)", function () {
   async function harnessFixture() {
-    return (await ethers.deployContract("MarketLibHarness")) as unknown as MarketLibHarness;
+    return await ethers.deployContract("MarketLibHarness");
   }
 
   it("reducePosition (liquidation) and replacePosition (trade) both equal the BigInt reference", async function () {

@@ -10,7 +10,8 @@ import type { ActionPlan, ActionResult, KeeperAction, ParsedReceipt, Winner } fr
 import type { KeeperChain } from "../chain";
 import type { SendOverrides } from "../sender";
 import type { DeleverageOutcome } from "../types";
-import { formatWad, usdFields } from "../units";
+import { decimalWad, usdFields } from "../../common/format";
+import { addressTopic, latestAccountLog, receiptEvent } from "./winners";
 
 /** Topic 0 of `Clearinghouse.Deleveraged(uint256 indexed accountId, uint256 indexed marketId, address indexed keeper, ...)`. */
 export const DELEVERAGED_TOPIC = ethers.id(
@@ -44,7 +45,7 @@ export class DeleverageAction implements KeeperAction<DeleveragePlan> {
   constructor(private readonly chain: KeeperChain) {}
 
   plan(accountId: bigint, marketId: bigint, score: bigint, checkedAt: number): DeleveragePlan {
-    const fields = { marketId, score: formatWad(score) };
+    const fields = { marketId, score: decimalWad(score) };
     return { accountId, marketId, score, checkedAt, fields, context: { marketId } };
   }
 
@@ -63,30 +64,17 @@ export class DeleverageAction implements KeeperAction<DeleveragePlan> {
   /** The latest `Deleveraged` of the account in any market (the plan's market is not known here). */
   async findWinner(accountId: bigint, fromBlock: number, toBlock: number): Promise<Winner | undefined> {
     const address = await this.chain.clearinghouseAddress();
-    const logs = await this.chain.rpc(() =>
-      this.chain.provider.getLogs({
-        address,
-        topics: [DELEVERAGED_TOPIC, ethers.toBeHex(accountId, 32)],
-        fromBlock,
-        toBlock,
-      }),
-    );
-    const log = logs[logs.length - 1];
+    const log = await latestAccountLog(this.chain, address, DELEVERAGED_TOPIC, accountId, fromBlock, toBlock);
     if (!log) return undefined;
-    const caller = ethers.getAddress(ethers.dataSlice(log.topics[3], 12));
+    const caller = addressTopic(log.topics[3]);
     return { caller, txHash: log.transactionHash, block: log.blockNumber, event: "Deleveraged" };
   }
 
   async parse(plan: DeleveragePlan, receipt: TransactionReceipt): Promise<ParsedReceipt> {
-    const address = (await this.chain.clearinghouseAddress()).toLowerCase();
-    let event: ethers.LogDescription | undefined;
-    for (const log of receipt.logs) {
-      if (log.address.toLowerCase() !== address) continue;
-      const parsed = this.chain.clearinghouse.interface.parseLog(log);
-      if (parsed?.name === "Deleveraged" && parsed.args.accountId === plan.accountId) event = parsed;
-    }
+    const address = await this.chain.clearinghouseAddress();
+    const event = receiptEvent(this.chain.clearinghouse, address, receipt, plan.accountId, "Deleveraged");
     this.count("succeeded");
-    const sizeClosed: bigint = event?.args.sizeClosed ?? 0n;
+    const sizeClosed = event?.sizeClosed ?? 0n;
     const outcome: DeleverageOutcome = {
       action: "deleverage",
       accountId: plan.accountId,
@@ -96,17 +84,16 @@ export class DeleverageAction implements KeeperAction<DeleveragePlan> {
       block: receipt.blockNumber,
       sizeClosed,
     };
-    const e = event?.args;
     return {
       outcome,
       level: "info",
       fields: {
         marketId: plan.marketId,
-        sizeClosed: formatWad(sizeClosed),
-        ...usdFields("price", e?.price as bigint | undefined),
-        ...usdFields("realizedPnl", e?.realizedPnl as bigint | undefined),
-        ...usdFields("sidePnl", e?.sidePnl as bigint | undefined),
-        ...usdFields("cap", e?.cap as bigint | undefined),
+        sizeClosed: decimalWad(sizeClosed),
+        ...usdFields("price", event?.price),
+        ...usdFields("realizedPnl", event?.realizedPnl),
+        ...usdFields("sidePnl", event?.sidePnl),
+        ...usdFields("cap", event?.cap),
       },
     };
   }

@@ -6,15 +6,17 @@
  * run through the loss waterfall in the same transaction (`BadDebtSettled`), or booked against the account's other
  * collateral (`BadDebtBooked`), which the debt pass then liquidates.
  */
-import type { LogDescription, TransactionReceipt } from "ethers";
+import type { TransactionReceipt } from "ethers";
 import type { ActionPlan, ActionResult, KeeperAction, ParsedReceipt } from "../action";
 import type { KeeperChain } from "../chain";
 import type { DecodedRevert } from "../../common/errors";
 import { formatRevert } from "../../common/errors";
 import type { LogFields } from "../log";
 import type { SendOverrides } from "../sender";
-import { amountFields, formatWad, usdFields } from "../units";
+import { amountFields, decimalWad, usdFields } from "../../common/format";
 import type { LiquidationOutcome } from "../types";
+import type { EventArgs } from "./events";
+import { argsOf } from "./events";
 import { findLiquidation } from "./winners";
 
 const NOT_LIQUIDATABLE = "ClearinghouseNotLiquidatable";
@@ -63,8 +65,8 @@ export class LiquidateAction implements KeeperAction {
     const { accountId } = plan;
     const { decimals } = await this.chain.settlementToken();
     const [clearinghouse, vault] = [await this.chain.clearinghouseAddress(), await this.chain.vaultAddress()];
-    let liquidated: LogDescription | null = null;
-    let settled: LogDescription | null = null;
+    let liquidated: EventArgs["Liquidated"] | undefined;
+    let settled: EventArgs["BadDebtSettled"] | undefined;
     let booked: bigint | undefined;
     for (const log of receipt.logs) {
       const address = log.address.toLowerCase();
@@ -75,30 +77,29 @@ export class LiquidateAction implements KeeperAction {
             ? this.chain.vault.interface.parseLog(log)
             : null;
       if (parsed?.args.accountId !== accountId) continue;
-      if (parsed.name === "Liquidated") liquidated = parsed;
-      else if (parsed.name === "BadDebtSettled") settled = parsed;
-      else if (parsed.name === "BadDebtBooked") booked = parsed.args.booked as bigint;
+      liquidated = argsOf(parsed, "Liquidated") ?? liquidated;
+      settled = argsOf(parsed, "BadDebtSettled") ?? settled;
+      booked = argsOf(parsed, "BadDebtBooked")?.booked ?? booked;
     }
-    const reward: bigint = liquidated?.args.keeperReward ?? 0n;
-    const badDebt: bigint = settled ? (settled.args.badDebt as bigint) : (booked ?? 0n);
+    const reward = liquidated?.keeperReward ?? 0n;
+    const badDebt = settled ? settled.badDebt : (booked ?? 0n);
     this.chain.stats.succeeded++;
     this.chain.stats.rewards += reward;
-    const e = liquidated?.args;
     const fields: LogFields = {
       ...amountFields("reward", reward, decimals, "Usdc", true),
-      fraction: e ? formatWad(e.fraction as bigint) : undefined,
-      ...usdFields("equityBefore", e?.equityBefore as bigint | undefined),
-      ...usdFields("maintenanceMarginBefore", e?.maintenanceMarginBefore as bigint | undefined),
-      ...usdFields("notionalClosed", e?.notionalClosed as bigint | undefined),
-      ...amountFields("penalty", e?.penalty as bigint | undefined, decimals, "Usdc"),
+      fraction: liquidated ? decimalWad(liquidated.fraction) : undefined,
+      ...usdFields("equityBefore", liquidated?.equityBefore),
+      ...usdFields("maintenanceMarginBefore", liquidated?.maintenanceMarginBefore),
+      ...usdFields("notionalClosed", liquidated?.notionalClosed),
+      ...amountFields("penalty", liquidated?.penalty, decimals, "Usdc"),
       leftBadDebt: badDebt > 0n,
       ...(badDebt > 0n ? amountFields("badDebt", badDebt, decimals, "Usdc", true) : {}),
       badDebtCover: settled ? "waterfall" : badDebt > 0n ? "booked" : undefined,
       ...(settled
         ? {
-            ...amountFields("insuranceDraw", settled.args.insuranceDraw as bigint, decimals, "Usdc"),
-            ...amountFields("poolWriteOff", settled.args.poolWriteOff as bigint, decimals, "Usdc"),
-            ...amountFields("unrecovered", settled.args.unrecovered as bigint, decimals, "Usdc"),
+            ...amountFields("insuranceDraw", settled.insuranceDraw, decimals, "Usdc"),
+            ...amountFields("poolWriteOff", settled.poolWriteOff, decimals, "Usdc"),
+            ...amountFields("unrecovered", settled.unrecovered, decimals, "Usdc"),
           }
         : {}),
     };

@@ -20,7 +20,7 @@ import { errorMessage } from "../../common/errors";
 import type { LogFields } from "../log";
 import type { SendOverrides, TxSender } from "../sender";
 import type { DebtOutcome } from "../types";
-import { amountFields, formatWad, usdFields } from "../units";
+import { amountFields, decimalWad, usdFields } from "../../common/format";
 import type { SkipNotes } from "./notes";
 import { DEBT_REVERTS, collateralInfo, readFailed, walletLeft } from "./pass";
 import type { DebtAction, DebtPass } from "./pass";
@@ -173,12 +173,12 @@ export class LiquidateCollateralAction implements DebtAction<CollateralPlan> {
       settlementDecimals: (await this.chain.settlementToken()).decimals,
       gasCostUsd: gasCost,
     });
-    plan.fields = { ...plan.fields, profitUsd: formatWad(profit) };
+    plan.fields = { ...plan.fields, profitUsd: decimalWad(profit) };
     if (profit >= this.chain.options.minProfitUsd) return undefined;
     return this.notSent(plan.accountId, plan.checkedAt, "unprofitable", {
       ...plan.fields,
-      gasCostUsd: formatWad(gasCost),
-      minProfitUsd: formatWad(this.chain.options.minProfitUsd),
+      gasCostUsd: decimalWad(gasCost),
+      minProfitUsd: decimalWad(this.chain.options.minProfitUsd),
     });
   }
 
@@ -207,9 +207,9 @@ export class LiquidateCollateralAction implements DebtAction<CollateralPlan> {
     const { chain } = this;
     const { accountId, debt } = plan;
     const event = await vaultEvent(chain, receipt, accountId, "CollateralLiquidated");
-    const repaid: bigint = event?.args.repaid ?? 0n;
-    const seized: bigint = event?.args.seized ?? 0n;
-    const token: string = event?.args.token ?? plan.token;
+    const repaid = event?.repaid ?? 0n;
+    const seized = event?.seized ?? 0n;
+    const token = event?.token ?? plan.token;
     this.count("succeeded");
     chain.stats.collateralRepaid += repaid;
     const symbol = await chain.symbol(token).catch(() => undefined);
@@ -219,7 +219,7 @@ export class LiquidateCollateralAction implements DebtAction<CollateralPlan> {
       symbol,
       ...amountFields("repaid", repaid, decimals, "Usdc", true),
       ...amountFields("seized", seized, plan.decimals, "Token", true),
-      ...usdFields("price", event?.args.price as bigint | undefined),
+      ...usdFields("price", event?.price),
       ...amountFields("debtBefore", debt, decimals, "Usdc"),
       ...amountFields("debtAfter", debt - repaid, decimals, "Usdc"),
     };

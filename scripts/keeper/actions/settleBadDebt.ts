@@ -9,7 +9,7 @@ import type { KeeperChain } from "../chain";
 import { errorMessage } from "../../common/errors";
 import type { SendOverrides } from "../sender";
 import type { DebtOutcome } from "../types";
-import { amountFields } from "../units";
+import { amountFields } from "../../common/format";
 import type { SkipNotes } from "./notes";
 import { DEBT_REVERTS, readFailed } from "./pass";
 import type { DebtAction, DebtPass } from "./pass";
@@ -85,10 +85,10 @@ export class SettleBadDebtAction implements DebtAction<BadDebtPlan> {
 
   async parse(plan: BadDebtPlan, receipt: TransactionReceipt): Promise<ParsedReceipt> {
     const event = await vaultEvent(this.chain, receipt, plan.accountId, "BadDebtSettled");
-    const badDebt: bigint = event?.args.badDebt ?? 0n;
-    const insuranceDraw: bigint = event?.args.insuranceDraw ?? 0n;
-    const poolWriteOff: bigint = event?.args.poolWriteOff ?? 0n;
-    const unrecovered: bigint = event?.args.unrecovered ?? 0n;
+    const badDebt = event?.badDebt ?? 0n;
+    const insuranceDraw = event?.insuranceDraw ?? 0n;
+    const poolWriteOff = event?.poolWriteOff ?? 0n;
+    const unrecovered = event?.unrecovered ?? 0n;
     this.count("succeeded");
     this.chain.stats.badDebtSettled += badDebt;
     const { decimals } = await this.chain.settlementToken();

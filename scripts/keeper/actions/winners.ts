@@ -1,11 +1,52 @@
-/** Who got there first: the latest event of an account's liquidation or debt action in a block range. */
+/**
+ * Who got there first: the latest event of an account's liquidation or debt action in a block range; and an account's
+ * event in a receipt.
+ */
 import { ethers } from "ethers";
-import type { TransactionReceipt } from "ethers";
+import type { Log, TransactionReceipt } from "ethers";
 import type { Winner } from "../action";
 import type { KeeperChain } from "../chain";
+import type { EventArgs } from "./events";
+import { argsOf } from "./events";
 import { BAD_DEBT_SETTLED_TOPIC, COLLATERAL_LIQUIDATED_TOPIC, LIQUIDATED_TOPIC } from "../tracker";
 
-const addressTopic = (topic: string): string => ethers.getAddress(ethers.dataSlice(topic, 12));
+/** The address in an indexed `address` topic. */
+export const addressTopic = (topic: string): string => ethers.getAddress(ethers.dataSlice(topic, 12));
+
+/**
+ * The latest log at `address` in `fromBlock..toBlock` whose first topic is `topic0` (or one of several) and whose
+ * second is the account id (every event the keeper races on indexes `accountId` first).
+ */
+export async function latestAccountLog(
+  chain: KeeperChain,
+  address: string,
+  topic0: string | string[],
+  accountId: bigint,
+  fromBlock: number,
+  toBlock: number,
+): Promise<Log | undefined> {
+  const logs = await chain.rpc(() =>
+    chain.provider.getLogs({ address, topics: [topic0, ethers.toBeHex(accountId, 32)], fromBlock, toBlock }),
+  );
+  return logs[logs.length - 1];
+}
+
+/** The last event called `name` of `accountId` that `contract` (at `address`) emitted in a receipt, if any. */
+export function receiptEvent<K extends keyof EventArgs>(
+  contract: { interface: ethers.Interface },
+  address: string,
+  receipt: TransactionReceipt,
+  accountId: bigint,
+  name: K,
+): EventArgs[K] | undefined {
+  let event: EventArgs[K] | undefined;
+  for (const log of receipt.logs) {
+    if (log.address.toLowerCase() !== address.toLowerCase()) continue;
+    const args = argsOf(contract.interface.parseLog(log), name);
+    if (args?.accountId === accountId) event = args;
+  }
+  return event;
+}
 
 /** The latest `Liquidated` (Clearinghouse) of the account in `fromBlock..toBlock`: its keeper is the winner. */
 export async function findLiquidation(
@@ -15,15 +56,7 @@ export async function findLiquidation(
   toBlock: number,
 ): Promise<Winner | undefined> {
   const address = await chain.clearinghouseAddress();
-  const logs = await chain.rpc(() =>
-    chain.provider.getLogs({
-      address,
-      topics: [LIQUIDATED_TOPIC, ethers.toBeHex(accountId, 32)],
-      fromBlock,
-      toBlock,
-    }),
-  );
-  const log = logs[logs.length - 1];
+  const log = await latestAccountLog(chain, address, LIQUIDATED_TOPIC, accountId, fromBlock, toBlock);
   if (!log) return undefined;
   return {
     caller: addressTopic(log.topics[2]),
@@ -44,15 +77,8 @@ export async function findDebtAction(
   toBlock: number,
 ): Promise<Winner | undefined> {
   const address = await chain.vaultAddress();
-  const logs = await chain.rpc(() =>
-    chain.provider.getLogs({
-      address,
-      topics: [[COLLATERAL_LIQUIDATED_TOPIC, BAD_DEBT_SETTLED_TOPIC], ethers.toBeHex(accountId, 32)],
-      fromBlock,
-      toBlock,
-    }),
-  );
-  const log = logs[logs.length - 1];
+  const topics = [COLLATERAL_LIQUIDATED_TOPIC, BAD_DEBT_SETTLED_TOPIC];
+  const log = await latestAccountLog(chain, address, topics, accountId, fromBlock, toBlock);
   if (!log) return undefined;
   const base = { txHash: log.transactionHash, block: log.blockNumber };
   if (log.topics[0] === COLLATERAL_LIQUIDATED_TOPIC) {
@@ -62,19 +88,12 @@ export async function findDebtAction(
   return { ...base, caller: tx?.from ?? ethers.ZeroAddress, event: "BadDebtSettled" };
 }
 
-/** The Vault's `name` event of `accountId` in a receipt, if any. */
-export async function vaultEvent(
+/** The arguments of the Vault's last `name` event of `accountId` in a receipt, if any. */
+export async function vaultEvent<K extends "BadDebtSettled" | "CollateralLiquidated">(
   chain: KeeperChain,
   receipt: TransactionReceipt,
   accountId: bigint,
-  name: string,
-): Promise<ethers.LogDescription | undefined> {
-  const vault = (await chain.vaultAddress()).toLowerCase();
-  let event: ethers.LogDescription | undefined;
-  for (const log of receipt.logs) {
-    if (log.address.toLowerCase() !== vault) continue;
-    const parsed = chain.vault.interface.parseLog(log);
-    if (parsed?.name === name && parsed.args.accountId === accountId) event = parsed;
-  }
-  return event;
+  name: K,
+): Promise<EventArgs[K] | undefined> {
+  return receiptEvent(chain.vault, await chain.vaultAddress(), receipt, accountId, name);
 }

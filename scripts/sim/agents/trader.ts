@@ -23,7 +23,14 @@ import {
   toWad,
   usd,
 } from "./env";
-import type { AgentEnv, MarketInfo } from "./env";
+import type { AgentEnv } from "./env";
+
+/** A position to open or add to: its market, side and USD notional (WAD). */
+interface OpenLeg {
+  marketId: bigint;
+  side: 1 | -1;
+  notional: bigint;
+}
 
 /** One account (subaccount) of a trader. */
 export interface TraderAccount {
@@ -276,9 +283,9 @@ export class TraderAgent {
       const target = toWad(usd(state.equity) * this.spec.leverage * 0.5);
       const adds = legs
         .filter(({ notional }) => notional < target)
-        .map(({ p, notional }) => ({
+        .map(({ p, notional }): OpenLeg => ({
           marketId: p.marketId,
-          side: (p.size > 0n ? 1 : -1) as 1 | -1,
+          side: p.size > 0n ? 1 : -1,
           notional: target - notional,
         }));
       if (adds.length) await this.open(env, a, state, adds);
@@ -293,7 +300,7 @@ export class TraderAgent {
     env: AgentEnv,
     a: TraderAccount,
     state: AccountStateData,
-    legs: { marketId: bigint; side: 1 | -1; notional: bigint }[],
+    legs: OpenLeg[],
   ): Promise<void> {
     const free = state.equity - BigInt(state.initialMargin);
     if (free <= 0n || legs.length === 0) return;

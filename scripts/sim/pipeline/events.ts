@@ -5,6 +5,20 @@
  */
 import { ethers } from "ethers";
 import type { Log } from "ethers";
+import type {
+  LiquidatedEvent,
+  PositionLiquidatedEvent,
+  TradeExecutedEvent,
+} from "../../../typechain-types/contracts/Clearinghouse";
+import type {
+  BadDebtSettledEvent,
+  CollateralLiquidatedEvent,
+  DepositedEvent,
+  InsuranceFundedEvent,
+  PoolDefundedEvent,
+  PoolFundedEvent,
+  WithdrawnEvent,
+} from "../../../typechain-types/contracts/Vault";
 import { notionalOf } from "../agents/env";
 import type { SimEvent, SimEventType } from "../types";
 import { WAD, fmt } from "../units";
@@ -33,7 +47,27 @@ interface Decoded {
   sold?: { symbol: string; usd: number };
 }
 
-type Args = ethers.Result;
+/** The events the recorder reads, each with its arguments as the contracts' ABI (typechain) names them. */
+type ProtocolEvent =
+  | { name: "TradeExecuted"; args: TradeExecutedEvent.OutputObject }
+  | { name: "Liquidated"; args: LiquidatedEvent.OutputObject }
+  | { name: "PositionLiquidated"; args: PositionLiquidatedEvent.OutputObject }
+  | { name: "BadDebtSettled"; args: BadDebtSettledEvent.OutputObject }
+  | { name: "CollateralLiquidated"; args: CollateralLiquidatedEvent.OutputObject }
+  | { name: "Deposited"; args: DepositedEvent.OutputObject }
+  | { name: "Withdrawn"; args: WithdrawnEvent.OutputObject }
+  | { name: "PoolFunded"; args: PoolFundedEvent.OutputObject }
+  | { name: "PoolDefunded"; args: PoolDefundedEvent.OutputObject }
+  | { name: "InsuranceFunded"; args: InsuranceFundedEvent.OutputObject };
+
+/**
+ * A parsed log as a `ProtocolEvent`. The cast is the ABI boundary: `parseLog` decoded the arguments with the
+ * emitting contract's ABI, so for these names they have the fields typechain generated from that ABI; any other
+ * event name falls through the switches below.
+ */
+function asProtocolEvent(parsed: ethers.LogDescription): ProtocolEvent {
+  return { name: parsed.name, args: parsed.args } as unknown as ProtocolEvent;
+}
 
 export class EventRecorder {
   readonly events: SimEvent[] = [];
@@ -98,9 +132,8 @@ export class EventRecorder {
     }
     if (!parsed) return undefined;
     const base = emptyRow(input.variant.key, step, time, log, isClearinghouse ? "Clearinghouse" : "Vault");
-    return (
-      this.tradingEvent(parsed.name, parsed.args, base) ?? this.vaultEvent(parsed.name, parsed.args, base)
-    );
+    const e = asProtocolEvent(parsed);
+    return this.tradingEvent(e, base) ?? this.vaultEvent(e, base);
   }
 
   /** The account columns of a row: id, whose it is, subaccount. */
@@ -117,9 +150,10 @@ export class EventRecorder {
   }
 
   /** Trades, liquidations and bad-debt settlements (the Clearinghouse's events). */
-  private tradingEvent(name: string, a: Args, base: SimEvent): Decoded | undefined {
-    switch (name) {
-      case "TradeExecuted":
+  private tradingEvent(e: ProtocolEvent, base: SimEvent): Decoded | undefined {
+    switch (e.name) {
+      case "TradeExecuted": {
+        const a = e.args;
         return {
           row: {
             ...base,
@@ -135,7 +169,9 @@ export class EventRecorder {
             accountDeltaUsdc: fmt(a.accountDelta, 6),
           },
         };
-      case "Liquidated":
+      }
+      case "Liquidated": {
+        const a = e.args;
         return {
           row: {
             ...base,
@@ -150,10 +186,12 @@ export class EventRecorder {
           },
           notional: a.notionalClosed,
         };
+      }
       case "PositionLiquidated": {
-        const size: bigint = a.sizeClosed;
+        const a = e.args;
+        const size = a.sizeClosed;
         const symbol = this.market(a.marketId);
-        const signedUsd = Number((size * (a.price as bigint)) / WAD / 10n ** 12n) / 1e6;
+        const signedUsd = Number((size * a.price) / WAD / 10n ** 12n) / 1e6;
         return {
           row: {
             ...base,
@@ -169,7 +207,8 @@ export class EventRecorder {
           sold: { symbol, usd: signedUsd },
         };
       }
-      case "BadDebtSettled":
+      case "BadDebtSettled": {
+        const a = e.args;
         this.cumulative.badDebt += a.badDebt;
         this.cumulative.insuranceDraw += a.insuranceDraw;
         this.cumulative.poolWriteOff += a.poolWriteOff;
@@ -185,22 +224,24 @@ export class EventRecorder {
             unrecoveredUsdc: fmt(a.unrecovered, 6),
           },
         };
+      }
       default:
         return undefined;
     }
   }
 
   /** Money in and out of the Vault: collateral liquidations, deposits, withdrawals, pool and insurance flows. */
-  private vaultEvent(name: string, a: Args, base: SimEvent): Decoded | undefined {
+  private vaultEvent(e: ProtocolEvent, base: SimEvent): Decoded | undefined {
     const { sys, tokenByAddress, addressLabel } = this.world;
     const flows = this.eventFlows;
     const party = (address: string) => addressLabel.get(address.toLowerCase()) ?? address;
     const usdcRow = (type: SimEventType, agent: string, amount: bigint) => ({
       row: { ...base, type, agent, amountUsdc: fmt(amount, 6) },
     });
-    switch (name) {
+    switch (e.name) {
       case "CollateralLiquidated": {
-        const token = tokenByAddress.get((a.token as string).toLowerCase());
+        const a = e.args;
+        const token = tokenByAddress.get(a.token.toLowerCase());
         flows.keeperRepayments += a.repaid;
         if (token) (this.eventTokenFlows.get(token.symbol) as TokenFlows).seized += a.seized;
         return {
@@ -217,14 +258,15 @@ export class EventRecorder {
       }
       case "Deposited":
       case "Withdrawn": {
-        const deposit = name === "Deposited";
+        const a = e.args;
+        const deposit = e.name === "Deposited";
         const type = deposit ? "deposit" : "withdrawal";
-        if ((a.token as string).toLowerCase() === sys.addresses.usdc.toLowerCase()) {
+        if (a.token.toLowerCase() === sys.addresses.usdc.toLowerCase()) {
           if (deposit) flows.traderDeposits += a.amount;
           else flows.traderWithdrawals += a.amount;
           return { row: { ...base, type, ...this.account(a.accountId), amountUsdc: fmt(a.amount, 6) } };
         }
-        const token = tokenByAddress.get((a.token as string).toLowerCase());
+        const token = tokenByAddress.get(a.token.toLowerCase());
         if (!token) return undefined;
         const f = this.eventTokenFlows.get(token.symbol) as TokenFlows;
         if (deposit) f.deposited += a.amount;
@@ -240,14 +282,14 @@ export class EventRecorder {
         };
       }
       case "PoolFunded":
-        flows.lpDeposits += a.amount;
-        return usdcRow("pool_deposit", party(a.from), a.amount);
+        flows.lpDeposits += e.args.amount;
+        return usdcRow("pool_deposit", party(e.args.from), e.args.amount);
       case "PoolDefunded":
-        flows.lpRedemptions += a.amount;
-        return usdcRow("pool_redemption", party(a.to), a.amount);
+        flows.lpRedemptions += e.args.amount;
+        return usdcRow("pool_redemption", party(e.args.to), e.args.amount);
       case "InsuranceFunded":
-        flows.insuranceFunding += a.amount;
-        return usdcRow("insurance_funding", party(a.from), a.amount);
+        flows.insuranceFunding += e.args.amount;
+        return usdcRow("insurance_funding", party(e.args.from), e.args.amount);
       default:
         return undefined;
     }

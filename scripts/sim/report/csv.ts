@@ -41,8 +41,8 @@ export const CSV_COLUMNS: (keyof SimEvent)[] = [
 
 const HEADERS: Partial<Record<keyof SimEvent, string>> = { time: "time_s" };
 
-function cell(value: unknown): string {
-  const s = String(value ?? "");
+function cell(value: SimEvent[keyof SimEvent]): string {
+  const s = String(value);
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

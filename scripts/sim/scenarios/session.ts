@@ -118,7 +118,7 @@ export async function runSession(
   print(
     renderTable(
       ["contract", { header: "address", align: "left" }],
-      (Object.entries(sys.addresses) as [string, string][]).map(([name, address]) => [name, address]),
+      Object.entries<string>(sys.addresses).map(([name, address]) => [name, address]),
     ),
   );
   const markets = await sys.clearinghouse.marketCount();

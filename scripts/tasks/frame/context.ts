@@ -94,11 +94,19 @@ export async function locateDeployment(
   return { chainId, addresses: deployment as DeploymentAddresses };
 }
 
+/**
+ * Whether an option's text is an address, as `ethers.isAddress` says, but without its `value is string` guard: that
+ * narrows a string that is not an address to `never`, and the error message quoting it no longer type-checks.
+ */
+export function isAddressText(value: string): boolean {
+  return ethers.isAddress(value);
+}
+
 /** `--from`: an index into the network's accounts, or an address the node can sign for. Default: account 0. */
 async function resolveSigner(hre: HardhatRuntimeEnvironment, from: string | undefined): Promise<Signer> {
-  if (from !== undefined && ethers.isAddress(from)) return hre.ethers.getSigner(ethers.getAddress(from));
+  if (from !== undefined && isAddressText(from)) return hre.ethers.getSigner(ethers.getAddress(from));
   const signers = await hre.ethers.getSigners();
-  if (from !== undefined && !/^\d+$/.test(String(from).trim()))
+  if (from !== undefined && !/^\d+$/.test(from.trim()))
     throw new Error(`--from must be an account index or an address, got "${from}"`);
   const index = from === undefined ? 0 : Number(from);
   if (signers.length === 0) {

@@ -5,7 +5,7 @@
 import { ethers } from "ethers";
 import type { IClearinghouse } from "../../../typechain-types";
 import { accountIdOf, parseAccountId, parseSubaccount, splitAccountId } from "../../common/accounts";
-import { tokenInfo } from "./context";
+import { isAddressText, tokenInfo } from "./context";
 import type { TaskContext, TokenInfo } from "./context";
 
 export interface MarketRef {
@@ -64,8 +64,7 @@ export async function listTokens(ctx: TaskContext): Promise<TokenInfo[]> {
 /** `--token USDC` (a symbol, case-insensitive) or an address; the settlement token when omitted. */
 export async function resolveToken(ctx: TaskContext, token: string | undefined): Promise<TokenInfo> {
   if (token === undefined) return ctx.settlement;
-  const wanted: string = token;
-  if (ethers.isAddress(wanted)) return tokenInfo(ctx.signer, wanted);
+  if (isAddressText(token)) return tokenInfo(ctx.signer, token);
   const tokens = await listTokens(ctx);
   const found = tokens.find((t) => t.symbol.toLowerCase() === token.toLowerCase());
   if (!found) throw new Error(`no token "${token}"; tokens: ${tokens.map((t) => t.symbol).join(", ")}`);
@@ -74,7 +73,7 @@ export async function resolveToken(ctx: TaskContext, token: string | undefined):
 
 /** An address option (`--address`, `--to`): checksummed, or a one-line error naming the option. */
 export function parseAddress(value: string, what: string): string {
-  if (!ethers.isAddress(value)) throw new Error(`${what}: "${value}" is not an address`);
+  if (!isAddressText(value)) throw new Error(`${what}: "${value}" is not an address`);
   return ethers.getAddress(value);
 }
 

@@ -88,7 +88,7 @@ export async function setCollateral(ctx: TaskContext, args: SetCollateralArgs): 
     .map((a) => ethers.getAddress(a))
     .includes(token.address);
   const current = listed ? await ctx.vault.collateralConfig(token.address) : undefined;
-  const need = (name: string) => {
+  const need = (name: string): never => {
     throw new Error(`${token.symbol} is not listed yet: --${name} is required`);
   };
   const asset =
@@ -104,17 +104,17 @@ export async function setCollateral(ctx: TaskContext, args: SetCollateralArgs): 
       ? parseDecimal(args.depositCap, token.decimals, "--deposit-cap")
       : (current?.depositCap ?? need("deposit-cap"));
   const rows: Row[] = [
-    ["asset", current ? assetSymbol(current.asset) : "-", assetSymbol(asset as string)],
-    ["weight", current ? formatPercent(current.weight) : "-", formatPercent(weight as bigint)],
+    ["asset", current ? assetSymbol(current.asset) : "-", assetSymbol(asset)],
+    ["weight", current ? formatPercent(current.weight) : "-", formatPercent(weight)],
     [
       "liquidationDiscount",
       current ? formatPercent(current.liquidationDiscount) : "-",
-      formatPercent(discount as bigint),
+      formatPercent(discount),
     ],
     [
       "depositCap",
       current ? formatFixed(current.depositCap, { decimals: token.decimals, dp: 4 }) : "-",
-      formatFixed(cap as bigint, { decimals: token.decimals, dp: 4 }),
+      formatFixed(cap, { decimals: token.decimals, dp: 4 }),
     ],
   ];
   const data = ctx.vault.interface.encodeFunctionData("setCollateral", [

@@ -21,7 +21,7 @@ export async function setPaused(ctx: TaskContext, args: PauseArgs, pause: boolea
   const lines: string[] = [];
   const results: unknown[] = [];
   for (const [name, contract] of targets) {
-    const isPaused = (await (contract as unknown as { paused(): Promise<boolean> }).paused()) as boolean;
+    const isPaused = await (contract as unknown as { paused(): Promise<boolean> }).paused();
     if (isPaused === pause) {
       lines.push(`${name} is already ${pause ? "paused" : "running"}`);
       results.push({ contract: name, mode: "unchanged", paused: isPaused });

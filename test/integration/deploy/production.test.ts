@@ -27,6 +27,7 @@ import {
   TimelockController__factory,
   Vault__factory,
 } from "../../../typechain-types";
+import type { IClearinghouse } from "../../../typechain-types";
 import {
   ARBITRUM_ONE,
   BASE,
@@ -50,9 +51,9 @@ type Params = Record<string, unknown>;
 /** Ignition's reading of a parameter file: JSON5, `"<digits>n"` strings as bigints. */
 function readParameters(layout: NetworkLayout): Params {
   const text = fs.readFileSync(path.join(ROOT, layout.parameterFile), "utf8");
-  const all = parseJson5(text, (_key, value: unknown) =>
+  const all = parseJson5<Record<string, Params>>(text, (_key, value: unknown) =>
     typeof value === "string" && /^\d+n$/.test(value) ? BigInt(value.slice(0, -1)) : value,
-  ) as Record<string, Params>;
+  );
   expect(Object.keys(all), "one module per parameter file").to.deep.equal([layout.moduleId]);
   return all[layout.moduleId];
 }
@@ -256,7 +257,9 @@ for (const layout of [ARBITRUM_ONE, BASE]) {
       const risk = await lens.riskParams();
       const expected = params.risk as Record<string, unknown>;
       for (const key of Object.keys(expected)) {
-        expect(BigInt(risk[key as keyof typeof risk] as bigint), `risk.${key}`).to.equal(big(expected[key]));
+        expect(risk[key as keyof IClearinghouse.RiskParamsStruct], `risk.${key}`).to.equal(
+          big(expected[key]),
+        );
       }
       const pool = LiquidityPool__factory.connect(at("LiquidityPool"), node.provider);
       expect(await pool.asset()).to.equal(addr(params.settlementToken));

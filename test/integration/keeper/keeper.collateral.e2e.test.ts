@@ -117,7 +117,7 @@ describe("Keeper end to end: collateral liquidation and bad debt (hardhat node +
     await waitFor(
       "the keeper to report its lack of USDC",
       30_000,
-      async () => (jsonLines(keeper).some((l) => l.event === "insufficient_funds") ? true : undefined),
+      () => (jsonLines(keeper).some((l) => l.event === "insufficient_funds") ? true : undefined),
       keeper.tail(),
     );
     const liquidated = await clearinghouse.queryFilter(clearinghouse.filters.Liquidated(), dropBlock);
@@ -261,7 +261,7 @@ describe("Keeper end to end: collateral liquidation and bad debt (hardhat node +
     );
     signalGroup(keeper, "SIGTERM");
     await withTimeout(keeper.exited, 30_000, "the keeper to stop on SIGTERM");
-    const stopped = await waitFor("the keeper's last log line", 5_000, async () =>
+    const stopped = await waitFor("the keeper's last log line", 5_000, () =>
       jsonLines(keeper).find((l) => l.event === "stopped"),
     );
     expect(stopped).to.include({ collateralLiquidated: 2, badDebtSettled: 1, debtAccounts: 0 });

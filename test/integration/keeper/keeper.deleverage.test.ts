@@ -4,7 +4,6 @@ import { BTC, ETH, WAD, accountIdOf } from "../../shared/fixtures";
 import { Book, adlFixture } from "../../shared/deleverageBook";
 import { ethers } from "hardhat";
 import { Keeper, MemoryLogger, rankCandidates } from "../../../scripts/keeper";
-import type { DeleverageOutcome } from "../../../scripts/keeper";
 
 /** The keeper's auto-deleveraging pass (scripts/keeper/deleverage.ts, DESIGN §11.1) against the reference book. */
 async function overCap() {
@@ -31,7 +30,23 @@ describe("Keeper: deleverage pass", function () {
     expect(ranked.map((c) => c.score)).to.deep.equal(expected.map((id) => book.score(id)));
   });
 
-  it("deleverages the best-ranked position until the market is back under its cap", async function () {
+  it("leaves the markets alone when the pass is turned off (deleverageMarkets [], --deleverage none)", async function () {
+    const { sys, ids } = await loadFixture(overCap);
+    const keeper = new Keeper({
+      clearinghouse: sys.clearinghouse,
+      vault: sys.vault,
+      signer: sys.signers[10],
+      logger: new MemoryLogger(),
+      receiptPollMs: 10,
+      deleverageMarkets: [],
+    });
+    for (const id of ids) keeper.tracker.add(id);
+    expect((await keeper.checkAndLiquidate()).filter((o) => o.action === "deleverage")).to.deep.equal([]);
+    const [longPnl, , cap] = await sys.clearinghouse.deleverageNeed(ETH);
+    expect(longPnl).to.be.greaterThan(cap);
+  });
+
+  it("by default deleverages, on every market, the best-ranked position until it is back under its cap", async function () {
     const { sys, book, ids } = await loadFixture(overCap);
     const whale = ids[0];
     const plan = book.deleveragePlan(whale);
@@ -42,14 +57,14 @@ describe("Keeper: deleverage pass", function () {
       signer: sys.signers[10],
       logger,
       receiptPollMs: 10,
-      deleverageMarkets: [ETH, BTC],
     });
+    expect(await keeper.deleverageMarkets()).to.deep.equal([ETH, BTC]);
     for (const id of ids) keeper.tracker.add(id);
     // One round: nobody is liquidatable, the ETH long side is over its cap: its best-ranked position is deleveraged.
     const outcomes = (await keeper.checkAndLiquidate()).filter((o) => o.action === "deleverage");
-    expect(
-      (outcomes as DeleverageOutcome[]).map((o) => [o.marketId, o.accountId, o.status, o.sizeClosed]),
-    ).to.deep.equal([[ETH, whale, "succeeded", plan.sizeClosed]]);
+    expect(outcomes.map((o) => [o.marketId, o.accountId, o.status, o.sizeClosed])).to.deep.equal([
+      [ETH, whale, "succeeded", plan.sizeClosed],
+    ]);
     book.applyDeleverage(whale, plan);
     const [longPnl, , cap] = await sys.clearinghouse.deleverageNeed(ETH);
     expect([longPnl, cap]).to.deep.equal([book.long().pnl, book.cap()]);

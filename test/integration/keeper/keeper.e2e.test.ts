@@ -267,7 +267,7 @@ describe("Keeper end to end (hardhat node + keeper process)", function () {
     // Clean shutdown: SIGTERM → finish the round, write the checkpoint, close /metrics, exit.
     signalGroup(keeper2, "SIGTERM");
     await withTimeout(keeper2.exited, 30_000, "keeper 2 to stop on SIGTERM");
-    await waitFor("keeper 2's last log line", 5_000, async () =>
+    await waitFor("keeper 2's last log line", 5_000, () =>
       jsonLines(keeper2).some((l) => l.event === "stopped") ? true : undefined,
     );
     const events2 = jsonLines(keeper2).map((l) => l.event);

@@ -68,7 +68,7 @@ export class Processes {
     };
     const lines: string[] = [];
     let partial = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
+    child.stdout.on("data", (chunk: Buffer) => {
       // Always drained: a node logging every RPC call would block on a full pipe otherwise.
       const text = partial + chunk.toString();
       const parts = text.split("\n");
@@ -76,7 +76,7 @@ export class Processes {
       if (keepLines) lines.push(...parts);
       keep(chunk.toString());
     });
-    child.stderr!.on("data", (chunk: Buffer) => keep(chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => keep(chunk.toString()));
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
       child.once("exit", (code, signal) => resolve({ code, signal })),
     );
@@ -120,7 +120,7 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number, what: stri
 export async function waitFor<T>(
   what: string,
   ms: number,
-  probe: () => Promise<T | undefined>,
+  probe: () => T | undefined | Promise<T | undefined>,
   context = "",
 ): Promise<T> {
   const deadline = Date.now() + ms;
@@ -208,8 +208,8 @@ export async function startLocalChain(procs: Processes, prefix: string): Promise
   const rpcUrl = `http://${HOST}:${port}`;
   const deploymentId = `${prefix}-${port}`;
   const deploymentDir = path.join(ROOT, "deploy", "deployments", deploymentId);
-  let provider: ethers.JsonRpcProvider | undefined;
-  const close = async () => {
+  // The provider exists only once the stack is deployed: a failed start cleans up without one.
+  const cleanUp = async (provider?: ethers.JsonRpcProvider) => {
     await procs.killAll();
     provider?.destroy();
     fs.rmSync(deploymentDir, { recursive: true, force: true });
@@ -245,18 +245,17 @@ export async function startLocalChain(procs: Processes, prefix: string): Promise
     const { code } = await withTimeout(deploy.exited, 90_000, "ignition deploy");
     expect(code, `ignition deploy failed:\n${deploy.tail()}`).to.equal(0);
   } catch (err) {
-    await close();
+    await cleanUp();
     throw err;
   }
 
-  provider = new ethers.JsonRpcProvider(rpcUrl, 31337, {
+  const provider = new ethers.JsonRpcProvider(rpcUrl, 31337, {
     staticNetwork: true,
     pollingInterval: 100,
     cacheTimeout: -1,
   });
-  const chainProvider = provider;
   const wallets = Array.from({ length: 20 }, (_, i) =>
-    ethers.HDNodeWallet.fromPhrase(MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).connect(chainProvider),
+    ethers.HDNodeWallet.fromPhrase(MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).connect(provider),
   );
   const deployed = JSON.parse(
     fs.readFileSync(path.join(deploymentDir, "deployed_addresses.json"), "utf8"),
@@ -272,11 +271,11 @@ export async function startLocalChain(procs: Processes, prefix: string): Promise
     rpcUrl,
     deploymentId,
     deploymentDir,
-    provider: chainProvider,
+    provider,
     wallets,
     at,
     contracts: () => connectLocalStack(at, wallets[0]),
-    close,
+    close: () => cleanUp(provider),
   };
 }
 

@@ -20,7 +20,7 @@ import { RISK, liquidate, movePrice, nextLiquidation, trade, withModel } from ".
 describe("Liquidation: how much is closed", function () {
   it("closes the fraction of a single position that restores M' and leaves the account healthier", async function () {
     const sys = await loadFixture(fundedFixture);
-    const model = await withModel(sys);
+    const model = withModel(sys);
     const alice = accountIdOf(sys.alice.address);
     await trade(sys, model, sys.alice, 0, WAD(30));
     await movePrice(sys, model, 0, 2_750);
@@ -44,7 +44,7 @@ describe("Liquidation: how much is closed", function () {
 
   it("caps the keeper reward at maxKeeperReward: equal to the cap pays it, one unit less pays the cap", async function () {
     const sys = await loadFixture(fundedFixture);
-    const model = await withModel(sys);
+    const model = withModel(sys);
     const alice = accountIdOf(sys.alice.address);
     await trade(sys, model, sys.alice, 0, WAD(30));
     await movePrice(sys, model, 0, 2_750);
@@ -86,7 +86,7 @@ describe("Liquidation: how much is closed", function () {
 
   it("closes the same fraction of every leg of a hedged book", async function () {
     const sys = await loadFixture(fundedFixture);
-    const model = await withModel(sys);
+    const model = withModel(sys);
     const alice = accountIdOf(sys.alice.address);
     await trade(sys, model, sys.alice, 0, WAD(15));
     await trade(sys, model, sys.alice, 1, -WAD("0.75"));
@@ -104,7 +104,7 @@ describe("Liquidation: how much is closed", function () {
 
   it("closes everything when a remainder would fall under the minimum notional", async function () {
     const sys = await loadFixture(fundedFixture);
-    const model = await withModel(sys);
+    const model = withModel(sys);
     const alice = accountIdOf(sys.alice.address);
     await trade(sys, model, sys.alice, 0, WAD(30));
     const params = { ...DEFAULT_MARKETS[0], minPositionNotional: WAD(50_000) };
@@ -119,7 +119,7 @@ describe("Liquidation: how much is closed", function () {
 
   it("previews exactly what it then does, and previews a healthy account without reverting", async function () {
     const sys = await loadFixture(fundedFixture);
-    const model = await withModel(sys);
+    const model = withModel(sys);
     const [alice, bob] = [accountIdOf(sys.alice.address), accountIdOf(sys.bob.address)];
     await trade(sys, model, sys.alice, 0, WAD(30));
     await trade(sys, model, sys.bob, 1, -WAD("0.5"));
@@ -215,7 +215,7 @@ describe("Liquidation: how much is closed", function () {
 
   it("never reverts in the views for a healthy account", async function () {
     const sys = await loadFixture(fundedFixture);
-    const model = await withModel(sys);
+    const model = withModel(sys);
     await trade(sys, model, sys.alice, 0, WAD(1));
     const ids = [
       accountIdOf(sys.alice.address),

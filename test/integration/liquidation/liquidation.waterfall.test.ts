@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { ethers, network } from "hardhat";
-import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { USDC, WAD, accountIdOf, fundedFixture, mintAndApprove, txTime } from "../../shared/fixtures";
 import { DEFAULT_MARKETS, toMarketParams } from "../../../deploy/config";
 import * as math from "../../shared/math";
@@ -9,7 +9,7 @@ import { RISK, expectLedgers, liquidate, movePrice, nextLiquidation, trade, with
 describe("Liquidation: the loss waterfall", function () {
   it("closes an underwater account fully and pays its bad debt from the insurance fund", async function () {
     const sys = await loadFixture(fundedFixture);
-    const model = await withModel(sys);
+    const model = withModel(sys);
     const alice = accountIdOf(sys.alice.address);
     await mintAndApprove(sys, sys.carol, USDC(5_000), await sys.vault.getAddress());
     await sys.vault.connect(sys.carol).fundInsurance(USDC(5_000));
@@ -45,7 +45,7 @@ describe("Liquidation: the loss waterfall", function () {
 
   it("moves what an empty insurance fund cannot pay onto the pool's NAV, losing nothing else", async function () {
     const sys = await loadFixture(fundedFixture);
-    const model = await withModel(sys);
+    const model = withModel(sys);
     const alice = accountIdOf(sys.alice.address);
     await trade(sys, model, sys.alice, 0, WAD(30));
     await movePrice(sys, model, 0, 2_600);
@@ -72,7 +72,7 @@ describe("Liquidation: the loss waterfall", function () {
 describe("Liquidation: who may, when and how often", function () {
   it("does not pay twice for the same account in one block", async function () {
     const sys = await loadFixture(fundedFixture);
-    const model = await withModel(sys);
+    const model = withModel(sys);
     const alice = accountIdOf(sys.alice.address);
     await trade(sys, model, sys.alice, 0, WAD(30));
     await movePrice(sys, model, 0, 2_750);
@@ -98,7 +98,7 @@ describe("Liquidation: who may, when and how often", function () {
 
   it("never lets an owner gain by liquidating their own account at a fixed price", async function () {
     const sys = await loadFixture(fundedFixture);
-    const model = await withModel(sys);
+    const model = withModel(sys);
     const [, , , , , dave] = sys.signers;
     const usdc = await sys.usdc.getAddress();
     await mintAndApprove(sys, dave, USDC(20_000), await sys.vault.getAddress());
@@ -123,7 +123,7 @@ describe("Liquidation: who may, when and how often", function () {
 
   it("is never blocked by pause", async function () {
     const sys = await loadFixture(fundedFixture);
-    const model = await withModel(sys);
+    const model = withModel(sys);
     await trade(sys, model, sys.alice, 0, WAD(30));
     await movePrice(sys, model, 0, 2_750);
     await sys.clearinghouse.pause();
@@ -133,7 +133,7 @@ describe("Liquidation: who may, when and how often", function () {
 
   it("no window defers a liquidation: cascade damping's parameters are stored but not enforced", async function () {
     const sys = await loadFixture(fundedFixture);
-    const model = await withModel(sys);
+    const model = withModel(sys);
     const [alice, bob] = [accountIdOf(sys.alice.address), accountIdOf(sys.bob.address)];
     const cap = WAD(100_000);
     const params = { ...DEFAULT_MARKETS[0], maxLiquidationNotionalPerWindow: cap, liquidationWindow: 300 };

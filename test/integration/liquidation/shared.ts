@@ -19,7 +19,7 @@ export type Sys = Awaited<ReturnType<typeof fundedFixture>>;
 export const RISK = DEFAULT_RISK;
 
 /** The funded fixture's model (test/shared/fixtures.ts `fundedModel`). */
-export const withModel = async (sys: Sys): Promise<KeelModel> => fundedModel(sys);
+export const withModel = (sys: Sys): KeelModel => fundedModel(sys);
 
 /** A trade without a price limit, through the contract and the model. */
 export const trade = tradeWithModel;

@@ -9,6 +9,7 @@ import { runSimulateTask } from "../../../scripts/sim/cli";
 import { runSimulation } from "../../../scripts/sim/run";
 import { CSV_COLUMNS, eventsCsv } from "../../../scripts/sim/report/csv";
 import { buildSummary, summaryText, verdict } from "../../../scripts/sim/report/summary";
+import type { Summary } from "../../../scripts/sim/report/summary";
 import type { SimulationResult, VariantResult } from "../../../scripts/sim/types";
 
 /**
@@ -178,7 +179,7 @@ describe("simulation", function () {
     it("writes summary.json with the headline figures and no wall-clock time or path", function () {
       const text = fs.readFileSync(files.summary, "utf8");
       expect(text).to.equal(summaryText(result));
-      const summary = JSON.parse(text);
+      const summary = JSON.parse(text) as Summary;
       expect(summary).to.include({
         scenario: "baseline",
         seed: 7,
@@ -206,12 +207,9 @@ describe("simulation", function () {
         "skew premium held out of pool NAV",
       ])
         expect(text).to.contain(term);
-      const summary = JSON.parse(fs.readFileSync(files.summary, "utf8"));
+      const summary = JSON.parse(fs.readFileSync(files.summary, "utf8")) as Summary;
       const json = summary.variants.baseline.reconciliation;
-      const total = Object.values(json.termsUsd as Record<string, string>).reduce(
-        (acc, x) => acc + hre.ethers.parseUnits(x, 18),
-        0n,
-      );
+      const total = Object.values(json.termsUsd).reduce((acc, x) => acc + hre.ethers.parseUnits(x, 18), 0n);
       expect(total).to.equal(hre.ethers.parseUnits(json.sumUsd, 18));
     });
   });

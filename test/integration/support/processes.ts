@@ -89,8 +89,8 @@ export async function startNode(chainId = 31337, timeoutMs = 60_000): Promise<Ha
     log = (log + chunk.toString()).slice(-20_000);
     if (VERBOSE) process.stderr.write(`[node ${port}] ${chunk.toString()}`);
   };
-  child.stdout!.on("data", keep);
-  child.stderr!.on("data", keep);
+  child.stdout.on("data", keep);
+  child.stderr.on("data", keep);
 
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -141,8 +141,8 @@ export function hardhat(
     running.add(child);
     let stdout = "";
     let stderr = "";
-    child.stdout!.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
     const timer = setTimeout(() => {
       signalGroup(child, "SIGKILL");
       reject(

@@ -158,15 +158,13 @@ describe("Command-line tasks end to end (hardhat node + task processes)", functi
   });
 
   it("pool:deposit: an LP funds the pool", async function () {
-    const token = MockERC20__factory.connect(
-      JSON.parse(
-        fs.readFileSync(
-          path.join(ROOT, "deploy", "deployments", deploymentId, "deployed_addresses.json"),
-          "utf8",
-        ),
-      )["LocalStack#USDC"],
-      await node.provider.getSigner(1),
-    );
+    const deployed = JSON.parse(
+      fs.readFileSync(
+        path.join(ROOT, "deploy", "deployments", deploymentId, "deployed_addresses.json"),
+        "utf8",
+      ),
+    ) as Record<string, string>;
+    const token = MockERC20__factory.connect(deployed["LocalStack#USDC"], await node.provider.getSigner(1));
     await (await token.mint(lp, usdc(POOL_DEPOSIT))).wait();
     const out = await okJson<{ amount: string; sharesMinted: string; totalAssets: string; shares: string }>(
       node,

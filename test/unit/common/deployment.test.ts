@@ -67,8 +67,8 @@ describe("common/deployment", function () {
 
   it("refuses a deployment with no code on the connected chain, naming the network and what to do", async function () {
     const deployment = { deploymentId: "chain-31337", vault: VAULT, clearinghouse: CLEARINGHOUSE };
-    const empty = { getCode: async () => "0x" };
-    const deployed = { getCode: async () => "0x6080" };
+    const empty = { getCode: () => Promise.resolve("0x") };
+    const deployed = { getCode: () => Promise.resolve("0x6080") };
     await requireDeployedCode(deployed, deployment, { network: "localhost", chainId: 31337n });
     const failure = (network: string) =>
       requireDeployedCode(empty, deployment, { network, chainId: 31337n }).then(

@@ -109,6 +109,11 @@ describe("common/errors", function () {
     );
     expect(errorMessage(new Error("first line\n    at foo (bar.ts:1)"))).to.equal("first line");
     expect(errorMessage("plain")).to.equal("plain");
+    // An object without a message (a JSON-RPC error body) is shown, not `[object Object]`.
+    expect(errorMessage({ code: 4001, reason: "user rejected" })).to.equal(
+      "{ code: 4001, reason: 'user rejected' }",
+    );
+    expect(errorMessage(undefined)).to.equal("undefined");
   });
 
   it("tells transient failures from reverts and nonce conflicts", function () {
@@ -124,21 +129,29 @@ describe("common/errors", function () {
   it("retries transient failures with doubling delays, and nothing else", async function () {
     const delays: number[] = [];
     let calls = 0;
-    const result = await withRetry(
-      () => (++calls < 3 ? Promise.reject({ code: "TIMEOUT" }) : Promise.resolve("ok")),
-      { attempts: 4, baseDelayMs: 10, sleep: async (ms) => void delays.push(ms) },
-    );
+    // Providers reject with Errors carrying `code` and `data`.
+    const timeout = Object.assign(new Error("request timeout"), { code: "TIMEOUT" });
+    const reverted = Object.assign(new Error("execution reverted"), { data: capData });
+    const sleep = (ms: number) => {
+      delays.push(ms);
+      return Promise.resolve();
+    };
+    const result = await withRetry(() => (++calls < 3 ? Promise.reject(timeout) : Promise.resolve("ok")), {
+      attempts: 4,
+      baseDelayMs: 10,
+      sleep,
+    });
     expect(result).to.equal("ok");
     expect(delays).to.deep.equal([10, 20]);
     calls = 0;
-    const failed = await withRetry(() => (calls++, Promise.reject({ data: capData })), {
+    const failed = await withRetry(() => (calls++, Promise.reject(reverted)), {
       attempts: 4,
       baseDelayMs: 1,
     }).then(
       () => undefined,
       (err: unknown) => err,
     );
-    expect(failed).to.deep.equal({ data: capData }); // a revert is thrown at once, never retried
+    expect(failed).to.equal(reverted); // a revert is thrown at once, never retried
     expect(calls).to.equal(1);
   });
 });

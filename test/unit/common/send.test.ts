@@ -12,12 +12,12 @@ class FakeAccount extends ethers.AbstractSigner {
   constructor() {
     super(null);
   }
-  async getAddress() {
-    return "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+  getAddress(): Promise<string> {
+    return Promise.resolve("0x70997970C51812dc3A010C7d01b50e0d17dc79C8");
   }
-  async getNonce() {
+  getNonce(): Promise<number> {
     this.nonceReads++;
-    return this.count;
+    return Promise.resolve(this.count);
   }
   connect(): FakeAccount {
     return this;
@@ -35,16 +35,19 @@ class FakeAccount extends ethers.AbstractSigner {
       throw new Error(`Nonce too high. Expected nonce to be ${this.count} but got ${nonce}.`);
     this.count++;
     this.sent.push(nonce);
-    return { hash: `0x${nonce}`, wait: async () => ({ status: 1 }) } as unknown as TransactionResponse;
+    return {
+      hash: `0x${nonce}`,
+      wait: () => Promise.resolve({ status: 1 }),
+    } as unknown as TransactionResponse;
   }
-  async signTransaction(): Promise<string> {
-    return "0x";
+  signTransaction(): Promise<string> {
+    return Promise.resolve("0x");
   }
-  async signMessage(): Promise<string> {
-    return "0x";
+  signMessage(): Promise<string> {
+    return Promise.resolve("0x");
   }
-  async signTypedData(): Promise<string> {
-    return "0x";
+  signTypedData(): Promise<string> {
+    return Promise.resolve("0x");
   }
 }
 
@@ -90,9 +93,9 @@ describe("common/send", function () {
   });
 
   it("waits for the receipt and fails on a reverted or dropped transaction", async function () {
-    const mined = { hash: "0xa", wait: async () => ({ status: 1, blockNumber: 9 }) };
+    const mined = { hash: "0xa", wait: () => Promise.resolve({ status: 1, blockNumber: 9 }) };
     expect(await send(Promise.resolve(mined))).to.deep.equal({ status: 1, blockNumber: 9 });
-    for (const wait of [async () => ({ status: 0 }), async () => null]) {
+    for (const wait of [() => Promise.resolve({ status: 0 }), () => Promise.resolve(null)]) {
       const err = await send(Promise.resolve({ hash: "0xb", wait })).then(
         () => undefined,
         (e: unknown) => e,

@@ -10,6 +10,9 @@ import {
   toWad,
 } from "../../../scripts/common/units";
 import {
+  amountFields,
+  decimalField,
+  decimalWad,
   formatFixed,
   formatPercentExact,
   formatTokenExact,
@@ -17,6 +20,7 @@ import {
   formatUsdExact,
   formatUsdcExact,
   formatWadExact,
+  usdFields,
 } from "../../../scripts/common/format";
 
 describe("common/units", function () {
@@ -75,5 +79,22 @@ describe("common/format", function () {
     expect(formatUsdExact(-502_502_000_000_000_000n)).to.equal("-$0.502502");
     expect(formatWadExact(100_000n * 10n ** 18n)).to.equal("100,000");
     expect(formatPercentExact(5n * 10n ** 15n)).to.equal("0.5%");
+  });
+
+  it("writes log fields as exact ungrouped decimals named by their unit, with the raw value where asked", function () {
+    expect(decimalField(5_877_487n, 6)).to.equal("5.877487");
+    expect(decimalField(0n, 6)).to.equal("0.0");
+    expect(decimalWad(2640n * 10n ** 18n)).to.equal("2640.0");
+    expect(decimalWad(-502_502_000_000_000_000n)).to.equal("-0.502502");
+    expect(amountFields("reward", 5_877_487n, 6, "Usdc", true)).to.deep.equal({
+      rewardUsdc: "5.877487",
+      rewardRaw: 5_877_487n,
+    });
+    expect(amountFields("seized", 5n * 10n ** 17n, 18, "Token")).to.deep.equal({ seizedToken: "0.5" });
+    expect(amountFields("debt", undefined, 6, "Usdc")).to.deep.equal({});
+    expect(usdFields("profit", 84_326_765_586_335_150_123n)).to.deep.equal({
+      profitUsd: "84.326765586335150123",
+    });
+    expect(usdFields("price", undefined)).to.deep.equal({});
   });
 });

@@ -8,7 +8,7 @@ import * as math from "../../shared/math";
 
 /*
  * The Vault's booked bad debt (DESIGN §10.5, §18.18) through the paths that change it besides a liquidation and
- * `settleBadDebt` (those are in Collateral.test.ts beside this file and test/attacks/hiddenBadDebt.test.ts):
+ * `settleBadDebt` (those are in CollateralLiquidation.test.ts and BadDebtSettlement.test.ts beside this file and test/attacks/hiddenBadDebt.test.ts):
  * repayments by the owner and by third parties, collateral deposits by the owner; and the collateral liquidation
  * buffer's bounds (§12, §18.20). Expected bookings come from the reference `debt - floor(haircut value) / toWad`,
  * never from the Vault.

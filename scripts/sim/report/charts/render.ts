@@ -38,7 +38,7 @@ const CONFIG = {
 
 export async function render(spec: TopLevelSpec): Promise<string> {
   const view = new vega.View(
-    vega.parse(compile({ ...spec, config: { ...CONFIG, ...(spec.config ?? {}) } } as TopLevelSpec).spec),
+    vega.parse(compile({ ...spec, config: { ...CONFIG, ...(spec.config ?? {}) } }).spec),
     {
       renderer: "none",
     },

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { WAD, accountIdOf, fundedFixture } from "../shared/fixtures";
+import { WAD, accountIdOf, fundedFixture } from "../../shared/fixtures";
 
 /**
  * The lens forwards the core's views unchanged (the claim is equality with the core: the values themselves are checked

@@ -2,70 +2,29 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import {
-  MockV3Aggregator__factory,
-  PriceOracle__factory,
-  type MockV3Aggregator,
-  type PriceOracle,
-} from "../../typechain-types";
-
-// Independent constants: nothing here is read from the oracle under test.
-const RISK_ADMIN = ethers.id("RISK_ADMIN");
-const DEFAULT_ADMIN_ROLE = ethers.ZeroHash;
-
-const ETH = ethers.encodeBytes32String("ETH");
-const BTC = ethers.encodeBytes32String("BTC");
-const DOGE = ethers.encodeBytes32String("DOGE");
-
-const name = (s: string) => ethers.encodeBytes32String(s);
-const wad = (amount: string) => ethers.parseUnits(amount, 18);
-const units = (amount: string, decimals: number) => ethers.parseUnits(amount, decimals);
-
-// ETH is priced by an 8-decimal feed, BTC by an 18-decimal feed.
-const ETH_HEARTBEAT = 3_600n;
-const ETH_MIN = wad("100");
-const ETH_MAX = wad("100000");
-const ETH_ANSWER = units("3000.12345678", 8);
-const ETH_PRICE = wad("3000.12345678");
-
-const BTC_HEARTBEAT = 86_400n;
-const BTC_MIN = wad("1000");
-const BTC_MAX = wad("1000000");
-const BTC_ANSWER = units("60000.123456789012345678", 18);
-const BTC_PRICE = wad("60000.123456789012345678");
-
-const GRACE_PERIOD = 3_600n;
-
-async function latest(): Promise<bigint> {
-  return BigInt(await time.latest());
-}
-
-async function deployFeed(decimals: number, answer: bigint): Promise<MockV3Aggregator> {
-  const [deployer] = await ethers.getSigners();
-  return new MockV3Aggregator__factory(deployer).deploy(decimals, answer);
-}
-
-async function oracleFixture() {
-  const [deployer, admin, stranger] = await ethers.getSigners();
-  const oracle: PriceOracle = await new PriceOracle__factory(deployer).deploy(admin.address);
-  const ethFeed = await deployFeed(8, ETH_ANSWER);
-  const btcFeed = await deployFeed(18, BTC_ANSWER);
-  // Chainlink L2 sequencer uptime feeds have 0 decimals; answer 0 means up.
-  const sequencer = await deployFeed(0, 0n);
-
-  await oracle.connect(admin).setFeed(ETH, await ethFeed.getAddress(), ETH_HEARTBEAT, ETH_MIN, ETH_MAX);
-  await oracle.connect(admin).setFeed(BTC, await btcFeed.getAddress(), BTC_HEARTBEAT, BTC_MIN, BTC_MAX);
-
-  return { oracle, ethFeed, btcFeed, sequencer, deployer, admin, stranger };
-}
-
-/** The oracle with the sequencer uptime feed enabled; the sequencer has been up for a day. */
-async function sequencerFixture() {
-  const sys = await oracleFixture();
-  const upSince = (await latest()) - 86_400n;
-  await sys.sequencer.updateRoundData(2, 0n, upSince, upSince);
-  await sys.oracle.connect(sys.admin).setSequencerUptimeFeed(await sys.sequencer.getAddress(), GRACE_PERIOD);
-  return sys;
-}
+  BTC,
+  BTC_ANSWER,
+  BTC_MAX,
+  BTC_MIN,
+  BTC_PRICE,
+  DEFAULT_ADMIN_ROLE,
+  DOGE,
+  ETH,
+  ETH_ANSWER,
+  ETH_HEARTBEAT,
+  ETH_MAX,
+  ETH_MIN,
+  ETH_PRICE,
+  GRACE_PERIOD,
+  RISK_ADMIN,
+  deployFeed,
+  latest,
+  name,
+  oracleFixture,
+  sequencerFixture,
+  units,
+  wad,
+} from "./shared";
 
 describe("PriceOracle", function () {
   describe("#constructor", function () {
@@ -358,167 +317,6 @@ describe("PriceOracle", function () {
         await sequencer.updateRoundData(3, 1n, since, since);
         expect(await oracle.price(BTC)).to.equal(BTC_PRICE);
       });
-    });
-  });
-
-  describe("#setFeed", function () {
-    it("emits FeedSet with the feed's decimals and the bounds", async function () {
-      const { oracle, admin } = await loadFixture(oracleFixture);
-      const asset = name("LINK");
-      const feed = await deployFeed(8, units("15", 8));
-      const feedAddress = await feed.getAddress();
-      await expect(oracle.connect(admin).setFeed(asset, feedAddress, 7_200, wad("1"), wad("500")))
-        .to.emit(oracle, "FeedSet")
-        .withArgs(asset, feedAddress, 7_200n, 8n, wad("1"), wad("500"));
-    });
-
-    it("stores the configuration returned by feedConfig and hasFeed", async function () {
-      const { oracle, admin } = await loadFixture(oracleFixture);
-      const asset = name("LINK");
-      const feed = await deployFeed(18, wad("15"));
-      const feedAddress = await feed.getAddress();
-      expect(await oracle.hasFeed(asset)).to.equal(false);
-      await oracle.connect(admin).setFeed(asset, feedAddress, 7_200, wad("1"), wad("500"));
-      expect(await oracle.hasFeed(asset)).to.equal(true);
-      const config = await oracle.feedConfig(asset);
-      expect(config.feed).to.equal(feedAddress);
-      expect(config.heartbeat).to.equal(7_200n);
-      expect(config.decimals).to.equal(18n);
-      expect(config.minPrice).to.equal(wad("1"));
-      expect(config.maxPrice).to.equal(wad("500"));
-    });
-
-    it("returns a zero configuration for an asset without a feed", async function () {
-      const { oracle } = await loadFixture(oracleFixture);
-      expect(await oracle.hasFeed(DOGE)).to.equal(false);
-      const config = await oracle.feedConfig(DOGE);
-      expect(config.feed).to.equal(ethers.ZeroAddress);
-      expect(config.heartbeat).to.equal(0n);
-      expect(config.decimals).to.equal(0n);
-      expect(config.minPrice).to.equal(0n);
-      expect(config.maxPrice).to.equal(0n);
-    });
-
-    it("replaces an existing feed", async function () {
-      const { oracle, admin } = await loadFixture(oracleFixture);
-      const feed = await deployFeed(18, wad("2500"));
-      const feedAddress = await feed.getAddress();
-      await expect(oracle.connect(admin).setFeed(ETH, feedAddress, 60, wad("10"), wad("5000")))
-        .to.emit(oracle, "FeedSet")
-        .withArgs(ETH, feedAddress, 60n, 18n, wad("10"), wad("5000"));
-      const config = await oracle.feedConfig(ETH);
-      expect(config.feed).to.equal(feedAddress);
-      expect(config.decimals).to.equal(18n);
-      expect(await oracle.price(ETH)).to.equal(wad("2500"));
-    });
-
-    it("accepts minPrice equal to maxPrice", async function () {
-      const { oracle, admin } = await loadFixture(oracleFixture);
-      const asset = name("PEG");
-      const feed = await deployFeed(18, wad("1"));
-      await oracle.connect(admin).setFeed(asset, await feed.getAddress(), 60, wad("1"), wad("1"));
-      expect(await oracle.price(asset)).to.equal(wad("1"));
-    });
-
-    it("reverts for a zero feed address", async function () {
-      const { oracle, admin } = await loadFixture(oracleFixture);
-      await expect(oracle.connect(admin).setFeed(DOGE, ethers.ZeroAddress, 60, 1n, 2n))
-        .to.be.revertedWithCustomError(oracle, "OracleInvalidConfig")
-        .withArgs(DOGE, name("feed"), 0n);
-    });
-
-    it("reverts for a zero heartbeat", async function () {
-      const { oracle, admin, ethFeed } = await loadFixture(oracleFixture);
-      await expect(oracle.connect(admin).setFeed(DOGE, await ethFeed.getAddress(), 0, 1n, 2n))
-        .to.be.revertedWithCustomError(oracle, "OracleInvalidConfig")
-        .withArgs(DOGE, name("heartbeat"), 0n);
-    });
-
-    it("reverts for a zero minPrice", async function () {
-      const { oracle, admin, ethFeed } = await loadFixture(oracleFixture);
-      await expect(oracle.connect(admin).setFeed(DOGE, await ethFeed.getAddress(), 60, 0n, 2n))
-        .to.be.revertedWithCustomError(oracle, "OracleInvalidConfig")
-        .withArgs(DOGE, name("minPrice"), 0n);
-    });
-
-    it("reverts when maxPrice is one wei below minPrice", async function () {
-      const { oracle, admin, ethFeed } = await loadFixture(oracleFixture);
-      const minPrice = wad("100");
-      await expect(
-        oracle.connect(admin).setFeed(DOGE, await ethFeed.getAddress(), 60, minPrice, minPrice - 1n),
-      )
-        .to.be.revertedWithCustomError(oracle, "OracleInvalidConfig")
-        .withArgs(DOGE, name("maxPrice"), minPrice - 1n);
-    });
-
-    it("accepts a 36-decimal feed and reverts for a 37-decimal feed", async function () {
-      const { oracle, admin } = await loadFixture(oracleFixture);
-      const ok = await deployFeed(36, units("1", 36));
-      await expect(oracle.connect(admin).setFeed(DOGE, await ok.getAddress(), 60, 1n, wad("10")))
-        .to.emit(oracle, "FeedSet")
-        .withArgs(DOGE, await ok.getAddress(), 60n, 36n, 1n, wad("10"));
-      const tooPrecise = await deployFeed(37, units("1", 37));
-      await expect(oracle.connect(admin).setFeed(DOGE, await tooPrecise.getAddress(), 60, 1n, wad("10")))
-        .to.be.revertedWithCustomError(oracle, "OracleInvalidConfig")
-        .withArgs(DOGE, name("decimals"), 37n);
-    });
-
-    it("reverts when the caller is not a risk admin", async function () {
-      const { oracle, stranger, ethFeed } = await loadFixture(oracleFixture);
-      await expect(oracle.connect(stranger).setFeed(DOGE, await ethFeed.getAddress(), 60, 1n, 2n))
-        .to.be.revertedWithCustomError(oracle, "AccessControlUnauthorizedAccount")
-        .withArgs(stranger.address, RISK_ADMIN);
-    });
-
-    it("can be called by a risk admin who is not the admin", async function () {
-      const { oracle, admin, stranger, ethFeed } = await loadFixture(oracleFixture);
-      await oracle.connect(admin).grantRole(RISK_ADMIN, stranger.address);
-      const ethFeedAddress = await ethFeed.getAddress();
-      await expect(oracle.connect(stranger).setFeed(DOGE, ethFeedAddress, 60, 1n, wad("1")))
-        .to.emit(oracle, "FeedSet")
-        .withArgs(DOGE, ethFeedAddress, 60n, 8n, 1n, wad("1"));
-    });
-  });
-
-  describe("#setSequencerUptimeFeed", function () {
-    it("emits SequencerUptimeFeedSet and stores the feed and grace period", async function () {
-      const { oracle, admin, sequencer } = await loadFixture(oracleFixture);
-      const sequencerAddress = await sequencer.getAddress();
-      await expect(oracle.connect(admin).setSequencerUptimeFeed(sequencerAddress, GRACE_PERIOD))
-        .to.emit(oracle, "SequencerUptimeFeedSet")
-        .withArgs(sequencerAddress, GRACE_PERIOD);
-      const [feed, gracePeriod] = await oracle.sequencerUptimeFeed();
-      expect(feed).to.equal(sequencerAddress);
-      expect(gracePeriod).to.equal(GRACE_PERIOD);
-    });
-
-    it("emits SequencerUptimeFeedSet with address zero when disabling the check", async function () {
-      const { oracle, admin } = await loadFixture(sequencerFixture);
-      await expect(oracle.connect(admin).setSequencerUptimeFeed(ethers.ZeroAddress, 0))
-        .to.emit(oracle, "SequencerUptimeFeedSet")
-        .withArgs(ethers.ZeroAddress, 0n);
-      const [feed, gracePeriod] = await oracle.sequencerUptimeFeed();
-      expect(feed).to.equal(ethers.ZeroAddress);
-      expect(gracePeriod).to.equal(0n);
-    });
-
-    it("reverts when the caller is not the admin", async function () {
-      const { oracle, stranger, sequencer } = await loadFixture(oracleFixture);
-      await expect(
-        oracle.connect(stranger).setSequencerUptimeFeed(await sequencer.getAddress(), GRACE_PERIOD),
-      )
-        .to.be.revertedWithCustomError(oracle, "AccessControlUnauthorizedAccount")
-        .withArgs(stranger.address, DEFAULT_ADMIN_ROLE);
-    });
-
-    it("reverts for a risk admin who is not the admin", async function () {
-      const { oracle, admin, stranger, sequencer } = await loadFixture(oracleFixture);
-      await oracle.connect(admin).grantRole(RISK_ADMIN, stranger.address);
-      await expect(
-        oracle.connect(stranger).setSequencerUptimeFeed(await sequencer.getAddress(), GRACE_PERIOD),
-      )
-        .to.be.revertedWithCustomError(oracle, "AccessControlUnauthorizedAccount")
-        .withArgs(stranger.address, DEFAULT_ADMIN_ROLE);
     });
   });
 });

@@ -6,13 +6,21 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { ETH, FEED, USDC, WAD, deployFixture, latestTime, mintAndApprove, txTime } from "../shared/fixtures";
-import { type KeelModel, localModel } from "../shared/model";
-import { sharesForAssets } from "../shared/poolValue";
-import { TO_WAD } from "../shared/math";
-import { accountIdOf } from "../shared/math";
-import * as poolRef from "../shared/poolValue";
-import { LOCAL_WITHDRAWAL_WINDOW } from "../../deploy/config";
+import {
+  ETH,
+  FEED,
+  USDC,
+  WAD,
+  deployFixture,
+  latestTime,
+  mintAndApprove,
+  txTime,
+} from "../../shared/fixtures";
+import { type KeelModel, localModel } from "../../shared/model";
+import { sharesForAssets } from "../../shared/poolValue";
+import { accountIdOf } from "../../shared/math";
+import * as poolRef from "../../shared/poolValue";
+import { LOCAL_WITHDRAWAL_WINDOW } from "../../../deploy/config";
 
 const ANY_BUY_PRICE = ethers.MaxUint256;
 const ANY_SELL_PRICE = 0n;
@@ -142,42 +150,55 @@ describe("LiquidityPool: value, deposit minimum, reserve", function () {
   });
 
   describe("#recapitalize", function () {
-    it("lifts an insolvent pool's value by exactly the gift, mints no shares, and reopens deposits at the minimum", async function () {
+    it("lifts an insolvent pool's value by exactly the gift, mints no shares; accepted one unit below the minimum, refused at it", async function () {
       const sys = await loadFixture(smallPoolFixture);
       const { pool, ethFeed, lp, newLp, book: makeBook, supply } = sys;
       const book = makeBook();
       await mintAndApprove(sys, newLp, USDC(100_000), await pool.getAddress());
       await ethFeed.updateAnswer(FEED(8_000));
       book.setPrice(Number(ETH), WAD(8_000));
-      let now = (await latestTime()) + 1n;
+      const now = (await latestTime()) + 1n;
       const deficit = -book.signedPoolValue(now);
       expect(deficit).to.be.greaterThan(0n);
       const minimum = poolRef.minimumDepositValue(supply);
-      // One unit short of the minimum after the gift: deposits stay closed.
-      const gift = deficit + minimum - 1n;
+      // The pool's value is its cash plus a term of time (funding): a gift of `x` adds exactly `x`. Choose the gift so
+      // that a second later, funding accrued included, the pool is worth exactly one unit less than the minimum.
+      const gift = minimum - 1n - book.signedPoolValue(now + 1n);
       await time.setNextBlockTimestamp(now);
       await expect(pool.connect(newLp).recapitalize(gift))
         .to.emit(pool, "Recapitalized")
         .withArgs(newLp.address, gift);
       book.pool += gift;
       expect(await pool.poolValue()).to.equal(book.signedPoolValue(now));
-      expect(await pool.poolValue()).to.equal(minimum - 1n);
       expect(await pool.totalSupply()).to.equal(supply);
       expect(await pool.balanceOf(newLp.address)).to.equal(0n);
       expect(await pool.maxDeposit(newLp.address)).to.equal(0n);
-      // One more unit, a second later: the value (funding accrued included) reaches the minimum and deposits reopen;
-      // the existing LP holds all of it.
-      now += 1n;
-      await time.setNextBlockTimestamp(now);
+      // A second later the pool is worth minimum - 1: deposits stay closed, a gift of one unit is accepted and brings
+      // the value to the minimum; the existing LP holds all of it.
+      expect(book.signedPoolValue(now + 1n)).to.equal(minimum - 1n);
+      await time.setNextBlockTimestamp(now + 1n);
       await pool.connect(newLp).recapitalize(1n);
       book.pool += 1n;
-      const value = book.signedPoolValue(now);
-      expect(value).to.be.greaterThanOrEqual(minimum);
-      expect(await pool.poolValue()).to.equal(value);
+      expect(book.signedPoolValue(now + 1n)).to.equal(minimum);
+      expect(await pool.poolValue()).to.equal(minimum);
       expect(await pool.maxDeposit(newLp.address)).to.be.greaterThan(0n);
       expect(await pool.convertToAssets(await pool.balanceOf(lp.address))).to.equal(
-        ((value + 1n) * supply) / (supply + 10n ** 6n),
+        ((minimum + 1n) * supply) / (supply + 10n ** 6n),
       );
+      // Deposits are open again: a further gift is refused (a deposit could front-run it and take its share).
+      await time.setNextBlockTimestamp(now + 2n);
+      await expect(pool.connect(newLp).recapitalize(1n))
+        .to.be.revertedWithCustomError(pool, "PoolRecapitalizeRefused")
+        .withArgs(book.signedPoolValue(now + 2n), minimum, supply);
+    });
+
+    it("is refused while the pool has no shares, where the gift would go to the first depositor", async function () {
+      const sys = await loadFixture(deployFixture);
+      const donor = sys.signers[3];
+      await mintAndApprove(sys, donor, USDC(1_000), await sys.pool.getAddress());
+      await expect(sys.pool.connect(donor).recapitalize(USDC(1_000)))
+        .to.be.revertedWithCustomError(sys.pool, "PoolRecapitalizeRefused")
+        .withArgs(0n, 0n, 0n);
     });
 
     it("refuses zero with PoolZeroAmount", async function () {

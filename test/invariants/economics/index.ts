@@ -6,7 +6,7 @@
  * Every actor (an address: LP 0, LP 1, trader 0, trader 1, trader 2 = LP 2, the keeper, the donor) has a value in WAD:
  * its wallet's tokens at the oracle price (full price, no haircut) + its accounts (settlement balance + other collateral
  * at full price + Σ size·price − openNotional − funding owed) + its pool shares, wallet and escrowed request together,
- * at `shares · V / supply` where V is the pool's SIGNED value from the reference (./model.ts, test/shared/math.ts: no
+ * at `shares · V / supply` where V is the pool's SIGNED value from the reference (../model/, test/shared/math.ts: no
  * floor at zero). An action's effect is the value after it minus the value of the state before it, both at the action's
  * own block time (so funding accrued in between is a market move, not the action's).
  *
@@ -37,239 +37,27 @@
  * Known holes (issue 13): while `KNOWN_HOLES_FIXED.<item>` is false, a violation of that item is counted and printed
  * at the end instead of failing the suite; `INVARIANT_KNOWN_HOLES=strict` fails on them anyway (to get a counterexample).
  */
-import { Interface } from "ethers";
-import { network } from "hardhat";
-import * as math from "../shared/math";
-import { TO_WAD, VIRTUAL_SHARES, WAD } from "./model";
-import type { InvariantModel } from "./model";
-import { decodeAggregate } from "./checks";
-import { exitPoolValue, positionsValue, signedPoolValue, tokenValue } from "./valuation";
-import type { Suite } from "./system";
-import { ownerOf } from "../../scripts/common/accounts";
+import * as math from "../../shared/math";
+import { TO_WAD, VIRTUAL_SHARES } from "../model";
+import type { InvariantModel } from "../model";
+import { exitPoolValue, positionsValue, signedPoolValue, tokenValue } from "../valuation";
+import type { Suite } from "../system";
+import {
+  KNOWN_HOLES_FIXED,
+  TOLERANCE_UNITS,
+  accountsValue,
+  econStats,
+  readWallets,
+  shareValue,
+  sharesOf,
+  states,
+  strict,
+} from "./state";
+import type { Action, Hole } from "./state";
+import { explain } from "./explain";
 
-/**
- * Flip each to true once its fix is merged (the coordinator): the check then fails the suite like any other.
- * - item 1 (share theft at NAV ≤ 0): a pool deposit accepted while the pool's signed value is ≤ 0.
- * - item 4 (NAV ignores the skew premium): LP flows judged at the exit value (net of the premium closing would pay).
- */
-export const KNOWN_HOLES_FIXED = { item1ShareTheftAtNavZero: true, item4SkewPremiumInNav: true };
-type Hole = keyof typeof KNOWN_HOLES_FIXED | null;
-/** `INVARIANT_KNOWN_HOLES=strict` (all) or a comma-separated list of items: fail on those holes too. */
-const STRICT = (process.env.INVARIANT_KNOWN_HOLES ?? "").split(",");
-const strict = (hole: string) => STRICT.includes("strict") || STRICT.includes(hole);
-
-/** Rounding tolerance, settlement-token units per actor per action (× 1e12 in WAD). */
-export const TOLERANCE_UNITS = 3n;
-
-export const econStats = {
-  actions: 0,
-  marketSteps: 0,
-  /** Largest (actual − explained) seen in a passing check, WAD. */
-  worstSlack: 0n,
-  worstWhere: "",
-  knownHoles: new Map<string, { count: number; first: string }>(),
-};
-
-/** One accepted transaction: its calldata and the model's reference result of it. */
-export interface Action {
-  label: string;
-  from: string;
-  to: string;
-  data: string;
-  value: unknown;
-}
-
-interface Actor {
-  name: string;
-  address: string;
-  accounts: bigint[];
-}
-
-type Wallet = [bigint, bigint, bigint];
-
-interface EconState {
-  actors: Actor[];
-  initial: Map<string, Wallet>;
-  wallets: Map<string, Wallet>;
-  /** The pool's value and Σ position values after the last action, and when. */
-  checkpoint: { pool: bigint; positions: bigint } | null;
-  ifaces: { ch: Interface; vault: Interface; pool: Interface; erc20: Interface };
-}
-
-const states = new WeakMap<Suite, EconState>();
-
-function actorsOf(s: Suite): Actor[] {
-  const named: [string, string][] = [
-    ...s.actors.lps.map((l, i) => [`LP ${i}`, l.address] as [string, string]),
-    ...s.actors.traders.map((t, i) => [`trader ${i}`, t.address] as [string, string]),
-    ["keeper", s.actors.keeper.address],
-    ["donor", s.actors.donor.address],
-  ];
-  const byAddress = new Map<string, Actor>();
-  for (const [name, address] of named) {
-    const a = address.toLowerCase();
-    const known = byAddress.get(a);
-    if (known) known.name += ` = ${name}`;
-    else
-      byAddress.set(a, {
-        name,
-        address: a,
-        accounts: s.accounts.filter((id) => BigInt(ownerOf(id)) === BigInt(a)),
-      });
-  }
-  return [...byAddress.values()];
-}
-
-async function readWallets(s: Suite, actors: Actor[]): Promise<Map<string, Wallet>> {
-  const erc20 = s.usdc.interface;
-  const tokens = [s.address.usdc, s.address.weth, s.address.wbtc];
-  const calls = actors.flatMap((a) =>
-    tokens.map((t) => ({ target: t, data: erc20.encodeFunctionData("balanceOf", [a.address]) })),
-  );
-  const data = s.multicall.interface.encodeFunctionData("tryAggregate", [calls]);
-  const raw = (await network.provider.send("eth_call", [
-    { to: s.address.multicall, data },
-    "latest",
-  ])) as string;
-  const words = decodeAggregate(raw).data.map((d) => BigInt(d));
-  return new Map(
-    actors.map((a, i) => [a.address, [words[3 * i], words[3 * i + 1], words[3 * i + 2]] as Wallet]),
-  );
-}
-
-/** Back to the seed state at the start of a run (the chain was just reverted to its snapshot). */
-export async function resetEconomics(s: Suite) {
-  let st = states.get(s);
-  if (st === undefined) {
-    const actors = actorsOf(s);
-    const initial = await readWallets(s, actors);
-    st = {
-      actors,
-      initial,
-      wallets: initial,
-      checkpoint: null,
-      ifaces: {
-        ch: s.clearinghouse.interface as unknown as Interface,
-        vault: s.vault.interface as unknown as Interface,
-        pool: s.pool.interface as unknown as Interface,
-        erc20: s.usdc.interface as unknown as Interface,
-      },
-    };
-    states.set(s, st);
-  }
-  st.wallets = new Map(st.initial);
-  st.checkpoint = null;
-}
-
-function accountsValue(m: InvariantModel, a: Actor, t: bigint): bigint {
-  let v = 0n;
-  for (const id of a.accounts) {
-    v += m.balance(id) * TO_WAD + positionsValue(m, id, t);
-    for (const token of m.held(id)) v += tokenValue(m, token, m.tokenBalance(id, token));
-  }
-  return v;
-}
-
-const sharesOf = (m: InvariantModel, a: Actor) => m.lpShares(a.address) + m.request(a.address).shares;
-const shareValue = (h: bigint, v: bigint, supply: bigint) =>
-  supply === 0n ? 0n : math.divFloor(h * v, supply);
-
-/* EXPLANATIONS (from the model's reference results of each action) */
-
-interface Explained {
-  gains: Map<string, bigint>;
-  /** The pool's explained gain (oracle valuation), spread over LPs pro rata. */
-  pool: bigint;
-  lpFlow: { lp: string; deposit: boolean } | null;
-  wallets: boolean;
-}
-
-function explain(st: EconState, s: Suite, m: InvariantModel, actions: Action[]): Explained {
-  const e: Explained = { gains: new Map(), pool: 0n, lpFlow: null, wallets: false };
-  const gain = (who: string, v: bigint) =>
-    e.gains.set(who.toLowerCase(), (e.gains.get(who.toLowerCase()) ?? 0n) + v);
-  const model = m;
-  for (const a of actions) {
-    const to = a.to.toLowerCase();
-    const from = a.from.toLowerCase();
-    if (a.label === "donate") {
-      e.wallets = true;
-      continue;
-    }
-    const iface =
-      to === s.address.clearinghouse.toLowerCase()
-        ? st.ifaces.ch
-        : to === s.address.vault.toLowerCase()
-          ? st.ifaces.vault
-          : to === s.address.pool.toLowerCase()
-            ? st.ifaces.pool
-            : null;
-    const tx = iface?.parseTransaction({ data: a.data });
-    if (!tx) continue;
-    const args = [...tx.args] as unknown[];
-    const v = a.value as Record<string, unknown>;
-    switch (tx.name) {
-      case "trade": {
-        const ref = v.ref as math.TradeRef;
-        const delta = args[2] as bigint;
-        const price = model.markets[Number(args[1])].price;
-        const premium = math.divCeil(delta * (ref.fill - price), WAD);
-        const feeUnits = math.divCeil(ref.fee, TO_WAD);
-        gain(from, -feeUnits * TO_WAD - premium);
-        e.pool += (feeUnits - ref.insuranceDelta) * TO_WAD + premium;
-        break;
-      }
-      case "liquidate": {
-        const r = v as unknown as math.LiquidationRef;
-        gain(ownerOf(args[0] as bigint), (r.insuranceDraw + r.poolWriteOff - r.penalty) * TO_WAD);
-        gain(from, r.keeperReward * TO_WAD);
-        e.pool -= r.poolWriteOff * TO_WAD;
-        break;
-      }
-      case "liquidateCollateral": {
-        const token = (args[1] as string).toLowerCase();
-        const repaid = (v.repaid as bigint) * TO_WAD;
-        const c = model.collateral(token);
-        const seized = math.divFloor((v.seized as bigint) * (v.price as bigint), 10n ** BigInt(c.decimals));
-        gain(from, math.divCeil(repaid * c.liquidationDiscount, WAD));
-        gain(ownerOf(args[0] as bigint), repaid - seized);
-        e.wallets = true;
-        break;
-      }
-      case "settleBadDebt":
-        gain(ownerOf(args[0] as bigint), ((v.insuranceDraw as bigint) + (v.poolWriteOff as bigint)) * TO_WAD);
-        e.pool -= (v.poolWriteOff as bigint) * TO_WAD;
-        break;
-      case "depositFor": {
-        const value = tokenValue(model, args[1] as string, args[2] as bigint);
-        gain(ownerOf(args[0] as bigint), value);
-        gain(from, -value);
-        e.wallets = true;
-        break;
-      }
-      case "recapitalize":
-        gain(from, -(args[0] as bigint) * TO_WAD);
-        e.pool += (args[0] as bigint) * TO_WAD;
-        e.wallets = true;
-        break;
-      case "fundInsurance":
-        gain(from, -(args[0] as bigint) * TO_WAD);
-        e.wallets = true;
-        break;
-      case "deposit":
-      case "mint":
-      case "redeem":
-      case "withdraw":
-        if (to === s.address.pool.toLowerCase())
-          e.lpFlow = { lp: from, deposit: tx.name === "deposit" || tx.name === "mint" };
-        e.wallets = true;
-        break;
-      default:
-        break; // requestWithdraw, cancelWithdraw, pause, unpause, setMarketParams: no value moves.
-    }
-  }
-  return e;
-}
+export * from "./state";
+export * from "./explain";
 
 /* THE CHECK */
 
