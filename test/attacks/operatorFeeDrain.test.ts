@@ -15,35 +15,28 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { ETH, USDC, accountIdOf, latestTime, mintAndApprove } from "../shared/fixtures";
-import { FEE, MIN_DELAY, ordersFixture } from "../unit/orders/shared";
+import { ETH, TRADER_DEPOSIT, accountIdOf, latestTime } from "../shared/fixtures";
+import { FEE, MIN_DELAY, marketOrderId, operatorFixture } from "../unit/orders/shared";
 
 const LOOPS = 5n;
-
-async function operatorFixture() {
-  const sys = await ordersFixture();
-  const operator = sys.signers[8];
-  await sys.clearinghouse.connect(sys.alice).setOperator(0, operator.address, true);
-  // The operator keeps one fee of its own (the fixed code's requirement to commit at all).
-  await mintAndApprove(sys, operator, USDC(1), await sys.vault.getAddress());
-  await sys.vault.connect(operator).deposit(0, await sys.usdc.getAddress(), FEE);
-  return { ...sys, operator };
-}
 
 describe("Attack: an operator drains the account through order fees", function () {
   it("commit, let expire, cancel: the operator collects nothing from the account", async function () {
     const { vault, usdc, orderBook, alice, operator } = await loadFixture(operatorFixture);
     const victim = accountIdOf(alice.address);
     const operatorAccount = accountIdOf(operator.address);
-    const victimBefore = await vault.balanceOf(victim, usdc);
-    const operatorBefore = await vault.balanceOf(operatorAccount, usdc);
+    // Independent of the contract: Alice deposited TRADER_DEPOSIT, the operator one fee of its own.
+    const victimBefore = TRADER_DEPOSIT;
+    const operatorBefore = FEE;
+    expect(await vault.balanceOf(victim, usdc)).to.equal(victimBefore);
+    expect(await vault.balanceOf(operatorAccount, usdc)).to.equal(operatorBefore);
     for (let i = 0n; i < LOOPS; i++) {
       const now = await latestTime();
       await time.setNextBlockTimestamp(now + 1n);
       await orderBook
         .connect(operator)
         .commitOrder(victim, ETH, 1n, ethers.MaxUint256, now + 1n + MIN_DELAY, true);
-      const orderId = await orderBook.orderIdOf(victim, ETH);
+      const orderId = marketOrderId(victim, ETH);
       await time.setNextBlockTimestamp(now + 2n + MIN_DELAY);
       await orderBook.connect(operator).cancelOrder(orderId);
     }

@@ -16,7 +16,7 @@ import {
   tradeWithModel,
   txTime,
 } from "../../shared/fixtures";
-import { FEE, MAX, modelOf, ordersFixture, postAt } from "./shared";
+import { FEE, MAX, conditionalOrderId, modelOf, ordersFixture, postAt } from "./shared";
 import type { OrdersSystem } from "./shared";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 
@@ -42,7 +42,7 @@ async function commitConditional(
   const tx = await sys.orderBook
     .connect(who)
     .commitConditionalOrder(accountId, ETH, sizeDelta, limit, trigger, kind);
-  return { tx, accountId, orderId: await sys.orderBook.conditionalOrderIdOf(accountId, ETH, kind) };
+  return { tx, accountId, orderId: conditionalOrderId(accountId, ETH, kind) };
 }
 
 /** The fixture with Alice long 2 ETH (opened while immediate trades were on), and its model. */

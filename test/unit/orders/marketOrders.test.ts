@@ -22,6 +22,7 @@ import {
   MIN_DELAY,
   UINT128_MAX,
   commitAt,
+  marketOrderId,
   modelOf,
   ordersFixture,
   postAt,
@@ -102,7 +103,7 @@ describe("Market orders", function () {
       await expect(
         sys.orderBook.connect(operator).commitOrder(id, ETH, WAD(1), 2n ** 200n, deadline, false),
       ).to.emit(sys.orderBook, "OrderCommitted");
-      const orderId = await sys.orderBook.orderIdOf(id, ETH);
+      const orderId = marketOrderId(id, ETH);
       expect(await sys.orderBook.operatorOf(orderId)).to.equal(operator.address);
       expect(await sys.vault.balanceOf(operatorId, await sys.usdc.getAddress())).to.equal(0n);
       expect(await sys.vault.balanceOf(id, await sys.usdc.getAddress())).to.equal(accountBalance);

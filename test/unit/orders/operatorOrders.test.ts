@@ -6,25 +6,18 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { ETH, USDC, WAD, accountIdOf, latestTime, mintAndApprove } from "../../shared/fixtures";
-import { FEE, ordersFixture, postAt, proofOf } from "./shared";
+import { ETH, WAD, accountIdOf, latestTime } from "../../shared/fixtures";
+import {
+  FEE,
+  conditionalOrderId,
+  marketOrderId,
+  operatorFixture,
+  ordersFixture,
+  postAt,
+  proofOf,
+} from "./shared";
 
 const LIMIT = 1;
-
-/** The orders fixture with signer 8 approved as Alice's operator and holding one fee in its own account. */
-async function operatorFixture() {
-  const sys = await ordersFixture();
-  const operator = sys.signers[8];
-  await sys.clearinghouse.connect(sys.alice).setOperator(0, operator.address, true);
-  await mintAndApprove(sys, operator, USDC(1), await sys.vault.getAddress());
-  await sys.vault.connect(operator).deposit(0, await sys.usdc.getAddress(), FEE);
-  return {
-    ...sys,
-    operator,
-    accountId: accountIdOf(sys.alice.address),
-    operatorId: accountIdOf(operator.address),
-  };
-}
 
 describe("Orders committed by an operator", function () {
   it("after the operator is revoked its order is cancelled at settlement (keeper paid), as the preview says", async function () {
@@ -33,7 +26,8 @@ describe("Orders committed by an operator", function () {
     const t0 = (await latestTime()) + 10n;
     await time.setNextBlockTimestamp(t0);
     await orderBook.connect(operator).commitOrder(accountId, ETH, WAD(2), ethers.MaxUint256, t0 + 60n, false);
-    const orderId = await orderBook.orderIdOf(accountId, ETH);
+    const orderId = marketOrderId(accountId, ETH);
+    expect(await orderBook.orderIdOf(accountId, ETH)).to.equal(orderId);
     await sys.clearinghouse.connect(sys.alice).setOperator(0, operator.address, false);
     const round = await postAt(sys.ethFeed, 3_000, t0 + 2n);
     const reason = orderBook.interface.encodeErrorResult("OrderBookOperatorRevoked", [
@@ -57,7 +51,8 @@ describe("Orders committed by an operator", function () {
     await orderBook
       .connect(operator)
       .commitConditionalOrder(accountId, ETH, WAD(1), ethers.MaxUint256, WAD(2_900), LIMIT);
-    const orderId = await orderBook.conditionalOrderIdOf(accountId, ETH, LIMIT);
+    const orderId = conditionalOrderId(accountId, ETH, LIMIT);
+    expect(await orderBook.conditionalOrderIdOf(accountId, ETH, LIMIT)).to.equal(orderId);
     const usdc = await sys.usdc.getAddress();
     const accountBalance = await sys.vault.balanceOf(accountId, usdc);
     expect(await sys.vault.balanceOf(operatorId, usdc)).to.equal(0n);

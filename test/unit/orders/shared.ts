@@ -7,7 +7,16 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { MockV3Aggregator } from "../../../typechain-types";
 import { LOCAL_ORDER_PARAMS } from "../../../deploy/config";
-import { ETH, FEED, accountIdOf, fundedFixture, fundedModel, txTime } from "../../shared/fixtures";
+import {
+  ETH,
+  FEED,
+  USDC,
+  accountIdOf,
+  fundedFixture,
+  fundedModel,
+  mintAndApprove,
+  txTime,
+} from "../../shared/fixtures";
 
 export const FEE = LOCAL_ORDER_PARAMS.settlementFee;
 export const MIN_DELAY = BigInt(LOCAL_ORDER_PARAMS.minDelay);
@@ -26,6 +35,31 @@ export type OrdersSystem = Awaited<ReturnType<typeof ordersFixture>>;
 
 /** The ledger model of the fixture. */
 export const modelOf = (sys: OrdersSystem) => fundedModel(sys);
+
+const coder = ethers.AbiCoder.defaultAbiCoder();
+
+/** Reference of `orderIdOf`: `uint256(keccak256(abi.encode(accountId, marketId)))` (one market order per pair). */
+export const marketOrderId = (accountId: bigint, marketId: bigint): bigint =>
+  BigInt(ethers.keccak256(coder.encode(["uint256", "uint256"], [accountId, marketId])));
+
+/** Reference of `conditionalOrderIdOf`: `uint256(keccak256(abi.encode(accountId, marketId, kind)))`. */
+export const conditionalOrderId = (accountId: bigint, marketId: bigint, kind: number): bigint =>
+  BigInt(ethers.keccak256(coder.encode(["uint256", "uint256", "uint8"], [accountId, marketId, kind])));
+
+/** The orders fixture with signer 8 approved as Alice's operator on her subaccount 0, holding one fee of its own. */
+export async function operatorFixture() {
+  const sys = await ordersFixture();
+  const operator = sys.signers[8];
+  await sys.clearinghouse.connect(sys.alice).setOperator(0, operator.address, true);
+  await mintAndApprove(sys, operator, USDC(1), await sys.vault.getAddress());
+  await sys.vault.connect(operator).deposit(0, await sys.usdc.getAddress(), FEE);
+  return {
+    ...sys,
+    operator,
+    accountId: accountIdOf(sys.alice.address),
+    operatorId: accountIdOf(operator.address),
+  };
+}
 
 /** `abi.encode(uint80 roundId)`: the push-feed proof. */
 export const proofOf = (roundId: bigint) => ethers.AbiCoder.defaultAbiCoder().encode(["uint80"], [roundId]);
@@ -64,6 +98,6 @@ export async function commitAt(
     accountId,
     marketId,
     committedAt,
-    orderId: await sys.orderBook.orderIdOf(accountId, marketId),
+    orderId: marketOrderId(accountId, marketId),
   };
 }
