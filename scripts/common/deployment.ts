@@ -20,6 +20,8 @@ export interface Deployment {
   lens?: string;
   /** The LiquidityPool, when the deployment has one. */
   pool?: string;
+  /** The OrderBook (two-step and conditional orders), when the deployment has one. */
+  orderBook?: string;
   /** The PriceOracle, when the deployment has one. */
   oracle?: string;
   /** The TimelockController of a production deployment. */
@@ -85,6 +87,7 @@ export function readIgnitionDeployment(ignitionDir: string, deploymentId: string
     vault,
     lens: pick(addresses, "ClearinghouseLens", shown),
     pool: pick(addresses, "LiquidityPool", shown),
+    orderBook: pick(addresses, "OrderBook", shown),
     oracle: pick(addresses, "PriceOracle", shown),
     timelock: pick(addresses, "TimelockController", shown),
     deployBlock: deployBlockFromJournal(path.join(directory, "journal.jsonl"), futureIds),

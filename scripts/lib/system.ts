@@ -19,6 +19,7 @@ import {
   LiquidityPool__factory,
   MockERC20__factory,
   MockV3Aggregator__factory,
+  OrderBook__factory,
   PriceOracle__factory,
   Vault__factory,
 } from "../../typechain-types";
@@ -30,6 +31,7 @@ import type {
   LiquidityPool,
   MockERC20,
   MockV3Aggregator,
+  OrderBook,
   PriceOracle,
   Vault,
 } from "../../typechain-types";
@@ -42,6 +44,7 @@ export const SYSTEM_CONTRACTS = [
   "clearinghouse",
   "lens",
   "pool",
+  "orderBook",
   "ethFeed",
   "btcFeed",
 ] as const;
@@ -57,6 +60,8 @@ export interface System {
   /** Read-only periphery: positions, markets and parameters as views (the core keeps the views actions use). */
   lens: ClearinghouseLens;
   pool: LiquidityPool;
+  /** Two-step and conditional orders (DESIGN §21). */
+  orderBook: OrderBook;
   ethFeed: MockV3Aggregator;
   btcFeed: MockV3Aggregator;
   /** Signer 0: deployed the stack and holds every role. */
@@ -136,6 +141,7 @@ export async function attachSystem(
     clearinghouse: Clearinghouse__factory.connect(addresses.clearinghouse, runner),
     lens: ClearinghouseLens__factory.connect(addresses.lens, runner),
     pool: LiquidityPool__factory.connect(addresses.pool, runner),
+    orderBook: OrderBook__factory.connect(addresses.orderBook, runner),
     ethFeed: MockV3Aggregator__factory.connect(addresses.ethFeed, runner),
     btcFeed: MockV3Aggregator__factory.connect(addresses.btcFeed, runner),
     admin,

@@ -213,7 +213,7 @@ export async function deployStack(config: StackConfig = {}): Promise<Stack> {
 /* FIXTURES */
 
 /** The local stack as scripts/lib/system.ts's `System`, with its collateral tokens. */
-export type LocalSystem = System & { weth: MockERC20; wbtc: MockERC20; orderBook: OrderBook };
+export type LocalSystem = System & { weth: MockERC20; wbtc: MockERC20 };
 
 /** The local stack (deploy/config.ts), deployed by signer 0, which holds every role. */
 export async function deployFixture(): Promise<LocalSystem> {
@@ -226,11 +226,12 @@ export async function deployFixture(): Promise<LocalSystem> {
     clearinghouse: await stack.clearinghouse.getAddress(),
     lens: await stack.lens.getAddress(),
     pool: await stack.pool.getAddress(),
+    orderBook: await stack.orderBook.getAddress(),
     ethFeed: await ethFeed.getAddress(),
     btcFeed: await btcFeed.getAddress(),
   };
   const [weth, wbtc] = stack.collaterals;
-  return { ...(await attachSystem(hre, addresses)), weth, wbtc, orderBook: stack.orderBook };
+  return { ...(await attachSystem(hre, addresses)), weth, wbtc };
 }
 
 /**

@@ -95,13 +95,13 @@ async function ignitionFixture(): Promise<LocalSystem> {
     clearinghouse: await address(deployed.clearinghouse),
     lens: await address(deployed.lens),
     pool: await address(deployed.pool),
+    orderBook: await address(deployed.orderBook),
     ethFeed: await address(deployed.ethFeed),
     btcFeed: await address(deployed.btcFeed),
   });
   const at = async (c: { getAddress(): Promise<string> }) =>
     ethers.getContractAt("MockERC20", await address(c));
-  const orderBook = await ethers.getContractAt("OrderBook", await address(deployed.orderBook));
-  return { ...sys, weth: await at(deployed.weth), wbtc: await at(deployed.wbtc), orderBook };
+  return { ...sys, weth: await at(deployed.weth), wbtc: await at(deployed.wbtc) };
 }
 
 describe("LocalStack", function () {
