@@ -7,6 +7,7 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { MockV3Aggregator } from "../../../typechain-types";
 import { LOCAL_ORDER_PARAMS } from "../../../deploy/config";
+import { roundProof } from "../../../scripts/common/orders";
 import {
   ETH,
   FEED,
@@ -61,8 +62,8 @@ export async function operatorFixture() {
   };
 }
 
-/** `abi.encode(uint80 roundId)`: the push-feed proof. */
-export const proofOf = (roundId: bigint) => ethers.AbiCoder.defaultAbiCoder().encode(["uint80"], [roundId]);
+/** The push-feed proof of a round: the tools' own encoder (`abi.encode(uint80 roundId)`). */
+export const proofOf = roundProof;
 
 /** Posts `usd` on `feed` in a block at exactly `at`; returns the new round id. */
 export async function postAt(feed: MockV3Aggregator, usd: number | string, at: bigint): Promise<bigint> {
