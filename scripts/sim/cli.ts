@@ -8,6 +8,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { renderTable } from "../common/table";
 import { writeReport } from "./report";
 import { verdict } from "./report/summary";
+import { ADVERSARY_COLUMNS, adversaryRows } from "./report/adversaries";
 import { headlineRows } from "./report/tables";
 import { runSimulation } from "./run";
 import { parseSimulateArgs } from "./options";
@@ -64,6 +65,11 @@ export async function runSimulateTask(
     table.push([r.label, ...r.values]);
   }
   for (const line of renderTable(["", ...result.variants.map((v) => v.variant.label)], table)) write(line);
+  const adversaries = adversaryRows(result);
+  if (adversaries.length) {
+    write("");
+    for (const line of renderTable(ADVERSARY_COLUMNS, adversaries)) write(line);
+  }
   write("");
   write(
     `Report: ${path.relative(process.cwd(), files.html) || files.html}  (summary.json, events.csv alongside; ${seconds} s)`,

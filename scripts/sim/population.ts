@@ -5,9 +5,12 @@
  */
 import type { Rng } from "./rng";
 
-export type TraderKind = "directional" | "hedger";
-/** Directional traders' temperament: how much leverage they take and whether they cut losses. */
-export type TraderStyle = "conservative" | "swing" | "degen" | "hedger";
+export type TraderKind = "directional" | "hedger" | "adversary";
+/**
+ * Directional traders' temperament: how much leverage they take and whether they cut losses; an adversary's strategy
+ * (`latency-arb`: scripts/sim/agents/latencyArb.ts).
+ */
+export type TraderStyle = "conservative" | "swing" | "degen" | "hedger" | "latency-arb";
 
 /** One intended position of a book. */
 export interface Leg {
@@ -169,6 +172,28 @@ export function drawPopulation(rng: Rng, accounts: number, markets: MarketRef[])
   // Insurance starts at 5% of the traders' collateral.
   const insuranceFunding = usdc((0.05 * Number(traderCollateral)) / UNIT);
   return { traders, lps, insuranceFunding, traderCollateral, plannedNotional: planned };
+}
+
+/** The latency arbitrageur's deposit (USD) and the leverage of the position it flips on ETH. */
+export const LATENCY_ARB_COLLATERAL_USD = 20_000;
+export const LATENCY_ARB_LEVERAGE = 3;
+
+/**
+ * The population plus the oracle-latency arbitrageur (scenario `latency-arb`): appended after the draw, so the honest
+ * traders, LPs and the insurance fund are those of the same seed without it.
+ */
+export function withLatencyArbitrageur(population: Population, markets: MarketRef[]): Population {
+  const arb: TraderSpec = {
+    label: "latency-arb",
+    kind: "adversary",
+    style: "latency-arb",
+    collateral: usdc(LATENCY_ARB_COLLATERAL_USD),
+    tokenShare: 0,
+    leverage: LATENCY_ARB_LEVERAGE,
+    legs: [{ ...markets[0], side: 1, weight: 1 }],
+    activity: 0,
+  };
+  return { ...population, traders: [...population.traders, arb] };
 }
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;

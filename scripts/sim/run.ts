@@ -9,7 +9,7 @@ import { requireDevChain } from "../lib/system";
 import { runVariant } from "./pipeline/variant";
 import { withRollback } from "./rollback";
 import { generatePath } from "./market";
-import { drawPopulation } from "./population";
+import { drawPopulation, withLatencyArbitrageur } from "./population";
 import { Rng } from "./rng";
 import { DEFAULTS, assetModels, pathSpec, scenarioSpec } from "./scenarios/definitions";
 import type { ScenarioName } from "./scenarios/definitions";
@@ -43,7 +43,8 @@ export async function runSimulation(
   const root = new Rng(seed);
   const markets = DEFAULT_MARKETS.map((m, i) => ({ marketId: BigInt(i), symbol: m.symbol }));
   const assets = assetModels(markets);
-  const population = drawPopulation(root.fork("population"), accounts, markets);
+  const drawn = drawPopulation(root.fork("population"), accounts, markets);
+  const population = scenario.latencyArb ? withLatencyArbitrageur(drawn, markets) : drawn;
   const spec = pathSpec(scenario, steps, assets);
   const path = generatePath(spec, root.fork("market"));
 

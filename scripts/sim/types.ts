@@ -72,7 +72,10 @@ export type SimEventType =
   | "withdrawal"
   | "pool_deposit"
   | "pool_redemption"
-  | "insurance_funding";
+  | "insurance_funding"
+  | "order_committed"
+  | "order_settled"
+  | "order_cancelled";
 
 /** One protocol event, as a row of events.csv. Amount fields are exact decimal strings in their unit. */
 export interface SimEvent {
@@ -84,7 +87,7 @@ export interface SimEvent {
   logIndex: number;
   txHash: string;
   type: SimEventType;
-  contract: "Clearinghouse" | "Vault";
+  contract: "Clearinghouse" | "Vault" | "OrderBook";
   accountId: string;
   /** The agent the account belongs to (`trader-03`, `keeper`), or the address for pool/insurance flows. */
   agent: string;
@@ -116,6 +119,10 @@ export interface SimEvent {
   /** Liquidation: equity and maintenance margin before, USD. */
   equityBeforeUsd: string;
   maintenanceMarginBeforeUsd: string;
+  /** An order's settlement fee went to (settled, cancelled: the keeper, or the owner on a refund). */
+  feeRecipient: string;
+  /** A cancelled order: the reason's custom error (empty: cancelled by its owner). */
+  reason: string;
 }
 
 /** The ledger check at the end of a run (settlement units). */
@@ -154,6 +161,8 @@ export interface Conservation {
   markToMarketGapWad: bigint;
   /** The keeper's settlement balance in the Vault (its rewards), settlement units. */
   keeperBalance: bigint;
+  /** The OrderBook's balance: settlement fees of pending orders (settlement units). */
+  escrowBalance: bigint;
   /** The pool's value as the zero-sum check counts it. */
   poolAtMarks: PoolValueAtMarks;
 }
@@ -293,6 +302,8 @@ export interface Reconciliation {
     keeperRewards: bigint;
     /** − (the tokens keepers took, at final prices, − the USDC they repaid). */
     keeperCollateralLiquidations: bigint;
+    /** − the settlement fees escrowed by the OrderBook for orders still pending (paid by traders, not yet earned). */
+    pendingOrderFees: bigint;
     /** − the skew premium `LiquidityPool.poolValue()` keeps out of the NAV (DESIGN §11). */
     skewPremium: bigint;
     /** − bad debt booked and not yet through the waterfall, beyond what the insurance fund holds. */
@@ -318,6 +329,27 @@ export interface VariantResult {
   keeper: SimKeeperStats;
   /** Per trader: final state, for the report's tables. */
   traders: TraderOutcome[];
+  /** What each adversary made and from whom (pipeline/adversaries.ts); empty without adversaries. */
+  adversaries: AdversaryOutcome[];
+}
+
+/** An adversary's result in one variant (WAD amounts). */
+export interface AdversaryOutcome {
+  label: string;
+  strategy: string;
+  /** Trades executed on its account (immediate, or its orders' settlements). */
+  trades: number;
+  /** Market orders committed, and updates it let pass while one was pending. */
+  orders: number;
+  waited: number;
+  /** Trading fees paid (to the pool), settlement fees escrowed (to the keeper). */
+  tradingFees: bigint;
+  settlementFees: bigint;
+  /** Final equity + withdrawals − deposits. */
+  profit: bigint;
+  /** `profit + fees`: what the strategy took from its counterparty before paying for the attempt. */
+  gross: bigint;
+  paidBy: string;
 }
 
 export interface TraderOutcome {

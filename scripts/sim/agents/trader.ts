@@ -24,6 +24,7 @@ import {
   usd,
 } from "./env";
 import type { AgentEnv } from "./env";
+import { STOP_LOSS_SHARE, placeStopLoss } from "./stops";
 
 /** A position to open or add to: its market, side and USD notional (WAD). */
 interface OpenLeg {
@@ -50,11 +51,13 @@ export class TraderAgent {
   /** USD value (WAD) of everything it deposited, collateral tokens at the oracle price of the day: its PnL's basis. */
   depositedValue = 0n;
   private topUps = 0;
+  /** The position size each market's stop-loss was placed for (agents/stops.ts). */
+  private readonly stops = new Map<bigint, bigint>();
 
   constructor(
     readonly spec: TraderSpec,
     readonly actor: Actor,
-    private readonly rng: Rng,
+    protected readonly rng: Rng,
     readonly margin: "cross" | "isolated",
     accountIdOf: (owner: string, subaccount: bigint) => bigint,
   ) {
@@ -172,6 +175,21 @@ export class TraderAgent {
     const positions = await readPositions(env, a.accountId);
     if (this.spec.kind === "hedger") await this.actHedger(env, a, state, positions);
     else await this.actDirectional(env, a, state, positions);
+    await this.protect(env);
+  }
+
+  /**
+   * Conservative and swing traders (dynamic scenarios): a stop-loss order for every position opened or resized since
+   * its stop was placed; a closed position's stop is left for a keeper to cancel.
+   */
+  async protect(env: AgentEnv): Promise<void> {
+    if (this.spec.kind !== "directional" || STOP_LOSS_SHARE[this.spec.style] === undefined) return;
+    const a = this.accounts[0];
+    for (const p of await readPositions(env, a.accountId)) {
+      if (this.stops.get(p.marketId) === p.size) continue;
+      await placeStopLoss(env, this.actor, a.accountId, p.marketId, this.spec.style);
+      this.stops.set(p.marketId, p.size);
+    }
   }
 
   private async actDirectional(
@@ -319,7 +337,7 @@ export class TraderAgent {
   }
 
   /** Sends one trade with a 3% slippage limit around the oracle price; returns whether it was executed. */
-  private async trade(
+  protected async trade(
     env: AgentEnv,
     a: TraderAccount,
     marketId: bigint,

@@ -18,6 +18,8 @@ export async function checkConservation(
   sys: System,
   known: KnownAccount[],
   keeperAccount: bigint,
+  /** The OrderBook's account (pending orders' settlement fees). */
+  escrowAccount: bigint,
   flows: Flows,
   eventFlows: Flows,
   tokens: Map<string, TokenInfo>,
@@ -32,7 +34,8 @@ export async function checkConservation(
   let sumOfKnownAccounts = 0n;
   for (const k of known) sumOfKnownAccounts += await sys.vault.balanceOf(k.accountId, usdc);
   const keeperBalance = await sys.vault.balanceOf(keeperAccount, usdc);
-  sumOfKnownAccounts += keeperBalance;
+  const escrowBalance = await sys.vault.balanceOf(escrowAccount, usdc);
+  sumOfKnownAccounts += keeperBalance + escrowBalance;
   const netDeposits = netFlows(flows);
   const ledgerTotal = totalAccountBalance + poolBalance + insuranceBalance;
   const tolerance = 0n;
@@ -70,7 +73,7 @@ export async function checkConservation(
   }
 
   // Zero-sum at marks: the traders' equity (without their collateral tokens, which are not settlement-token money),
-  // the keeper's balance, the pool's value and the insurance fund.
+  // the keeper's balance, the fees escrowed for pending orders, the pool's value and the insurance fund.
   let equity = 0n;
   for (const k of known) {
     equity += (await sys.clearinghouse.accountState(k.accountId)).equity;
@@ -80,7 +83,11 @@ export async function checkConservation(
   const pool = await poolValueAtMarks(sys, poolBalance);
   const poolValue = pool.value;
   const markToMarketGapWad =
-    equity + keeperBalance * TO_WAD + poolValue + insuranceBalance * TO_WAD - netDeposits * TO_WAD;
+    equity +
+    (keeperBalance + escrowBalance) * TO_WAD +
+    poolValue +
+    insuranceBalance * TO_WAD -
+    netDeposits * TO_WAD;
 
   const within = (x: bigint) => (x < 0n ? -x : x) <= tolerance;
   return {
@@ -106,6 +113,7 @@ export async function checkConservation(
       tokenChecks.every((t) => t.ok),
     markToMarketGapWad,
     keeperBalance,
+    escrowBalance,
     poolAtMarks: pool,
   };
 }

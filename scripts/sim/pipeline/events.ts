@@ -24,6 +24,7 @@ import type { SimEvent, SimEventType } from "../types";
 import { WAD, fmt } from "../units";
 import { emptyFlows, emptyTokenFlows } from "../world";
 import type { Flows, TokenFlows } from "../world";
+import { orderEventRow } from "./orderEvents";
 import type { World } from "./setup";
 
 /** Bad debt settled so far (settlement units). */
@@ -94,7 +95,7 @@ export class EventRecorder {
     const sold: Record<string, number> = {};
     if (to < this.logsFrom) return sold;
     const logs = await provider.getLogs({
-      address: [sys.addresses.clearinghouse, sys.addresses.vault],
+      address: [sys.addresses.clearinghouse, sys.addresses.vault, sys.addresses.orderBook],
       fromBlock: this.logsFrom,
       toBlock: to,
     });
@@ -122,7 +123,20 @@ export class EventRecorder {
 
   private decode(log: Log, step: number, time: number): Decoded | undefined {
     const { sys, input } = this.world;
-    const isClearinghouse = log.address.toLowerCase() === sys.addresses.clearinghouse.toLowerCase();
+    const address = log.address.toLowerCase();
+    if (address === sys.addresses.orderBook.toLowerCase()) {
+      const base = emptyRow(input.variant.key, step, time, log, "OrderBook");
+      const row = orderEventRow(
+        sys,
+        log,
+        base,
+        (id) => this.account(id),
+        (m) => this.market(m),
+        (a) => this.world.addressLabel.get(a.toLowerCase()) ?? a,
+      );
+      return row ? { row } : undefined;
+    }
+    const isClearinghouse = address === sys.addresses.clearinghouse.toLowerCase();
     const iface = isClearinghouse ? sys.clearinghouse.interface : sys.vault.interface;
     let parsed: ethers.LogDescription | null = null;
     try {
@@ -302,7 +316,7 @@ function emptyRow(
   step: number,
   time: number,
   log: Log,
-  contract: "Clearinghouse" | "Vault",
+  contract: SimEvent["contract"],
 ): SimEvent {
   return {
     variant,
@@ -336,5 +350,7 @@ function emptyRow(
     fraction: "",
     equityBeforeUsd: "",
     maintenanceMarginBeforeUsd: "",
+    feeRecipient: "",
+    reason: "",
   };
 }

@@ -11,6 +11,7 @@
 import type { AccountStateData } from "../../lib/system";
 import { toAccountStateData } from "../../lib/system";
 import { LpAgent } from "../agents/lp";
+import { toFeedAnswer } from "../market";
 import type { StepRecord, TickRecord } from "../types";
 import type { EventRecorder } from "./events";
 import type { SimKeeper } from "./keeper";
@@ -53,6 +54,7 @@ export async function runSteps(
     if (tick.index === 0) {
       if (tick.step === 0) {
         for (const t of traders) await t.openBook(env);
+        if (variant.dynamic) for (const t of traders) await t.protect(env);
       } else {
         const order = input.rng.fork(`order:${tick.step}`).shuffle([...traders, ...lps]);
         for (const agent of order) {
@@ -62,8 +64,19 @@ export async function runSteps(
       }
     }
 
+    // The opening books are in: a variant without immediate trades leaves the OrderBook as the only way to trade.
+    if (tick.step === 0 && tick.index === 0 && !variant.immediateTrades)
+      await world.setImmediateTrades(false);
+
     recorder.tick = { liquidations: 0, notional: 0n };
     capped += await keeper.round(world);
+    // The arbitrageur knows the next update (the exogenous path with today's impact), and acts on it now.
+    const next = path[tickIndex + 1];
+    if (world.arb && next) {
+      const i = assets.findIndex((a) => a.marketId === world.arb?.spec.legs[0].marketId);
+      const nextUsd = Math.exp(next.logPrice[i] + logImpact[i]);
+      await world.arb.arbitrage(env, toFeedAnswer(nextUsd, 8) * 10n ** 10n, variant.immediateTrades);
+    }
     const sold = await recorder.collect(tick.step);
     impact.apply(sold);
 

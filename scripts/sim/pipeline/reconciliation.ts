@@ -4,15 +4,16 @@
  *
  *   - the price moves of the collateral tokens (WETH, WBTC) traders deposited: their PnL counts those tokens at their
  *     final oracle value against their value when deposited, and nobody on the protocol's side paid that;
- *   - the keeper's result: the rewards credited to its account, and its collateral liquidations (the tokens it took,
- *     at final prices, minus the USDC it repaid), paid by traders and not by the protocol;
+ *   - the keeper's result: the rewards and order settlement fees credited to its account, and its collateral
+ *     liquidations (the tokens it took, at final prices, minus the USDC it repaid), paid by traders and not by the
+ *     protocol; the settlement fees of orders still pending, held by the OrderBook;
  *   - the skew premium `LiquidityPool.poolValue()` keeps out of the pool's NAV (DESIGN §11), bad debt booked but not
  *     yet settled, and the NAV's floor at zero;
  *   - rounding: the mark-to-market gap of the conservation check (the protocol's rounding, per position) less the
  *     flooring of the NAV to whole settlement units.
  *
- *   traders' PnL + protocol result = price moves − keeper rewards − keeper's collateral liquidations − skew premium
- *                                    − pending bad debt + NAV floor + rounding, exactly (WAD).
+ *   traders' PnL + protocol result = price moves − keeper rewards − keeper's collateral liquidations − pending order
+ *                                    fees − skew premium − pending bad debt + NAV floor + rounding, exactly (WAD).
  *
  * It follows from the zero-sum identity of the conservation check (traders' equity + keeper + pool at marks + insurance
  * = net deposits + the mark-to-market gap); every term here is read or summed on its own.
@@ -55,6 +56,7 @@ export async function reconcile(
       collateralPriceMoves: final.tokenValue + seizedValue - headline.traderTokenDepositsValue,
       keeperRewards: -conservation.keeperBalance * TO_WAD,
       keeperCollateralLiquidations: -(seizedValue - flows.keeperRepayments * TO_WAD),
+      pendingOrderFees: -conservation.escrowBalance * TO_WAD,
       skewPremium: -pool.premium,
       pendingBadDebt: -pendingLoss * TO_WAD,
       navFloor: (navEnd - poolValue) * TO_WAD,

@@ -11,6 +11,7 @@ import { MockERC20__factory } from "../../../typechain-types";
 import type { System } from "../../lib/system";
 import { deployLocalStack } from "../../lib/system";
 import type { AgentEnv, MarketInfo, TokenInfo } from "../agents/env";
+import { LatencyArbAgent } from "../agents/latencyArb";
 import { LpAgent } from "../agents/lp";
 import { TraderAgent } from "../agents/trader";
 import type { ChainClock } from "../clock";
@@ -79,6 +80,12 @@ export interface World extends Stack {
   env: AgentEnv;
   lps: LpAgent[];
   traders: TraderAgent[];
+  /** The oracle-latency arbitrageur, when the scenario has one (it is also among `traders`). */
+  arb?: LatencyArbAgent;
+  /** Turns every market's immediate trades on or off (`Clearinghouse.setImmediateTrades`, the admin). */
+  setImmediateTrades: (enabled: boolean) => Promise<void>;
+  /** The OrderBook's own Vault account: the settlement fees of pending orders (DESIGN §21). */
+  orderEscrowAccount: bigint;
   known: KnownAccount[];
   /** Agent label per account id, and per address (pool and insurance flows). */
   labelOf: Map<bigint, string>;
@@ -156,10 +163,20 @@ export async function setUp(stack: Stack, clock: ChainClock, input: VariantInput
     halfLifeSeconds: IMPACT_HALF_LIFE_SECONDS,
   });
 
+  const setImmediateTrades = async (enabled: boolean) => {
+    for (const m of markets) {
+      await sender.must(`${m.symbol} immediate trades`, () =>
+        sys.clearinghouse.connect(sys.admin).setImmediateTrades(m.marketId, enabled),
+      );
+    }
+  };
+
   return {
     ...stack,
     ...agents,
     ...opening,
+    setImmediateTrades,
+    orderEscrowAccount: await sys.orderBook.escrowAccountId(),
     input,
     clock,
     firstBlock,
@@ -213,16 +230,17 @@ async function createAgents(input: VariantInput) {
   const lps = population.lps.map(
     (s) => new LpAgent(s, actorOf.get(s.label) as Actor, input.rng.fork(`agent:${s.label}`)),
   );
-  const traders = population.traders.map(
-    (s) =>
-      new TraderAgent(
-        s,
-        actorOf.get(s.label) as Actor,
-        input.rng.fork(`agent:${s.label}`),
-        variant.margin,
-        accountIdOf,
-      ),
-  );
+  const traders = population.traders.map((s) => {
+    const Agent = s.style === "latency-arb" ? LatencyArbAgent : TraderAgent;
+    return new Agent(
+      s,
+      actorOf.get(s.label) as Actor,
+      input.rng.fork(`agent:${s.label}`),
+      variant.margin,
+      accountIdOf,
+    );
+  });
+  const arb = traders.find((t): t is LatencyArbAgent => t instanceof LatencyArbAgent);
   const known: KnownAccount[] = traders.flatMap((agent) =>
     agent.accounts.map((a) => ({ accountId: a.accountId, agent })),
   );
@@ -230,7 +248,7 @@ async function createAgents(input: VariantInput) {
   const keeperAccount = accountIdOf(keeperActor.address, 0n);
   labelOf.set(keeperAccount, "keeper");
   const addressLabel = new Map<string, string>(actors.map((a) => [a.address.toLowerCase(), a.label]));
-  return { keeperActor, keeperAccount, lps, traders, known, labelOf, addressLabel };
+  return { keeperActor, keeperAccount, lps, traders, arb, known, labelOf, addressLabel };
 }
 
 /**

@@ -13,6 +13,7 @@
  */
 import { ChainClock } from "../clock";
 import type { VariantResult } from "../types";
+import { adversaryOutcomes } from "./adversaries";
 import { checkConservation } from "./conservation";
 import { EventRecorder } from "./events";
 import { buildHeadline, readFinalEquity } from "./headline";
@@ -42,6 +43,7 @@ export async function runVariant(input: VariantInput): Promise<VariantResult> {
       world.sys,
       world.known,
       world.keeperAccount,
+      world.orderEscrowAccount,
       world.flows,
       recorder.eventFlows,
       world.tokens,
@@ -63,6 +65,7 @@ export async function runVariant(input: VariantInput): Promise<VariantResult> {
       kinds: kindBreakdowns(world, recorder, loop, traders),
       keeper: keeper.stats,
       traders,
+      adversaries: adversaryOutcomes(world, recorder.events, final),
     };
   } finally {
     clock.uninstall();

@@ -37,6 +37,8 @@ export const CSV_COLUMNS: (keyof SimEvent)[] = [
   "amountUsdc",
   "token",
   "tokenAmount",
+  "feeRecipient",
+  "reason",
 ];
 
 const HEADERS: Partial<Record<keyof SimEvent, string>> = { time: "time_s" };

@@ -3,6 +3,7 @@
  * offline in any browser. The verdict comes first: a loss, bad debt or a conservation failure is the first thing on
  * the page and in its title.
  */
+import { ADVERSARY_COLUMNS, adversaryRows } from "./adversaries";
 import { formatFixed, formatUsd } from "../../common/format";
 import { NO_CAP } from "../scenarios/definitions";
 import { CRASH_GAP_SHARE } from "../market";
@@ -64,6 +65,12 @@ function table(
     })
     .join("\n");
   return `<table>${head}\n${body}</table>`;
+}
+
+function adversaryTable(result: SimulationResult): string {
+  const rows = adversaryRows(result);
+  if (rows.length === 0) return "";
+  return `<h2>Adversaries</h2>\n${table(ADVERSARY_COLUMNS, rows)}\n`;
 }
 
 function headlineTable(result: SimulationResult): string {
@@ -294,6 +301,7 @@ ${verdictHtml}
 <p class="meta">scenario <code>${esc(result.scenario.name)}</code> · seed ${result.seed} · ${result.accounts} trader accounts · ${result.steps} steps (${durationHours.toFixed(1)} simulated hours) · network <code>${esc(result.network)}</code></p>
 <p>${esc(result.scenario.description)}</p>
 
+${adversaryTable(result)}
 <h2>Headline figures</h2>
 ${headlineTable(result)}
 

@@ -1,12 +1,13 @@
 /**
  * `summary.json` and the verdict: the headline figures of a run as plain JSON (amounts as exact decimal strings in
  * USD), and the lines that open the terminal output and the report. The verdict never hides a loss: if the protocol's
- * side (LPs and the insurance fund) lost money, if there was bad debt, or if conservation failed, the first lines say
- * so.
+ * side (LPs and the insurance fund) lost money, if an adversary made money, if there was bad debt, or if conservation
+ * failed, the first lines say so.
  *
  * Nothing here depends on the wall clock or the file system: the same seed gives the same file.
  */
 import { formatUsd } from "../../common/format";
+import { adversariesJson, adversaryLine } from "./adversaries";
 import { fmt } from "../units";
 import type { Headline, KindBreakdown, Reconciliation, SimulationResult, VariantResult } from "../types";
 
@@ -26,7 +27,7 @@ export interface VerdictLine {
 /** The verdict of one variant: protocol result, bad debt, conservation, in that order. */
 export function variantVerdict(v: VariantResult): VerdictLine[] {
   const h = v.headline;
-  const lines: VerdictLine[] = [];
+  const lines: VerdictLine[] = v.adversaries.map(adversaryLine);
   if (h.protocolPnl < 0n) {
     lines.push({
       severity: "loss",
@@ -230,6 +231,8 @@ function variantJson(v: VariantResult) {
       Object.entries(v.liquidationCap).map(([s, cap]) => [s, usdWad(cap)]),
     ),
     verdict: variantVerdict(v).map((l) => l.text),
+    immediateTrades: v.variant.immediateTrades,
+    adversaries: adversariesJson(v),
     headline: headlineJson(v.headline),
     reconciliation: reconciliationJson(v.reconciliation),
     byTraderKind: Object.fromEntries(v.kinds.map((k) => [k.kind, kindJson(k)])),

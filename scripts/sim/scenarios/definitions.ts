@@ -4,7 +4,14 @@
 import { LOCAL_FEEDS } from "../../../deploy/config";
 import type { AssetModel, CrashSpec, PathSpec, ScheduledJump } from "../market";
 
-export const SCENARIOS = ["baseline", "crash", "cascade", "cross-vs-isolated", "session"] as const;
+export const SCENARIOS = [
+  "baseline",
+  "crash",
+  "cascade",
+  "cross-vs-isolated",
+  "latency-arb",
+  "session",
+] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 export const isScenario = (name: string): name is ScenarioName =>
   (SCENARIOS as readonly string[]).includes(name);
@@ -21,6 +28,11 @@ export interface VariantSpec {
   /** Whether traders keep trading after opening their first book (false: the same books are held throughout). */
   dynamic: boolean;
   damping: Damping;
+  /**
+   * Whether the markets keep immediate trades (`Clearinghouse.trade`) after the first books are opened; off: every
+   * later trade goes through the OrderBook (DESIGN §21).
+   */
+  immediateTrades: boolean;
 }
 
 export interface ScenarioSpec {
@@ -29,6 +41,12 @@ export interface ScenarioSpec {
   description: string;
   variants: VariantSpec[];
   crash: boolean;
+  /** The baseline's three scheduled jumps (false: diffusion only). */
+  jumps: boolean;
+  /** Simulated seconds per step (one price update each, outside a crash). */
+  stepSeconds: number;
+  /** An oracle-latency arbitrageur joins the traders (agents/latencyArb.ts). */
+  latencyArb: boolean;
 }
 
 export const DEFAULTS = {
@@ -40,6 +58,11 @@ export const DEFAULTS = {
 
 /** Simulated seconds per step, and per tick in the steps around a crash. */
 export const STEP_SECONDS = 3_600;
+/**
+ * The `latency-arb` scenario's update interval: 5 minutes, a market order's life (1 h at most) spans several updates
+ * and a day is 288 of them.
+ */
+export const LATENCY_ARB_STEP_SECONDS = 300;
 export const FINE_TICK_SECONDS = 300;
 /** Steps cut into fine ticks from the crash's step on (the crash hour and the two hours after it). */
 export const FINE_STEPS_AFTER_CRASH = 3;
@@ -72,8 +95,18 @@ export function scenarioSpec(name: Exclude<ScenarioName, "session">): ScenarioSp
           "Correlated geometric Brownian motion for ETH and BTC with three scheduled jumps; directional traders, hedgers " +
           "and LPs act every hour and the keeper liquidates after every price update.",
         crash: false,
+        jumps: true,
+        stepSeconds: STEP_SECONDS,
+        latencyArb: false,
         variants: [
-          { key: "baseline", label: "baseline", margin: "cross", dynamic: true, damping: "deployed" },
+          {
+            key: "baseline",
+            label: "baseline",
+            margin: "cross",
+            dynamic: true,
+            damping: "deployed",
+            immediateTrades: true,
+          },
         ],
       };
     case "crash":
@@ -84,7 +117,19 @@ export function scenarioSpec(name: Exclude<ScenarioName, "session">): ScenarioSp
           `The baseline market with a correlated ${pct(CRASH_DROP)} drop of ETH and BTC within one hour, a third of ` +
           "the way in; prices update every 5 minutes during and after the crash and liquidations move prices (impact).",
         crash: true,
-        variants: [{ key: "crash", label: "crash", margin: "cross", dynamic: true, damping: "deployed" }],
+        jumps: true,
+        stepSeconds: STEP_SECONDS,
+        latencyArb: false,
+        variants: [
+          {
+            key: "crash",
+            label: "crash",
+            margin: "cross",
+            dynamic: true,
+            damping: "deployed",
+            immediateTrades: true,
+          },
+        ],
       };
     case "cascade":
       return {
@@ -96,9 +141,26 @@ export function scenarioSpec(name: Exclude<ScenarioName, "session">): ScenarioSp
           'cap ("off"). Damping was removed from the contracts because every rule tried left more bad debt ' +
           "(DESIGN §10.6): the cap is stored but not enforced, so the two runs must agree; the verdict reports any difference.",
         crash: true,
+        jumps: true,
+        stepSeconds: STEP_SECONDS,
+        latencyArb: false,
         variants: [
-          { key: "damping-on", label: "damping on", margin: "cross", dynamic: true, damping: "on" },
-          { key: "damping-off", label: "damping off", margin: "cross", dynamic: true, damping: "off" },
+          {
+            key: "damping-on",
+            label: "damping on",
+            margin: "cross",
+            dynamic: true,
+            damping: "on",
+            immediateTrades: true,
+          },
+          {
+            key: "damping-off",
+            label: "damping off",
+            margin: "cross",
+            dynamic: true,
+            damping: "off",
+            immediateTrades: true,
+          },
         ],
       };
     case "cross-vs-isolated":
@@ -110,9 +172,58 @@ export function scenarioSpec(name: Exclude<ScenarioName, "session">): ScenarioSp
           "once with every trader's positions in one cross-margin account and once with one subaccount per position, the " +
           "collateral split by the positions' initial margin.",
         crash: true,
+        jumps: true,
+        stepSeconds: STEP_SECONDS,
+        latencyArb: false,
         variants: [
-          { key: "cross", label: "cross margin", margin: "cross", dynamic: false, damping: "deployed" },
-          { key: "isolated", label: "isolated", margin: "isolated", dynamic: false, damping: "deployed" },
+          {
+            key: "cross",
+            label: "cross margin",
+            margin: "cross",
+            dynamic: false,
+            damping: "deployed",
+            immediateTrades: true,
+          },
+          {
+            key: "isolated",
+            label: "isolated",
+            margin: "isolated",
+            dynamic: false,
+            damping: "deployed",
+            immediateTrades: true,
+          },
+        ],
+      };
+    case "latency-arb":
+      return {
+        name,
+        title: "Oracle-latency arbitrage, immediate trades on and off",
+        description:
+          "Diffusion only (no jumps, no crash), a price update every 5 minutes. The traders open their books at the " +
+          "start and hold them; an arbitrageur who knows every update one update ahead turns its ETH position to the " +
+          "next move's side after each update: with immediate trades, at the answer it knows is stale; with them off " +
+          "(after the opening books), through market orders the keeper settles at the first round after the commit.",
+        crash: false,
+        jumps: false,
+        stepSeconds: LATENCY_ARB_STEP_SECONDS,
+        latencyArb: true,
+        variants: [
+          {
+            key: "immediate-on",
+            label: "immediate trades on",
+            margin: "cross",
+            dynamic: false,
+            damping: "deployed",
+            immediateTrades: true,
+          },
+          {
+            key: "immediate-off",
+            label: "orders only",
+            margin: "cross",
+            dynamic: false,
+            damping: "deployed",
+            immediateTrades: false,
+          },
         ],
       };
   }
@@ -140,7 +251,7 @@ export const crashStep = (steps: number): number => Math.max(1, Math.floor(steps
 export function pathSpec(spec: ScenarioSpec, steps: number, assets: AssetModel[]): PathSpec {
   const crash: CrashSpec | undefined = spec.crash
     ? // The fall is complete at the crash hour's last price update (55 minutes in): "within an hour".
-      { step: crashStep(steps), drop: CRASH_DROP, durationSeconds: STEP_SECONDS - FINE_TICK_SECONDS }
+      { step: crashStep(steps), drop: CRASH_DROP, durationSeconds: spec.stepSeconds - FINE_TICK_SECONDS }
     : undefined;
   const fineSteps = new Set<number>();
   if (crash)
@@ -156,13 +267,14 @@ export function pathSpec(spec: ScenarioSpec, steps: number, assets: AssetModel[]
   ];
   const used = new Set<number>(crash ? [crash.step] : []);
   const jumps = candidates.filter((j) => {
+    if (!spec.jumps) return false;
     if (j.step < 1 || j.step >= steps || used.has(j.step)) return false;
     used.add(j.step);
     return true;
   });
   return {
     steps,
-    stepSeconds: STEP_SECONDS,
+    stepSeconds: spec.stepSeconds,
     fineTickSeconds: FINE_TICK_SECONDS,
     fineSteps,
     correlation: CORRELATION,

@@ -190,6 +190,7 @@ describe("simulation: the model (no chain)", function () {
         ok: true,
         markToMarketGapWad: 0n,
         keeperBalance: 0n,
+        escrowBalance: 0n,
         poolAtMarks: { value: 0n, unrealized: 0n, premium: 0n },
       };
       const variant: VariantResult = {
@@ -208,6 +209,7 @@ describe("simulation: the model (no chain)", function () {
             collateralPriceMoves: 0n,
             keeperRewards: 0n,
             keeperCollateralLiquidations: 0n,
+            pendingOrderFees: 0n,
             skewPremium: 0n,
             pendingBadDebt: 0n,
             navFloor: 0n,
@@ -227,6 +229,7 @@ describe("simulation: the model (no chain)", function () {
           rewards: 0n,
         },
         traders: [],
+        adversaries: [],
       };
       return {
         scenario: scenarioSpec("crash"),

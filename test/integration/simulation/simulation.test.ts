@@ -93,17 +93,29 @@ describe("simulation", function () {
       t.collateralPriceMoves +
         t.keeperRewards +
         t.keeperCollateralLiquidations +
+        t.pendingOrderFees +
         t.skewPremium +
         t.pendingBadDebt +
         t.navFloor +
         t.rounding,
       label,
     ).to.equal(r.sum);
-    // The keeper's account holds exactly the rewards of the liquidations it sent (the events' column).
-    const rewards = v.events
-      .filter((e) => e.type === "liquidation")
-      .reduce((acc, e) => acc + hre.ethers.parseUnits(e.keeperRewardUsdc, 6), 0n);
-    expect(t.keeperRewards, label).to.equal(-rewards * TO_WAD);
+    // The keeper's account holds exactly the rewards of the liquidations it sent and the settlement fees of the orders
+    // it settled or cancelled (the events' columns); the OrderBook holds the fees of the orders committed and not yet
+    // settled or cancelled.
+    const usdcOf = (rows: typeof v.events) =>
+      rows.reduce((acc, e) => acc + hre.ethers.parseUnits(e.keeperRewardUsdc || e.amountUsdc, 6), 0n);
+    const rewards = usdcOf(v.events.filter((e) => e.type === "liquidation"));
+    const orderFees = usdcOf(
+      v.events.filter(
+        (e) => e.type.startsWith("order_") && e.type !== "order_committed" && e.feeRecipient === "keeper",
+      ),
+    );
+    expect(t.keeperRewards, label).to.equal(-(rewards + orderFees) * TO_WAD);
+    const escrowed =
+      usdcOf(v.events.filter((e) => e.type === "order_committed")) -
+      usdcOf(v.events.filter((e) => e.type === "order_settled" || e.type === "order_cancelled"));
+    expect(t.pendingOrderFees, label).to.equal(-escrowed * TO_WAD);
     // The collateral tokens deposited (WETH prices as ETH), valued at the last tick's prices, minus their value when
     // deposited: equal up to one wei per account (the run values each account's holding on its own, rounding down).
     const last = v.ticks[v.ticks.length - 1];
@@ -303,7 +315,7 @@ describe("simulation", function () {
   it("refuses an unknown scenario and out-of-range options", async function () {
     await expectReject(
       runSimulateTask({ scenario: "moon", out }, hre, { progress: "none" }),
-      /unknown scenario "moon": choose baseline, crash, cascade, cross-vs-isolated or session/,
+      /unknown scenario "moon": choose baseline, crash, cascade, cross-vs-isolated, latency-arb or session/,
     );
     await expectReject(runSimulation(hre, { scenario: "baseline", steps: 1 }), /--steps/);
     await expectReject(runSimulation(hre, { scenario: "baseline", accounts: 0 }), /--accounts/);
