@@ -90,10 +90,14 @@ export class OrderPass {
       const plan = await this.settlePlan(order, block, fields);
       if (plan) settles.push(plan);
     }
-    return [
+    const outcomes = [
       ...((await this.executor.run(this.cancel, cancels)) as OrderOutcome[]),
       ...((await this.executor.run(this.settle, settles)) as OrderOutcome[]),
     ];
+    // Ended by our receipt or by the winner's: gone, whatever the logs not scanned yet say.
+    for (const o of outcomes)
+      if (o.status === "succeeded" || o.status === "lost") this.tracker.remove(o.orderId);
+    return outcomes;
   }
 
   /** The settlement of an open order, if it can be settled now (its proof, checked by a preview). */

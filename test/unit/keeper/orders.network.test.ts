@@ -76,7 +76,7 @@ describe("Keeper on the Hardhat network: orders", function () {
     expect(keeper.stats.orderFees).to.equal(FEE);
     expect(logger.events("order_settle_sent")[0]).to.include({ orderId, kind: "market", roundId });
     expect(logger.events("order_settle_succeeded")[0]).to.include({ orderId, filled: true, feeRaw: FEE });
-    // The settlement's own log removes the order; the next round has nothing to do.
+    // Our receipt ended the order: forgotten at once, the next round has nothing to do.
     expect(await round(keeper)).to.deep.equal([]);
     expect(keeper.pendingOrders()).to.deep.equal([]);
   });
