@@ -119,7 +119,9 @@ const AGGREGATOR_ROUND_MASK = (1n << 64n) - 1n;
 
 /**
  * The first round of `feed` published after `committedAt` (`updatedAt > committedAt`, its previous round's `<=`), the
- * one `settlementPrice` accepts: found by walking back from the latest round, at most `maxSteps` rounds.
+ * one `settlementPrice` accepts: found by walking back from the latest round, at most `maxSteps` rounds. A previous
+ * round that reads as zeros, or whose `getRoundData` reverts (as real Chainlink aggregators do for a round they do
+ * not have), makes the round unprovable; a transport failure is thrown.
  */
 export async function findSettlementRound(
   feed: RoundSource,
@@ -134,7 +136,14 @@ export async function findSettlementRound(
     if ((roundId & AGGREGATOR_ROUND_MASK) <= 1n) {
       return { status: "unprovable", reason: `round ${roundId} is the first of its phase` };
     }
-    const previous = await feed.getRoundData(roundId - 1n);
+    let previous: { updatedAt: bigint };
+    try {
+      previous = await feed.getRoundData(roundId - 1n);
+    } catch (err) {
+      // Real aggregators revert for a round they do not have (a mock returns zeros); anything else is not ours.
+      if (!isCallException(err)) throw err;
+      return { status: "unprovable", reason: `round ${roundId - 1n} does not exist (getRoundData reverted)` };
+    }
     if (previous.updatedAt === 0n) {
       return { status: "unprovable", reason: `round ${roundId - 1n} does not exist` };
     }
@@ -144,6 +153,10 @@ export async function findSettlementRound(
   }
   return { status: "unprovable", reason: `more than ${maxSteps} rounds were published since the commit` };
 }
+
+/** Whether `err` is a call that reverted (ethers' `CALL_EXCEPTION`), not a transport failure. */
+const isCallException = (err: unknown): boolean =>
+  typeof err === "object" && err !== null && (err as { code?: unknown }).code === "CALL_EXCEPTION";
 
 /** What can be done with a pending order at second `now` (block timestamp). */
 export type OrderState =

@@ -4,8 +4,9 @@
  * runs any of them the same way: estimate, send, wait for the receipt, parse the outcome; an expected revert is a
  * race lost to whoever the action's `findWinner` names, or `skipped`; anything else is `failed`.
  *
- * A new action (settling orders, say) is one more implementation of `KeeperAction` plus a pass that chooses its
- * plans (see `keeper.ts`): the sending, retries, receipts, races, counters and log lines come with the executor.
+ * A new action is one more implementation of `KeeperAction` plus a pass that chooses its plans (see `keeper.ts`, and
+ * the order actions `actions/settleOrder.ts`, `actions/cancelOrder.ts`): the sending, retries, receipts, races,
+ * counters and log lines come with the executor.
  */
 import type { ContractTransactionResponse, TransactionReceipt } from "ethers";
 import type { DecodedRevert } from "../common/errors";
@@ -16,6 +17,17 @@ import type { ActionKind, KeeperOutcome } from "./types";
 /** One transaction an action means to send, decided at block `checkedAt`. */
 export interface ActionPlan {
   accountId: bigint;
+  /**
+   * What the executor keys in-flight work by (never two transactions for one key): `account:<id>` by default
+   * (`planKey`); an order's plan uses `order:<orderId>`, so an account's orders and its liquidation do not block
+   * each other.
+   */
+  key?: string;
+  /**
+   * What the plan acts on besides the account (`{ orderId }`): copied into its outcome and onto every log line of
+   * its transaction.
+   */
+  subject?: Record<string, bigint>;
   /** Block the decision was made at. */
   checkedAt: number;
   /** Fields of the `…_sent` log line (what was decided, in human units). */
@@ -55,6 +67,12 @@ export interface ParsedReceipt {
   fields: LogFields;
 }
 
+/** The key a plan's transaction is kept in flight under (`account:<id>` unless the plan names its own). */
+export const planKey = (plan: ActionPlan): string => plan.key ?? accountKey(plan.accountId);
+
+/** The in-flight key of an account's own actions (liquidations, debts, deleverage). */
+export const accountKey = (accountId: bigint): string => `account:${accountId}`;
+
 export interface KeeperAction<P extends ActionPlan = ActionPlan> {
   readonly kind: ActionKind;
   readonly events: ActionEvents;
@@ -69,8 +87,11 @@ export interface KeeperAction<P extends ActionPlan = ActionPlan> {
   replay(plan: P, blockTag: number): Promise<unknown>;
   /** What a successful receipt did, from the contract's events; counts it (`succeeded`) with its amounts. */
   parse(plan: P, receipt: TransactionReceipt): Promise<ParsedReceipt>;
-  /** The latest transaction in `fromBlock..toBlock` that did this action's work for the account, if any. */
-  findWinner(accountId: bigint, fromBlock: number, toBlock: number): Promise<Winner | undefined>;
+  /**
+   * The latest transaction in `fromBlock..toBlock` that did this action's work for the account (or for the plan's
+   * own subject, an order say), if any.
+   */
+  findWinner(accountId: bigint, fromBlock: number, toBlock: number, plan: P): Promise<Winner | undefined>;
   /** Counts one result in the keeper's stats. */
   count(result: ActionResult): void;
   /** The reason and fields of a `skipped` line after an expected revert (`byUs`: our own earlier transaction). */

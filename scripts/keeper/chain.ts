@@ -4,8 +4,8 @@
  * the oracle, token symbols). No decisions here.
  */
 import type { Interface, Provider, Signer } from "ethers";
-import { ERC20__factory, IPriceOracle__factory } from "../../typechain-types";
-import type { Clearinghouse, ERC20, IPriceOracle, Vault } from "../../typechain-types";
+import { ERC20__factory, IOrderPriceSource__factory, IPriceOracle__factory } from "../../typechain-types";
+import type { Clearinghouse, ERC20, IPriceOracle, OrderBook, Vault } from "../../typechain-types";
 import { decodeRevert, errorMessage, formatRevert } from "../common/errors";
 import { sleep as defaultSleep, withRetry } from "../common/retry";
 import type { DecodedRevert } from "../common/errors";
@@ -27,6 +27,8 @@ export class KeeperChain {
   readonly signer: Signer;
   readonly clearinghouse: Clearinghouse;
   readonly vault: Vault;
+  /** The OrderBook, when the keeper was given one (the order pass needs it). */
+  readonly orderBook: OrderBook | undefined;
   readonly interfaces: Interface[];
   readonly sleep: (ms: number) => Promise<void>;
   private readonly logger: KeeperLogger;
@@ -47,6 +49,7 @@ export class KeeperChain {
     this.provider = config.signer.provider;
     this.clearinghouse = config.clearinghouse.connect(config.signer);
     this.vault = config.vault.connect(config.signer);
+    this.orderBook = config.orderBook?.connect(config.signer);
     this.logger = config.logger ?? silentLogger;
     this.sleep = config.sleep ?? defaultSleep;
     this.interfaces = [
@@ -54,6 +57,8 @@ export class KeeperChain {
       config.vault.interface,
       ERC20__factory.createInterface(),
       IPriceOracle__factory.createInterface(),
+      IOrderPriceSource__factory.createInterface(),
+      ...(config.orderBook ? [config.orderBook.interface] : []),
       ...(config.errorInterfaces ?? []),
     ];
   }

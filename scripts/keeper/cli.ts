@@ -9,7 +9,12 @@
 import path from "node:path";
 import { ethers } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { Clearinghouse__factory, PriceOracle__factory, Vault__factory } from "../../typechain-types";
+import {
+  Clearinghouse__factory,
+  OrderBook__factory,
+  PriceOracle__factory,
+  Vault__factory,
+} from "../../typechain-types";
 import { Keeper } from "./keeper";
 import { errorMessage } from "../common/errors";
 import { isLogLevel, jsonLogger } from "./log";
@@ -45,6 +50,16 @@ export interface KeeperTaskArgs {
   maxRepay?: string;
   /** Markets to auto-deleverage: "all" (default), "none", or market ids separated by commas ("0,1"). */
   deleverage?: string;
+  /** Settle and cancel orders: "on" (default) or "off". */
+  orders?: string;
+}
+
+/** `--orders`: "on" (default) or "off". */
+export function parseOrdersFlag(value: string | undefined): boolean {
+  const text = (value ?? "on").trim().toLowerCase();
+  if (text === "on") return true;
+  if (text === "off") return false;
+  return fail(`--orders must be "on" or "off", got ${value}`);
 }
 
 /** `--deleverage`: "all", "none" or comma-separated market ids. */
@@ -90,6 +105,7 @@ function validateArgs(args: KeeperTaskArgs): void {
     fail(`--max-repay must be a positive settlement-token amount such as 5000, got ${args.maxRepay}`);
   }
   parseDeleverageMarkets(args.deleverage);
+  parseOrdersFlag(args.orders);
 }
 
 const DECIMAL = /^\d+(\.\d+)?$/;
@@ -149,6 +165,7 @@ export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnv
   const vault = Vault__factory.connect(deployment.vault, signer);
   const settlementDecimals = Number(await vault.settlementDecimals());
   const tracker = new AccountTracker(start.accounts);
+  const orders = parseOrdersFlag(args.orders);
   const keeper = new Keeper({
     clearinghouse: Clearinghouse__factory.connect(deployment.clearinghouse, signer),
     vault,
@@ -161,6 +178,9 @@ export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnv
       args.maxRepay === undefined ? undefined : parseAmount("max-repay", args.maxRepay, settlementDecimals),
     errorInterfaces: [PriceOracle__factory.createInterface()],
     deleverageMarkets: parseDeleverageMarkets(args.deleverage),
+    orderBook: deployment.orderBook ? OrderBook__factory.connect(deployment.orderBook, signer) : undefined,
+    orders,
+    pendingOrders: start.pendingOrders,
     batchSize: args.batchSize,
     maxBlockRange: args.maxBlockRange,
     receiptTimeoutMs: args.txTimeout,
@@ -180,6 +200,7 @@ export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnv
         lastScannedBlockHash: block?.hash ?? undefined,
         accounts: tracker.ids(),
         debtAccounts: keeper.debtAccounts(),
+        pendingOrders: keeper.pendingOrders(),
       }),
     );
   };
@@ -211,6 +232,9 @@ export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnv
     minProfitUsd: args.minProfit ?? "0",
     maxRepayUsdc: args.maxRepay,
     deleverage: args.deleverage ?? "all",
+    orders: keeper.ordersEnabled ? "on" : orders ? "off (no OrderBook in the deployment)" : "off",
+    orderBook: deployment.orderBook,
+    pendingOrders: keeper.pendingOrders().length,
     stateFile,
     resumed: start.resumed,
     startBlock: start.startBlock,
@@ -250,6 +274,10 @@ export async function runKeeperTask(args: KeeperTaskArgs, hre: HardhatRuntimeEnv
     collateralRepaidUsdc: decimalField(keeper.stats.collateralRepaid, settlementDecimals),
     badDebtSettled: keeper.stats.badDebtSettlements.succeeded,
     debtAccounts: keeper.debtAccounts().length,
+    ordersSettled: keeper.stats.orders.settled,
+    ordersCancelled: keeper.stats.orders.cancelled,
+    orderFeesUsdc: decimalField(keeper.stats.orderFees, settlementDecimals),
+    pendingOrders: keeper.pendingOrders().length,
     error: failure ? errorMessage(failure) : undefined,
   });
   if (failure) fail(`keeper round failed: ${errorMessage(failure)}`);
@@ -285,9 +313,10 @@ async function serveMetrics(
         keeperMetrics(keeper.stats, {
           accountsTracked: keeper.tracker.size,
           lastBlock: runner.lastScannedBlock,
-          inFlight: keeper.inFlightAccounts().length,
+          inFlight: keeper.inFlightCount(),
           loopErrors: runner.loopErrors,
           debtAccounts: keeper.debtAccounts().length,
+          pendingOrders: keeper.pendingOrders().length,
         }),
     });
   } catch (err) {

@@ -1,10 +1,13 @@
 /**
- * Discovery: reads `Deposited` (Vault) and `TradeExecuted` (Clearinghouse) logs into the tracker, and puts the
- * accounts of `Liquidated` logs (by any keeper) on the debt pass's watch list.
+ * Discovery: reads `Deposited` (Vault) and `TradeExecuted` (Clearinghouse) logs into the tracker, puts the
+ * accounts of `Liquidated` logs (by any keeper) on the debt pass's watch list, and, given an order tracker, reads the
+ * OrderBook's `OrderCommitted` / `OrderSettled` / `OrderCancelled` logs into it (orders.ts).
  */
 import type { KeeperChain } from "./chain";
 import { accountFields } from "./chain";
 import type { DebtWatch } from "./debts";
+import { ORDER_TOPICS } from "./orders";
+import type { OrderTracker } from "./orders";
 import { DEPOSITED_TOPIC, LIQUIDATED_TOPIC, TRADE_EXECUTED_TOPIC } from "./tracker";
 import type { AccountTracker } from "./tracker";
 
@@ -18,6 +21,7 @@ export async function scanLogs(
   debts: DebtWatch,
   fromBlock: number,
   toBlock: number,
+  orders?: OrderTracker,
 ): Promise<bigint[]> {
   const discovered: bigint[] = [];
   if (toBlock < fromBlock) return discovered;
@@ -38,6 +42,7 @@ export async function scanLogs(
         }),
       ),
     ]);
+    if (orders) await scanOrders(chain, orders, from, to);
     const logs = [...deposits, ...trades].sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
     const found: bigint[] = [];
     for (const log of logs) {
@@ -65,4 +70,26 @@ export async function scanLogs(
     discovered.push(...found);
   }
   return discovered;
+}
+
+/** Reads the OrderBook's order logs of blocks `from..to` into `orders` (the chain must have an OrderBook). */
+async function scanOrders(chain: KeeperChain, orders: OrderTracker, from: number, to: number): Promise<void> {
+  const book = chain.orderBook;
+  if (!book) return;
+  const address = await book.getAddress();
+  const logs = await chain.rpc(() =>
+    chain.provider.getLogs({ address, topics: [[...ORDER_TOPICS]], fromBlock: from, toBlock: to }),
+  );
+  logs.sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
+  const { added, removed, dropped } = orders.ingest(logs);
+  for (const orderId of dropped) chain.log("warn", "order_dropped", { orderId, pendingOrders: orders.size });
+  if (added.length + removed.length > 0) {
+    chain.log("info", "orders_discovered", {
+      fromBlock: from,
+      toBlock: to,
+      committed: added.length,
+      gone: removed.length,
+      pendingOrders: orders.size,
+    });
+  }
 }

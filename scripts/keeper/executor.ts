@@ -10,6 +10,7 @@
  */
 import type { TransactionReceipt } from "ethers";
 import type { ActionPlan, KeeperAction, Winner } from "./action";
+import { accountKey, planKey } from "./action";
 import type { KeeperChain } from "./chain";
 import { accountFields } from "./chain";
 import { errorMessage, formatRevert } from "../common/errors";
@@ -28,7 +29,8 @@ export interface InFlight {
 type Stage = "estimate" | "send" | "receipt";
 
 export class ActionExecutor {
-  private readonly inFlight = new Map<bigint, InFlight>();
+  /** By `planKey`: `account:<id>`, or an action's own key (`order:<id>`). */
+  private readonly inFlight = new Map<string, InFlight>();
 
   constructor(
     private readonly chain: KeeperChain,
@@ -37,12 +39,24 @@ export class ActionExecutor {
 
   /** Whether the account has a transaction of ours not yet settled. */
   busy(accountId: bigint): boolean {
-    return this.inFlight.has(accountId);
+    return this.inFlight.has(accountKey(accountId));
   }
 
-  /** Accounts with a transaction of ours not yet settled. */
+  /** Whether a transaction of ours is in flight under `key` (`order:<id>`, say). */
+  busyKey(key: string): boolean {
+    return this.inFlight.has(key);
+  }
+
+  /** Accounts with a transaction of ours not yet settled (for their own actions, not their orders). */
   accounts(): bigint[] {
-    return [...this.inFlight.keys()];
+    return [...this.inFlight.values()]
+      .filter((tx) => tx.plan.key === undefined)
+      .map((tx) => tx.plan.accountId);
+  }
+
+  /** Transactions of ours not yet settled, of every action. */
+  get size(): number {
+    return this.inFlight.size;
   }
 
   /** Sends each plan in order (consecutive nonces), then waits for all the receipts together. */
@@ -50,7 +64,7 @@ export class ActionExecutor {
     const outcomes: KeeperOutcome[] = [];
     const sent: InFlight[] = [];
     for (const plan of plans) {
-      if (this.busy(plan.accountId)) continue; // never two transactions for one account
+      if (this.inFlight.has(planKey(plan))) continue; // never two transactions for one account (or order)
       const result = await this.start(action, plan);
       if ("status" in result) outcomes.push(result);
       else sent.push(result);
@@ -81,12 +95,13 @@ export class ActionExecutor {
       hash: result.kind === "sent" ? result.hash : undefined,
       nonce: result.nonce,
     };
-    this.inFlight.set(accountId, tx);
+    this.inFlight.set(planKey(plan), tx);
     action.count("sent");
     action.afterSend?.(plan);
     if (result.kind === "uncertain") {
       this.chain.log("warn", action.events.uncertain, {
         accountId,
+        ...plan.subject,
         block: checkedAt,
         nonce: result.nonce,
         error: errorMessage(result.error),
@@ -96,6 +111,7 @@ export class ActionExecutor {
     this.chain.log("info", action.events.sent, {
       accountId,
       ...accountFields(accountId),
+      ...plan.subject,
       ...plan.fields,
       block: checkedAt,
       txHash: result.hash,
@@ -118,7 +134,7 @@ export class ActionExecutor {
       if (tx.hash === undefined) {
         // Unknown hash: after a few blocks let the next check decide (a mined transaction changed the account).
         if (block - plan.checkedAt >= this.chain.options.uncertainSendBlocks)
-          this.inFlight.delete(plan.accountId);
+          this.inFlight.delete(planKey(plan));
         continue;
       }
       const receipt = await this.sender.receipt(tx.hash, plan.accountId);
@@ -127,10 +143,11 @@ export class ActionExecutor {
         continue;
       }
       if (!(await this.sender.isDropped(tx.hash))) continue;
-      this.inFlight.delete(plan.accountId);
+      this.inFlight.delete(planKey(plan));
       action.count("failed");
       this.chain.log("warn", action.events.dropped, {
         accountId: plan.accountId,
+        ...plan.subject,
         txHash: tx.hash,
         nonce: tx.nonce,
         block,
@@ -146,6 +163,7 @@ export class ActionExecutor {
     if (receipt) return this.settle(tx, receipt);
     this.chain.log("warn", action.events.pending, {
       accountId: plan.accountId,
+      ...plan.subject,
       txHash: tx.hash,
       nonce: tx.nonce,
       waitedMs: this.chain.options.receiptTimeoutMs,
@@ -157,12 +175,13 @@ export class ActionExecutor {
   private async settle(tx: InFlight, receipt: TransactionReceipt): Promise<KeeperOutcome> {
     const { action, plan } = tx;
     const { accountId } = plan;
-    this.inFlight.delete(accountId);
+    this.inFlight.delete(planKey(plan));
     if (receipt.status === 1) {
       const parsed = await action.parse(plan, receipt);
       this.chain.log(parsed.level, action.events.succeeded, {
         accountId,
         ...accountFields(accountId),
+        ...plan.subject,
         block: receipt.blockNumber,
         txHash: receipt.hash,
         ...parsed.fields,
@@ -171,7 +190,7 @@ export class ActionExecutor {
       return parsed.outcome;
     }
     // Reverted on chain: another caller got there first, or the account changed.
-    const winner = await this.winner(action, accountId, plan.checkedAt + 1, receipt.blockNumber);
+    const winner = await this.winner(action, plan, plan.checkedAt + 1, receipt.blockNumber);
     if (winner && !(await this.chain.isKeeper(winner.caller)))
       return this.lost(action, plan, winner, receipt.hash);
     let error: unknown = new Error("reverted");
@@ -197,7 +216,7 @@ export class ActionExecutor {
     if (own) return own;
     if (revert && action.expectedReverts.has(revert.name)) {
       const latest = await this.chain.latestBlock().catch(() => checkedAt);
-      const winner = await this.winner(action, accountId, checkedAt + 1, latest);
+      const winner = await this.winner(action, plan, checkedAt + 1, latest);
       const byUs = winner && (await this.chain.isKeeper(winner.caller)) ? winner : undefined;
       if (winner && !byUs) return this.lost(action, plan, winner, ourTxHash);
       action.count("skipped");
@@ -206,6 +225,7 @@ export class ActionExecutor {
       this.chain.log("info", action.events.skipped, {
         accountId,
         ...accountFields(accountId),
+        ...plan.subject,
         block: checkedAt,
         stage,
         reason: skip.reason,
@@ -221,6 +241,7 @@ export class ActionExecutor {
     this.chain.log("error", action.events.failed, {
       accountId,
       ...accountFields(accountId),
+      ...plan.subject,
       stage,
       block: checkedAt,
       ...plan.context,
@@ -235,6 +256,7 @@ export class ActionExecutor {
     this.chain.log("info", action.events.lost, {
       accountId: plan.accountId,
       ...accountFields(plan.accountId),
+      ...plan.subject,
       block: winner.block,
       txHash: winner.txHash,
       winner: winner.caller,
@@ -250,12 +272,12 @@ export class ActionExecutor {
 
   private winner(
     action: KeeperAction,
-    accountId: bigint,
+    plan: ActionPlan,
     from: number,
     to: number,
   ): Promise<Winner | undefined> {
     if (to < from) return Promise.resolve(undefined);
-    return action.findWinner(accountId, from, to).catch(() => undefined);
+    return action.findWinner(plan.accountId, from, to, plan).catch(() => undefined);
   }
 
   private outcome(
@@ -264,6 +286,12 @@ export class ActionExecutor {
     status: OutcomeStatus,
     fields: Partial<KeeperOutcome>,
   ): KeeperOutcome {
-    return { action: action.kind, accountId: plan.accountId, status, ...fields } as KeeperOutcome;
+    return {
+      action: action.kind,
+      accountId: plan.accountId,
+      ...plan.subject,
+      status,
+      ...fields,
+    } as KeeperOutcome;
   }
 }

@@ -3,7 +3,7 @@
  * no timers, no files, no signals), so the long-running bot (`npm run keeper`, cli.ts) and the simulation run
  * exactly the same code.
  *
- *   const keeper = new Keeper({ clearinghouse, vault, signer, logger });
+ *   const keeper = new Keeper({ clearinghouse, vault, orderBook, signer, logger });
  *   await keeper.scanLogs(deployBlock, latest);            // discover accounts from Deposited / TradeExecuted
  *   const outcomes = await keeper.checkAndLiquidate();     // one round: liquidate, then collateral and bad debt
  *
@@ -11,13 +11,18 @@
  *   0. settle the transactions still in flight from earlier rounds;
  *   1. liquidation: batch `liquidatable(uint256[])` over every tracked account (checks.ts), then `liquidate` each hit
  *      that holds positions (actions/liquidate.ts);
- *   2. auto-deleveraging (deleverage.ts), on the markets of the `deleverageMarkets` option (every market by default):
+ *   2. orders (orderPass.ts, when the keeper has an OrderBook and the `orders` option is on): for at most
+ *      `maxOrdersPerRound` pending orders (oldest first, learnt from the OrderBook's logs: orders.ts), `cancelOrder`
+ *      the expired market orders (actions/cancelOrder.ts) and `settleOrder` the settleable ones
+ *      (actions/settleOrder.ts): a market order with the first round published after its commit, a conditional
+ *      order once the oracle price crosses its trigger. Each earns the order's settlement fee;
+ *   3. auto-deleveraging (deleverage.ts), on the markets of the `deleverageMarkets` option (every market by default):
  *      `deleverage` the best-ranked position of a side over its cap (actions/deleverage.ts);
- *   3. debts (debts.ts): the accounts that may owe settlement tokens get `Vault.liquidateCollateral`
+ *   4. debts (debts.ts): the accounts that may owe settlement tokens get `Vault.liquidateCollateral`
  *      (actions/liquidateCollateral.ts) or `Vault.settleBadDebt` (actions/settleBadDebt.ts).
  *
  * Every action is one `KeeperAction` (action.ts) run by one executor (executor.ts) over one sender (sender.ts). A
- * new action (settling orders, say) is one more `KeeperAction` and one more pass here: a method that chooses its plans
+ * new action is one more `KeeperAction` and one more pass here (as the order pass): a method that chooses its plans
  * and hands them to `executor.run`, called from `checkAndLiquidate`.
  *
  * Imports point one way: keeper → passes (checks, discovery, debts) → actions → executor/sender → chain → errors, log,
@@ -26,7 +31,9 @@
 import { DeleverageAction } from "./actions/deleverage";
 import { LiquidateAction } from "./actions/liquidate";
 import { LiquidateCollateralAction } from "./actions/liquidateCollateral";
+import { CancelOrderAction } from "./actions/cancelOrder";
 import { SkipNotes } from "./actions/notes";
+import { SettleOrderAction } from "./actions/settleOrder";
 import { SettleBadDebtAction } from "./actions/settleBadDebt";
 import { KeeperChain } from "./chain";
 import { findLiquidatable } from "./checks";
@@ -35,14 +42,25 @@ import { deleveragePass } from "./deleverage";
 import { scanLogs } from "./discovery";
 import { ActionExecutor } from "./executor";
 import { resolveOptions } from "./options";
+import { OrderPass } from "./orderPass";
+import { OrderTracker } from "./orders";
 import type { KeeperConfig, ResolvedKeeperOptions } from "./options";
 import { TxSender } from "./sender";
 import { AccountTracker } from "./tracker";
 import { newStats } from "./types";
-import type { DebtOutcome, DeleverageOutcome, KeeperOutcome, KeeperStats, LiquidationOutcome } from "./types";
+import type {
+  DebtOutcome,
+  DeleverageOutcome,
+  KeeperOutcome,
+  KeeperStats,
+  LiquidationOutcome,
+  OrderOutcome,
+} from "./types";
 
 export class Keeper {
   readonly tracker: AccountTracker;
+  /** The pending orders learnt from the OrderBook's logs (empty without an OrderBook or with `orders` off). */
+  readonly orders: OrderTracker;
   readonly stats: KeeperStats = newStats();
   readonly options: ResolvedKeeperOptions;
 
@@ -52,6 +70,7 @@ export class Keeper {
   private readonly debts: DebtPassRunner;
   private readonly liquidation: LiquidateAction;
   private readonly deleverageAction: DeleverageAction;
+  private readonly orderPass: OrderPass;
 
   constructor(config: KeeperConfig) {
     this.options = resolveOptions(config);
@@ -63,6 +82,14 @@ export class Keeper {
     this.debtWatch = new DebtWatch(this.chain, notes);
     this.liquidation = new LiquidateAction(this.chain);
     this.deleverageAction = new DeleverageAction(this.chain);
+    this.orders = new OrderTracker(config.pendingOrders, this.options.maxPendingOrders);
+    this.orderPass = new OrderPass(
+      this.chain,
+      this.executor,
+      this.orders,
+      new SettleOrderAction(this.chain),
+      new CancelOrderAction(this.chain),
+    );
     this.debts = new DebtPassRunner(
       this.chain,
       this.executor,
@@ -83,6 +110,21 @@ export class Keeper {
     return this.executor.accounts();
   }
 
+  /** Transactions of ours not yet settled, of every action (orders included). */
+  inFlightCount(): number {
+    return this.executor.size;
+  }
+
+  /** Pending order ids the order pass knows, oldest first (saved with the checkpoint). */
+  pendingOrders(): bigint[] {
+    return this.orders.ids();
+  }
+
+  /** Whether the order pass runs: the `orders` option is on and the keeper has an OrderBook. */
+  get ordersEnabled(): boolean {
+    return this.options.orders && this.chain.orderBook !== undefined;
+  }
+
   /** Accounts the debt pass checks (may owe settlement tokens), ascending. */
   debtAccounts(): bigint[] {
     return this.debtWatch.ids();
@@ -94,11 +136,13 @@ export class Keeper {
   }
 
   /**
-   * Reads `Deposited` and `TradeExecuted` logs of blocks `fromBlock..toBlock` (inclusive) into the tracker, and puts
-   * the accounts of `Liquidated` logs on the debt pass's watch list. Returns the accounts seen for the first time.
+   * Reads `Deposited` and `TradeExecuted` logs of blocks `fromBlock..toBlock` (inclusive) into the tracker, puts
+   * the accounts of `Liquidated` logs on the debt pass's watch list and, with the order pass on, the OrderBook's
+   * order logs into `orders`. Returns the accounts seen for the first time.
    */
   scanLogs(fromBlock: number, toBlock: number): Promise<bigint[]> {
-    return scanLogs(this.chain, this.tracker, this.debtWatch, fromBlock, toBlock);
+    const orders = this.ordersEnabled ? this.orders : undefined;
+    return scanLogs(this.chain, this.tracker, this.debtWatch, fromBlock, toBlock, orders);
   }
 
   /**
@@ -120,10 +164,21 @@ export class Keeper {
     const block = blockTag ?? (await this.chain.latestBlock());
     const settled = await this.executor.settleInFlight(block);
     const liquidations = await this.liquidateAccounts(await this.findLiquidatable(block), block);
+    const orders = await this.processOrders(block);
     const markets = await this.deleverageMarkets();
     const deleverages = markets.length > 0 ? await this.deleverage(markets) : [];
     const debts = await this.processDebts();
-    return [...settled, ...liquidations, ...deleverages, ...debts];
+    return [...settled, ...liquidations, ...orders, ...deleverages, ...debts];
+  }
+
+  /**
+   * The order pass at `blockTag` (the latest block by default): cancels the expired market orders and settles the
+   * settleable orders among the oldest `maxOrdersPerRound` pending ones, then waits for the receipts. Nothing when
+   * the `orders` option is off or the keeper has no OrderBook.
+   */
+  async processOrders(blockTag?: number): Promise<OrderOutcome[]> {
+    if (!this.ordersEnabled) return [];
+    return this.orderPass.run(blockTag ?? (await this.chain.latestBlock()));
   }
 
   /**

@@ -75,6 +75,8 @@ export function keeperMetrics(
     loopErrors: number;
     /** Accounts the debt pass watches (may owe settlement tokens). */
     debtAccounts?: number;
+    /** Pending orders the order pass knows. */
+    pendingOrders?: number;
   },
 ): MetricSample[] {
   return [
@@ -100,7 +102,8 @@ export function keeperMetrics(
     m(
       "keel_keeper_in_flight_transactions",
       "gauge",
-      "Transactions (liquidate, liquidateCollateral, settleBadDebt, deleverage) sent and not yet settled.",
+      "Transactions (liquidate, liquidateCollateral, settleBadDebt, deleverage, settleOrder, cancelOrder) sent and " +
+        "not yet settled.",
       extra.inFlight,
     ),
     m(
@@ -160,6 +163,7 @@ export function keeperMetrics(
       extra.loopErrors,
     ),
     ...debtMetrics(stats, extra),
+    ...orderMetrics(stats, extra.pendingOrders ?? 0),
   ];
 }
 
@@ -223,6 +227,48 @@ function debtMetrics(stats: KeeperStats, extra: { debtAccounts?: number }): Metr
       "Settlement tokens (USDC units) in the keeper's wallet when last read; liquidateCollateral repays from it " +
         "(-1: not read yet).",
       stats.settlementWalletBalance ?? -1n,
+    ),
+  ];
+}
+
+/** The order pass's metrics (DESIGN §21): one counter per result, the fees earned, the pending orders known. */
+function orderMetrics(stats: KeeperStats, pendingOrders: number): MetricSample[] {
+  const o = stats.orders;
+  return [
+    m(
+      "keel_keeper_pending_orders",
+      "gauge",
+      "Pending orders the keeper knows (from OrderBook logs).",
+      pendingOrders,
+    ),
+    m("keel_keeper_order_sent_total", "counter", "settleOrder and cancelOrder transactions sent.", o.sent),
+    m(
+      "keel_keeper_order_settled_total",
+      "counter",
+      "Orders the keeper settled whose trade filled (settleOrder mined, OrderSettled).",
+      o.settled,
+    ),
+    m(
+      "keel_keeper_order_cancelled_total",
+      "counter",
+      "Orders the keeper ended without a fill, fee earned: expired ones it cancelled, and those whose trade was " +
+        "refused at its settlement.",
+      o.cancelled,
+    ),
+    m(
+      "keel_keeper_order_skipped_total",
+      "counter",
+      "Order transactions not needed after all (an expected revert: already settled or cancelled, too early, not " +
+        "triggered) and orders whose settlement round cannot be proven (once per order).",
+      o.skipped,
+    ),
+    m("keel_keeper_order_lost_total", "counter", "Orders another caller settled or cancelled first.", o.lost),
+    m("keel_keeper_order_failed_total", "counter", "Order transactions that failed unexpectedly.", o.failed),
+    m(
+      "keel_keeper_order_fees_total",
+      "counter",
+      "Settlement fees the keeper's order transactions earned (settlement-token units).",
+      stats.orderFees,
     ),
   ];
 }

@@ -1,6 +1,6 @@
 /** The keeper's configuration: what it is given (`KeeperConfig`), its tunables and their defaults. */
 import type { Interface, Signer } from "ethers";
-import type { Clearinghouse, Vault } from "../../typechain-types";
+import type { Clearinghouse, OrderBook, Vault } from "../../typechain-types";
 import type { KeeperLogger } from "./log";
 import type { AccountTracker } from "./tracker";
 
@@ -42,6 +42,15 @@ export interface KeeperOptions {
    * each round), or a list (`[]` turns the pass off). Default `"all"`.
    */
   deleverageMarkets?: readonly bigint[] | "all";
+  /**
+   * Whether the round settles pending orders and cancels expired ones (DESIGN §21), earning their settlement fees.
+   * Needs `orderBook`. Default true.
+   */
+  orders?: boolean;
+  /** Most orders the order pass looks at per round (oldest first). Default 50. */
+  maxOrdersPerRound?: number;
+  /** Most pending orders tracked; past it the oldest are dropped. Default 10,000. */
+  maxPendingOrders?: number;
 }
 
 /** The options after defaults (`maxRepayPerTx` stays optional: undefined is no cap). */
@@ -63,6 +72,10 @@ export interface KeeperConfig extends KeeperOptions {
   tracker?: AccountTracker;
   /** Accounts left with debt by an earlier run (a checkpoint): checked by the first debt pass. */
   debtAccounts?: Iterable<bigint>;
+  /** The OrderBook whose orders the order pass settles and cancels (none: no order pass). */
+  orderBook?: OrderBook;
+  /** Pending order ids known to an earlier run (a checkpoint), oldest first. */
+  pendingOrders?: Iterable<bigint>;
   /** More interfaces to decode reverts with (the PriceOracle's errors, for example). */
   errorInterfaces?: Interface[];
   /** For tests. */
@@ -84,6 +97,9 @@ export const DEFAULT_OPTIONS: ResolvedKeeperOptions = {
   maxDebtAccounts: 10_000,
   readConcurrency: 16,
   deleverageMarkets: "all",
+  orders: true,
+  maxOrdersPerRound: 50,
+  maxPendingOrders: 10_000,
 };
 
 /** The options of `config` over the defaults; throws on a value out of range. */
@@ -92,7 +108,14 @@ export function resolveOptions(config: KeeperOptions): ResolvedKeeperOptions {
     Object.entries(config).filter(([k, v]) => k in DEFAULT_OPTIONS && v !== undefined),
   );
   const options = { ...DEFAULT_OPTIONS, ...given } as ResolvedKeeperOptions;
-  for (const name of ["batchSize", "maxBlockRange", "maxDebtAccounts", "readConcurrency"] as const) {
+  for (const name of [
+    "batchSize",
+    "maxBlockRange",
+    "maxDebtAccounts",
+    "readConcurrency",
+    "maxOrdersPerRound",
+    "maxPendingOrders",
+  ] as const) {
     const value = options[name];
     if (!Number.isInteger(value) || value < 1) {
       throw new Error(`${name} must be a positive integer, got ${value}`);

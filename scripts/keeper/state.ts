@@ -5,7 +5,9 @@
  * Liquidation itself needs no checkpoint: every round checks every known account at the head block, so nothing that
  * became liquidatable while the keeper was down is missed once the accounts are known. Debt is different: an account
  * left owing after a liquidation is no longer liquidatable, so the accounts the debt pass watches are saved too
- * (`debtAccounts`), and a restarted keeper goes on liquidating their collateral or settling their bad debt.
+ * (`debtAccounts`), and a restarted keeper goes on liquidating their collateral or settling their bad debt. So are the
+ * pending orders the order pass learnt from the OrderBook's logs (`pendingOrders`): their commits lie in blocks a
+ * restarted keeper does not read again.
  *
  * The file is JSON, written atomically (a temporary file in the same directory, flushed, then renamed over the old
  * one), so a crash at any moment leaves either the previous checkpoint or the new one, never a torn file.
@@ -36,6 +38,11 @@ export interface KeeperCheckpoint {
    * bad debt to settle), ascending. Optional: checkpoints written before collateral liquidation have none.
    */
   debtAccounts?: string[];
+  /**
+   * Decimal ids of the pending orders the order pass knows, oldest first. Optional: checkpoints written before the
+   * order pass have none.
+   */
+  pendingOrders?: string[];
   updatedAt: string;
 }
 
@@ -54,6 +61,7 @@ export function makeCheckpoint(fields: {
   lastScannedBlockHash?: string;
   accounts: Iterable<bigint>;
   debtAccounts?: Iterable<bigint>;
+  pendingOrders?: Iterable<bigint>;
 }): KeeperCheckpoint {
   return {
     version: CHECKPOINT_VERSION,
@@ -65,6 +73,7 @@ export function makeCheckpoint(fields: {
     lastScannedBlockHash: fields.lastScannedBlockHash,
     accounts: sortedDecimal(fields.accounts),
     debtAccounts: fields.debtAccounts === undefined ? undefined : sortedDecimal(fields.debtAccounts),
+    pendingOrders: fields.pendingOrders === undefined ? undefined : [...fields.pendingOrders].map(String),
     updatedAt: new Date().toISOString(),
   };
 }
@@ -89,7 +98,13 @@ export function saveCheckpoint(file: string, checkpoint: KeeperCheckpoint): void
 
 export type LoadResult =
   | { status: "missing" }
-  | { status: "loaded"; checkpoint: KeeperCheckpoint; accounts: bigint[]; debtAccounts: bigint[] }
+  | {
+      status: "loaded";
+      checkpoint: KeeperCheckpoint;
+      accounts: bigint[];
+      debtAccounts: bigint[];
+      pendingOrders: bigint[];
+    }
   | { status: "mismatch"; checkpoint: KeeperCheckpoint; reason: string };
 
 /**
@@ -131,6 +146,7 @@ export function loadCheckpoint(file: string, expected: CheckpointIdentity): Load
     checkpoint,
     accounts: checkpoint.accounts.map((id) => BigInt(id)),
     debtAccounts: (checkpoint.debtAccounts ?? []).map((id) => BigInt(id)),
+    pendingOrders: (checkpoint.pendingOrders ?? []).map((id) => BigInt(id)),
   };
 }
 
@@ -144,6 +160,7 @@ function validate(c: KeeperCheckpoint): string | undefined {
     Array.isArray(ids) && ids.every((id) => typeof id === "string" && /^\d+$/.test(id));
   if (!decimalIds(c.accounts)) return "bad accounts";
   if (c.debtAccounts !== undefined && !decimalIds(c.debtAccounts)) return "bad debtAccounts";
+  if (c.pendingOrders !== undefined && !decimalIds(c.pendingOrders)) return "bad pendingOrders";
   return undefined;
 }
 
@@ -151,6 +168,7 @@ function validate(c: KeeperCheckpoint): string | undefined {
 export interface ResumePoint {
   accounts: bigint[];
   debtAccounts: bigint[];
+  pendingOrders: bigint[];
   startBlock: number;
   resumed: boolean;
 }
@@ -168,7 +186,13 @@ export async function resumeCheckpoint(p: {
   logger: KeeperLogger;
 }): Promise<ResumePoint> {
   const { stateFile, logger } = p;
-  const fresh: ResumePoint = { accounts: [], debtAccounts: [], startBlock: p.firstBlock, resumed: false };
+  const fresh: ResumePoint = {
+    accounts: [],
+    debtAccounts: [],
+    pendingOrders: [],
+    startBlock: p.firstBlock,
+    resumed: false,
+  };
   const loaded = loadCheckpoint(stateFile, { chainId: p.chainId, clearinghouse: p.clearinghouse });
   if (loaded.status === "mismatch") {
     logger.log("warn", "checkpoint_ignored", { stateFile, reason: loaded.reason });
@@ -192,10 +216,12 @@ export async function resumeCheckpoint(p: {
     lastScannedBlock,
     accounts: loaded.accounts.length,
     debtAccounts: loaded.debtAccounts.length,
+    pendingOrders: loaded.pendingOrders.length,
   });
   return {
     accounts: loaded.accounts,
     debtAccounts: loaded.debtAccounts,
+    pendingOrders: loaded.pendingOrders,
     startBlock: lastScannedBlock + 1,
     resumed: true,
   };

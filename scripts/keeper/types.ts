@@ -4,8 +4,14 @@
  */
 import type { BadDebtResult, CollateralResult, DebtActionKind } from "./collateral";
 
-/** What the keeper sends: `Clearinghouse.liquidate`, `Vault.liquidateCollateral`, `Vault.settleBadDebt`. */
-export type ActionKind = "liquidate" | DebtActionKind | "deleverage";
+/**
+ * What the keeper sends: `Clearinghouse.liquidate`, `Vault.liquidateCollateral`, `Vault.settleBadDebt`,
+ * `Clearinghouse.deleverage`, `OrderBook.settleOrder`, `OrderBook.cancelOrder`.
+ */
+export type ActionKind = "liquidate" | DebtActionKind | "deleverage" | OrderActionKind;
+
+/** The order actions (DESIGN §21): settling a pending order, cancelling an expired one. */
+export type OrderActionKind = "settleOrder" | "cancelOrder";
 
 export type LiquidationStatus = "succeeded" | "lost" | "skipped" | "capped" | "failed" | "pending";
 export type DebtStatus = "succeeded" | "lost" | "skipped" | "failed" | "pending";
@@ -82,7 +88,21 @@ export interface DeleverageOutcome extends BaseOutcome {
   sizeClosed?: bigint;
 }
 
-export type KeeperOutcome = LiquidationOutcome | DebtOutcome | DeleverageOutcome;
+/** What happened to one pending order the keeper settled or cancelled (the account is the order's). */
+export interface OrderOutcome extends BaseOutcome {
+  action: OrderActionKind;
+  orderId: bigint;
+  status: DebtStatus;
+  /** Settlement fee credited to the keeper's subaccount 0 (settlement-token units; `succeeded` only). */
+  fee?: bigint;
+  /** Whether the order's trade filled (`settleOrder`, `succeeded`): a refused trade cancels the order, fee paid. */
+  filled?: boolean;
+}
+
+export type KeeperOutcome = LiquidationOutcome | DebtOutcome | DeleverageOutcome | OrderOutcome;
+
+/** What the order counters distinguish: `settled` (trade filled) and `cancelled` (by us, fee earned) succeeded. */
+export type OrderResult = "sent" | "settled" | "cancelled" | "lost" | "skipped" | "failed";
 
 /** Counters since the keeper was created (the CLI exports them as Prometheus metrics). */
 export interface KeeperStats {
@@ -126,6 +146,14 @@ export interface KeeperStats {
   settlementWalletBalance: bigint | undefined;
   /** `deleverage` transactions sent, and their results (the pass runs only on the markets it is given). */
   deleverages: Record<"sent" | "succeeded" | "lost" | "skipped" | "failed", number>;
+  /**
+   * Order transactions (`settleOrder`, `cancelOrder`) by result: `settled` (the trade filled), `cancelled` (expired,
+   * or its trade refused at settlement: the order cancelled, the fee ours), `lost` to another keeper, `skipped`
+   * (an expected revert: already settled or cancelled, not triggered, too early) and `failed`.
+   */
+  orders: Record<OrderResult, number>;
+  /** Σ settlement fees our order transactions earned (settlement-token units). */
+  orderFees: bigint;
 }
 
 export const newStats = (): KeeperStats => ({
@@ -148,4 +176,6 @@ export const newStats = (): KeeperStats => ({
   badDebtSettled: 0n,
   settlementWalletBalance: undefined,
   deleverages: { sent: 0, succeeded: 0, lost: 0, skipped: 0, failed: 0 },
+  orders: { sent: 0, settled: 0, cancelled: 0, lost: 0, skipped: 0, failed: 0 },
+  orderFees: 0n,
 });

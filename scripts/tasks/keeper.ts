@@ -22,7 +22,10 @@ task(
     "collateral (the keeper repays the debt with USDC FROM ITS OWN WALLET and receives the collateral at the " +
     "token's liquidation discount, largest holding first; fund the keeper's address with USDC, it approves the " +
     "Vault once; without USDC it warns and skips), else Vault.settleBadDebt. On every market (--deleverage), " +
-    "while a side's profit is over its cap against the pool, deleverage the best-ranked position. " +
+    "while a side's profit is over its cap against the pool, deleverage the best-ranked position. With --orders on " +
+    "(default), settle the OrderBook's pending orders (a market order at the first round published after its " +
+    "commit, a conditional order once the price crosses its trigger) and cancel expired ones, earning each " +
+    "order's settlement fee. " +
     "Key: env KEEPER_PRIVATE_KEY (on a local chain (31337, 1337) the node's account 19 when unset, never account 0). " +
     "Logs one JSON line per decision on stdout; stops cleanly on SIGINT/SIGTERM.",
 )
@@ -92,6 +95,12 @@ task(
     'Markets to auto-deleverage when a side\'s profit is over its cap against the pool (DESIGN §11.1): "all", ' +
       '"none", or market ids such as 0,1',
     "all",
+    types.string,
+  )
+  .addOptionalParam(
+    "orders",
+    'Settle pending orders and cancel expired ones (DESIGN §21), earning their settlement fees: "on" or "off"',
+    "on",
     types.string,
   )
   .addOptionalParam("logLevel", "Lowest level logged: debug, info, warn or error", "info", types.string)

@@ -19,6 +19,7 @@ import {
   LiquidityPool__factory,
   MockERC20__factory,
   MockV3Aggregator__factory,
+  OrderBook__factory,
   Vault__factory,
 } from "../../../typechain-types";
 import { parsePrometheus } from "../../../scripts/keeper/metrics";
@@ -289,6 +290,7 @@ function connectLocalStack(at: (name: string) => string, admin: HDNodeWallet) {
     pool: LiquidityPool__factory.connect(at("LiquidityPool"), admin),
     ethFeed: MockV3Aggregator__factory.connect(at("ETHUsdFeed"), admin),
     btcFeed: MockV3Aggregator__factory.connect(at("BTCUsdFeed"), admin),
+    orderBook: OrderBook__factory.connect(at("OrderBook"), admin),
   };
 }
 

@@ -116,6 +116,20 @@ describe("common/orders", function () {
       });
     });
 
+    it("cannot prove a round whose previous round reverts (real Chainlink), and throws a transport failure", async function () {
+      const reverting = (error: Error & { code?: string }): RoundSource => ({
+        latestRoundData: () => Promise.resolve({ roundId: 7n, updatedAt: 1_005n }),
+        getRoundData: () => Promise.reject(error),
+      });
+      const revert = Object.assign(new Error("execution reverted"), { code: "CALL_EXCEPTION" });
+      expect(await findSettlementRound(reverting(revert), 1_000n)).to.deep.equal({
+        status: "unprovable",
+        reason: "round 6 does not exist (getRoundData reverted)",
+      });
+      const down = Object.assign(new Error("connect ECONNREFUSED"), { code: "NETWORK_ERROR" });
+      await expect(findSettlementRound(reverting(down), 1_000n)).to.be.rejectedWith("ECONNREFUSED");
+    });
+
     it("cannot prove a round whose previous round does not exist, nor one more than maxSteps back", async function () {
       expect(await findSettlementRound(fakeFeed([1_005, 1_006], 5n), 1_000n)).to.deep.equal({
         status: "unprovable",

@@ -31,6 +31,8 @@ describe("Keeper: metrics", function () {
     badDebtSettled: 204_000_000n,
     settlementWalletBalance: 6_926_000_000n,
     deleverages: { sent: 2, succeeded: 1, lost: 0, skipped: 1, failed: 0 },
+    orders: { sent: 5, settled: 3, cancelled: 1, lost: 0, skipped: 2, failed: 0 },
+    orderFees: 4_000_000n,
   };
   const samples = keeperMetrics(stats, {
     accountsTracked: 5,
@@ -38,6 +40,7 @@ describe("Keeper: metrics", function () {
     inFlight: 0,
     loopErrors: 0,
     debtAccounts: 2,
+    pendingOrders: 7,
   });
 
   it("renders the Prometheus text format with HELP and TYPE lines, once per labelled family", function () {
@@ -63,6 +66,11 @@ describe("Keeper: metrics", function () {
     expect(text).to.contain("keel_keeper_collateral_repaid_total 13074000000\n");
     expect(text).to.contain("keel_keeper_debt_accounts 2\n");
     expect(text).to.contain('keel_keeper_deleverages_total{result="skipped"} 1\n');
+    expect(text).to.contain("keel_keeper_order_settled_total 3\n");
+    expect(text).to.contain("keel_keeper_order_cancelled_total 1\n");
+    expect(text).to.contain("keel_keeper_order_skipped_total 2\n");
+    expect(text).to.contain("keel_keeper_order_fees_total 4000000\n");
+    expect(text).to.contain("keel_keeper_pending_orders 7\n");
     const parsed = parsePrometheus(text);
     expect(parsed.get('keel_keeper_collateral_liquidations_total{result="unprofitable"}')).to.equal(2);
     expect(parsed.get("keel_keeper_settlement_wallet_balance")).to.equal(6_926_000_000);

@@ -1,0 +1,103 @@
+/**
+ * The order tracker (pure): commits add an order id, settlements and cancellations remove it, in log order (an id is
+ * reused by the pair's next order); bounded, oldest dropped first; saved with the checkpoint oldest first. And the
+ * `--orders` flag. The topics against the deployed OrderBook are checked by orders.network.test.ts (the keeper finds
+ * the orders there only through them).
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import {
+  ORDER_CANCELLED_TOPIC,
+  ORDER_COMMITTED_TOPIC,
+  ORDER_SETTLED_TOPIC,
+  OrderTracker,
+} from "../../../scripts/keeper";
+import { parseOrdersFlag } from "../../../scripts/keeper/cli";
+import { loadCheckpoint, makeCheckpoint, saveCheckpoint } from "../../../scripts/keeper/state";
+import { topicOf } from "./helpers";
+
+const committed = (id: bigint) => ({
+  topics: [ORDER_COMMITTED_TOPIC, topicOf(id), topicOf(1n), topicOf(0n)],
+});
+const settled = (id: bigint) => ({ topics: [ORDER_SETTLED_TOPIC, topicOf(id), topicOf(1n), topicOf(0n)] });
+const cancelled = (id: bigint) => ({
+  topics: [ORDER_CANCELLED_TOPIC, topicOf(id), topicOf(1n), topicOf(0n)],
+});
+
+describe("Keeper: OrderTracker", function () {
+  it("uses the OrderBook's event signatures", function () {
+    const book = new ethers.Interface([
+      "event OrderCommitted(uint256 indexed orderId, uint256 indexed accountId, uint256 indexed marketId, int256 sizeDelta, uint256 acceptablePrice, uint256 deadline, bool reduceOnly, uint256 fee, address sender)",
+      "event OrderSettled(uint256 indexed orderId, uint256 indexed accountId, uint256 indexed marketId, int256 sizeDelta, uint256 price, uint256 publishedAt, uint256 fillPrice, uint256 fee, address keeper)",
+      "event OrderCancelled(uint256 indexed orderId, uint256 indexed accountId, uint256 indexed marketId, bytes reason, uint256 fee, address feeRecipient)",
+    ]);
+    expect([ORDER_COMMITTED_TOPIC, ORDER_SETTLED_TOPIC, ORDER_CANCELLED_TOPIC]).to.deep.equal(
+      ["OrderCommitted", "OrderSettled", "OrderCancelled"].map((name) => book.getEvent(name)!.topicHash),
+    );
+  });
+
+  it("adds committed orders, removes settled and cancelled ones, in log order, and ignores other events", function () {
+    const tracker = new OrderTracker();
+    const other = ethers.id("ConditionalOrderCommitted(uint256,uint8,uint256,bool)");
+    const changes = tracker.ingest([
+      committed(5n),
+      committed(9n),
+      { topics: [other, topicOf(9n)] },
+      settled(5n),
+      committed(5n), // the pair's next order reuses the id
+      cancelled(9n),
+      cancelled(42n), // never tracked
+      committed(7n),
+      { topics: [ORDER_COMMITTED_TOPIC] },
+    ]);
+    expect(tracker.ids()).to.deep.equal([5n, 7n]);
+    expect(changes).to.deep.equal({ added: [5n, 7n], removed: [5n, 9n], dropped: [] });
+    // Re-reading the same range (a restart, a reorg window) changes nothing.
+    tracker.ingest([committed(5n), committed(7n)]);
+    expect(tracker.ids()).to.deep.equal([5n, 7n]);
+  });
+
+  it("keeps at most maxPending ids, dropping the oldest: at the bound and one over", function () {
+    const tracker = new OrderTracker([1n, 2n], 3);
+    expect(tracker.ingest([committed(3n)]).dropped).to.deep.equal([]);
+    expect(tracker.ids()).to.deep.equal([1n, 2n, 3n]);
+    expect(tracker.ingest([committed(4n)]).dropped).to.deep.equal([1n]);
+    expect(tracker.ids()).to.deep.equal([2n, 3n, 4n]);
+    expect(() => new OrderTracker([], 0)).to.throw("maxPendingOrders must be a positive integer, got 0");
+  });
+
+  it("is saved with the checkpoint oldest first, and a bad id is refused in one line", function () {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "keel-orders-"));
+    try {
+      const file = path.join(dir, "state.json");
+      const identity = { chainId: 31337n, clearinghouse: "0xa513E6E4b8f2a923D98304ec87F64353C4D5C853" };
+      const big = (1n << 255n) + 1n;
+      const vault = "0xDc64a140Aa3E981100a9becA4E685f962f0cF6C9";
+      const base = { ...identity, vault, lastScannedBlock: 9, accounts: [] };
+      saveCheckpoint(file, makeCheckpoint({ ...base, pendingOrders: [big, 3n] }));
+      const loaded = loadCheckpoint(file, identity);
+      expect(loaded.status === "loaded" && loaded.pendingOrders).to.deep.equal([big, 3n]);
+      saveCheckpoint(file, makeCheckpoint(base)); // written before the order pass: none
+      const old = loadCheckpoint(file, identity);
+      expect(old.status === "loaded" && old.pendingOrders).to.deep.equal([]);
+      fs.writeFileSync(file, JSON.stringify({ ...makeCheckpoint(base), pendingOrders: ["0x1"] }));
+      expect(() => loadCheckpoint(file, identity)).to.throw(
+        `checkpoint ${file} is invalid: bad pendingOrders`,
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("reads --orders on|off (default on) and refuses anything else in one line", function () {
+    expect([parseOrdersFlag(undefined), parseOrdersFlag("on"), parseOrdersFlag("OFF")]).to.deep.equal([
+      true,
+      true,
+      false,
+    ]);
+    expect(() => parseOrdersFlag("yes")).to.throw('--orders must be "on" or "off", got yes');
+  });
+});
