@@ -1,6 +1,6 @@
 /**
  * The keeper in the simulation: the `Keeper` of `scripts/keeper/`, the bot's own code, run in process after every
- * price update. This is the only file of the simulation that touches the keeper's package: every import from it
+ * price update (liquidations, orders, auto-deleveraging, debts). This is the only file of the simulation that touches the keeper's package: every import from it
  * (the `Keeper` class, its logger, its stats type, the account-id encoding, the revert decoder) goes through here.
  */
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
@@ -43,6 +43,7 @@ export class SimKeeper {
     this.keeper = new Keeper({
       clearinghouse: sys.clearinghouse,
       vault: sys.vault,
+      orderBook: sys.orderBook,
       signer,
       logger: new MemoryLogger(),
       receiptPollMs: 5,
