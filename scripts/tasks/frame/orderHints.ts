@@ -40,6 +40,9 @@ export const ORDER_HINTS: Record<string, Hint> = {
   OrderBookPriceTooOld: (_args, net) =>
     "the latest oracle round is older than the OrderBook accepts: wait for the next update (on a local chain: npx " +
     `hardhat mock:set-price --market <market> --price <USD>${net}, or mock:advance-time --seconds 1${net})`,
+  OrderPriceNotPublishedAfter: (_args, net) =>
+    "no price was published since the order was placed: wait for the next oracle update (on a local chain: npx " +
+    `hardhat mock:set-price --market <market> --price <USD>${net})`,
   OrderBookOrderExpired: () =>
     "the order's deadline has passed: cancel it (orders:cancel) and earn its fee instead",
   OrderBookNotExpired: ([, deadline, blockTimestamp]) =>

@@ -44,7 +44,7 @@ export async function setOperator(
           "orders are cancelled when settled.",
       ...(approved
         ? [
-            `  it trades with: npx hardhat trade --account-id ${accountId} --market ETH --size 0.1 --from <operator>${net}`,
+            `  it trades with: npx hardhat trade --owner ${ctx.signerAddress} --subaccount ${subaccount} --market ETH --size 0.1 --from <operator>${net}`,
           ]
         : []),
       `  tx ${receipt.hash}`,

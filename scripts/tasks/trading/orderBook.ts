@@ -85,10 +85,11 @@ export async function settlementProof(ctx: TaskContext, order: PendingOrder): Pr
   const round = await findSettlementRound(feed, order.committedAt);
   if (round.status === "found") return roundProof(round.roundId);
   if (round.status === "waiting") {
+    const net = ctx.hre.network.name === "hardhat" ? "" : ` --network ${ctx.hre.network.name}`;
     throw new Error(
       `no ${market.symbol} price was published after the order's commit yet (the latest is ` +
         `${durationWords(order.committedAt - round.latestUpdatedAt)} older than the commit): wait for the next oracle update ` +
-        `(on a local chain: npx hardhat mock:set-price --market ${market.symbol} --price <USD>)`,
+        `(on a local chain: npx hardhat mock:set-price --market ${market.symbol} --price <USD>${net})`,
     );
   }
   throw new Error(`the order's settlement round cannot be proven: ${round.reason}`);

@@ -143,7 +143,7 @@ async function commit(ctx: TaskContext, o: NewOrder, args: PlaceArgs): Promise<T
   const lines = [
     `Placed a ${name} order for ${who}.`,
     ...renderTable(["order", "value"], [["order id", orderIdHex(orderId)], ...rows, ["tx", receipt.hash]]),
-    `  a keeper settles it (npm run keeper${net}); or anyone: npx hardhat orders:settle --order ${orderIdHex(orderId)}${net}`,
+    `  a keeper settles it (npm run keeper --${net}); or anyone: npx hardhat orders:settle --order ${orderIdHex(orderId)}${net}`,
   ];
   if (!args.wait) return { lines, json: { orderId: orderIdHex(orderId), txHash: receipt.hash, ...json } };
   const outcome = await waitForOrder(ctx, book, orderId, receipt.blockNumber, args.timeout);
