@@ -6,6 +6,7 @@ import type { SolcBuild } from "hardhat/types/builtin-tasks";
 import "@nomicfoundation/hardhat-toolbox";
 import "./scripts/tasks/keeper";
 import "./scripts/tasks/trader";
+import "./scripts/tasks/orders";
 import "./scripts/tasks/pool";
 import "./scripts/tasks/admin";
 import "./scripts/tasks/mock";

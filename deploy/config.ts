@@ -118,6 +118,14 @@ export const LOCAL_ORDER_PARAMS = {
   maxLifetime: 3_600,
 };
 
+/**
+ * The oldest settlement price the local stack's OrderBook accepts, in seconds after its publication
+ * (`OrderBook.setMaxPriceAge`): 120 s, because a person typing `orders:place`, `mock:set-price` and `orders:settle` one
+ * after the other takes longer than the contract's default of 15 s. Real networks keep 15 s: there a keeper settles
+ * within seconds, and an older price would give whoever settles an option on what happened since (DESIGN §21).
+ */
+export const LOCAL_ORDER_MAX_PRICE_AGE = 120;
+
 /** LP withdrawal delay of the local stack, and how long a matured request stays usable (seconds). */
 export const LOCAL_WITHDRAWAL_DELAY = 86_400;
 export const LOCAL_WITHDRAWAL_WINDOW = 2 * 86_400;

@@ -5,6 +5,7 @@ import {
   DEFAULT_RISK,
   LOCAL_COLLATERALS,
   LOCAL_FEEDS,
+  LOCAL_ORDER_MAX_PRICE_AGE,
   LOCAL_ORDER_PARAMS,
   LOCAL_WITHDRAWAL_DELAY,
   LOCAL_WITHDRAWAL_WINDOW,
@@ -17,7 +18,8 @@ import { buildCore } from "./Core";
  * The whole protocol on a local chain: a 6-decimal mock USDC, Chainlink `MockV3Aggregator` feeds for ETH and BTC,
  * PriceOracle, Vault, Clearinghouse, LiquidityPool, wired together by the Core builder, with the default markets listed
  * and WETH-like (18 decimals) and WBTC-like (8 decimals) mock tokens listed as collateral.
- * The deployer (account 0) holds every role.
+ * The deployer (account 0) holds every role. The OrderBook accepts settlement prices up to
+ * `LOCAL_ORDER_MAX_PRICE_AGE` (120 s) old, for people typing commands.
  */
 export default buildModule("LocalStack", (m) => {
   const admin = m.getAccount(0);
@@ -65,6 +67,12 @@ export default buildModule("LocalStack", (m) => {
       params: toMarketParams(market),
       immediateTrades: true,
     })),
+  });
+
+  // The deployer holds RISK_ADMIN on the OrderBook (its constructor grants it to `admin`, account 0 here).
+  m.call(core.orderBook, "setMaxPriceAge", [LOCAL_ORDER_MAX_PRICE_AGE], {
+    id: "setOrderMaxPriceAge",
+    from: admin,
   });
 
   return {

@@ -1,5 +1,6 @@
 /**
- * Trader tasks: `markets`, `account`, `deposit`, `withdraw`, `trade`, `close`, `liquidate`.
+ * Trader tasks: `markets`, `account`, `deposit`, `withdraw`, `trade`, `close`, `liquidate` (`trade` and `close` also
+ * for an account the signer operates: `--account-id`, or `--owner` with `--subaccount`).
  * Amounts are human units (`--amount 1000` USDC, `--size -1.5` ETH); `npx hardhat <task> --help` lists the options.
  */
 import { types } from "hardhat/config";
@@ -69,10 +70,12 @@ keelTask("trade", "Opens, increases, reduces or flips a position: --market ETH -
   .addOptionalParam("slippage", HELP.slippage, "1", types.string)
   .addOptionalParam("acceptablePrice", HELP.acceptablePrice, undefined, types.string)
   .addOptionalParam("subaccount", HELP.subaccount, undefined, types.string)
+  .addOptionalParam("accountId", HELP.operatedAccountId, undefined, types.string)
+  .addOptionalParam("owner", HELP.operatedOwner, undefined, types.string)
   .setAction(
-    action<
-      Args<{ market: string; size: string; slippage: string; acceptablePrice?: string; subaccount?: string }>
-    >(async (ctx, args) => (await import("./trading/trade")).trade(ctx, args)),
+    action<Args<import("./trading/trade").TradeArgs & { size: string }>>(async (ctx, args) =>
+      (await import("./trading/trade")).trade(ctx, args),
+    ),
   );
 
 keelTask("close", "Closes your whole position on a market")
@@ -80,9 +83,11 @@ keelTask("close", "Closes your whole position on a market")
   .addOptionalParam("slippage", HELP.slippage, "1", types.string)
   .addOptionalParam("acceptablePrice", HELP.acceptablePrice, undefined, types.string)
   .addOptionalParam("subaccount", HELP.subaccount, undefined, types.string)
+  .addOptionalParam("accountId", HELP.operatedAccountId, undefined, types.string)
+  .addOptionalParam("owner", HELP.operatedOwner, undefined, types.string)
   .setAction(
-    action<Args<{ market: string; slippage: string; acceptablePrice?: string; subaccount?: string }>>(
-      async (ctx, args) => (await import("./trading/trade")).close(ctx, args),
+    action<Args<import("./trading/trade").TradeArgs>>(async (ctx, args) =>
+      (await import("./trading/trade")).close(ctx, args),
     ),
   );
 

@@ -123,4 +123,12 @@ describe("LocalStack", function () {
     expect(fromFixture.orders[1]).to.equal(true);
     expect(fromFixture.immediate).to.deep.equal(DEFAULT_MARKETS.map(() => true));
   });
+
+  it("lets the OrderBook accept settlement prices up to 120 s old, for people typing commands (the fixture keeps 15 s)", async function () {
+    const local = await loadFixture(ignitionFixture);
+    const fixture = await loadFixture(deployFixture);
+    // 120 s: deploy/config.ts LOCAL_ORDER_MAX_PRICE_AGE; 15 s: the contract's default (IOrderBook.maxPriceAge).
+    expect(await local.orderBook.maxPriceAge()).to.equal(120n);
+    expect(await fixture.orderBook.maxPriceAge()).to.equal(15n);
+  });
 });

@@ -42,4 +42,7 @@ export const HELP = {
   viaTimelock: "Go through the deployment's TimelockController even if the signer holds the role",
   salt: "Timelock operation salt (bytes32 or integer), to repeat a change already executed; default 0",
   dryRun: "Print what would be sent instead of sending it",
+  operatedAccountId:
+    "Account id of an account you operate (see operator:set), instead of your own subaccount",
+  operatedOwner: "Owner of an account you operate (with --subaccount), instead of your own",
 };

@@ -7,6 +7,7 @@ import { ethers } from "ethers";
 import type { DecodedRevert } from "../../common/errors";
 import { formatTokenExact, formatUsdExact, formatWadExact } from "../../common/format";
 import { exact, fromWadUp } from "../../common/units";
+import { ORDER_HINTS } from "./orderHints";
 
 export interface HintContext {
   /** The network the task ran on; commands in hints carry `--network <it>` unless it is the in-process one. */
@@ -85,8 +86,10 @@ const HINTS: Record<string, Hint> = {
 
 /** The hint for a decoded revert, if there is one. */
 export function revertHint(revert: DecodedRevert, ctx: HintContext): string | undefined {
-  const hint = HINTS[revert.name];
-  if (!hint) return undefined;
   const net = ctx.network === "hardhat" ? "" : ` --network ${ctx.network}`;
-  return hint(Array.from(revert.args as ArrayLike<unknown>), ctx, net);
+  const args = Array.from(revert.args as ArrayLike<unknown>);
+  const orderHint = ORDER_HINTS[revert.name];
+  if (orderHint) return orderHint(args, net);
+  const hint = HINTS[revert.name];
+  return hint ? hint(args, ctx, net) : undefined;
 }

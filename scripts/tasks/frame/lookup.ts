@@ -1,6 +1,7 @@
 /**
  * Markets, tokens and accounts given on the command line by name: `--market ETH` (or `ETH-PERP`, or an id),
- * `--token WETH` (or an address), `--account-id` or `--address` with `--subaccount`.
+ * `--token WETH` (or an address), `--account-id` or `--address` with `--subaccount`; the account a command acts on
+ * (its own, or with `--account-id` / `--owner` one the signer operates).
  */
 import { ethers } from "ethers";
 import type { IClearinghouse } from "../../../typechain-types";
@@ -96,3 +97,32 @@ export function ownAccount(ctx: TaskContext, subaccountArg: string | undefined) 
   const subaccount = parseSubaccount(subaccountArg);
   return { subaccount, accountId: accountIdOf(ctx.signerAddress, subaccount) };
 }
+
+/** `--account-id`, or `--owner` with `--subaccount`: an account the signer owns or operates; default its own. */
+export interface AccountArgs {
+  accountId?: string;
+  owner?: string;
+  subaccount?: string;
+}
+
+export interface TargetAccount {
+  accountId: bigint;
+  owner: string;
+  subaccount: bigint;
+  /** Whether the signer owns it (else it acts as an operator). */
+  own: boolean;
+}
+
+/** The account a command acts on: the signer's own subaccount, or one it operates. */
+export function targetAccount(ctx: TaskContext, args: AccountArgs): TargetAccount {
+  const { accountId, owner, subaccount } = resolveAccountId(ctx, {
+    accountId: args.accountId,
+    address: args.owner,
+    subaccount: args.subaccount,
+  });
+  return { accountId, owner, subaccount, own: owner === ctx.signerAddress };
+}
+
+/** How the task names the account in its first line: `0xabc… / subaccount 0` (and `as operator` when it is). */
+export const accountWords = (ctx: TaskContext, a: TargetAccount): string =>
+  `${a.owner} / subaccount ${a.subaccount}${a.own ? "" : ` (as operator ${ctx.signerAddress})`}`;

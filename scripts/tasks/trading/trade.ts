@@ -1,20 +1,23 @@
-/** `trade` and `close`: a market order with a limit price from the previewed fill and the slippage tolerance. */
+/**
+ * `trade` and `close`: a market order with a limit price from the previewed fill and the slippage tolerance, on the
+ * signer's own subaccount or, with `--account-id` / `--owner`, on an account it operates (`Clearinghouse.tradeFor`).
+ */
 import { formatSize, formatUsd } from "../../common/format";
 import { renderTable } from "../../common/table";
 import type { Row } from "../../common/table";
 import { WAD, abs, exact, parsePercent, parsePositive, parseWad } from "../../common/units";
 import type { TaskContext } from "../frame/context";
-import { ownAccount, resolveMarket } from "../frame/lookup";
+import { accountWords, resolveMarket, targetAccount } from "../frame/lookup";
+import type { AccountArgs } from "../frame/lookup";
 import type { TaskOutput } from "../frame/run";
 import { findEvent, send } from "../frame/tx";
 import { side, signedUsd, usd } from "./show";
 
-export interface TradeArgs {
+export interface TradeArgs extends AccountArgs {
   market: string;
   size?: string;
   slippage: string;
   acceptablePrice?: string;
-  subaccount?: string;
 }
 
 /** The limit price: the previewed fill moved against the trader by the slippage tolerance (rounded that way too). */
@@ -33,12 +36,12 @@ async function executeTrade(
     sizeDelta: bigint;
     slippage: string;
     acceptablePrice?: string;
-    subaccount?: string;
-  },
+  } & AccountArgs,
   verb: string,
 ): Promise<TaskOutput> {
   const market = await resolveMarket(ctx, args.market);
-  const { subaccount, accountId } = ownAccount(ctx, args.subaccount);
+  const account = targetAccount(ctx, args);
+  const { accountId } = account;
   const slippage = parsePercent(args.slippage, "--slippage");
   const [previewFill, previewFee] = await ctx.clearinghouse.previewTrade(
     accountId,
@@ -51,7 +54,9 @@ async function executeTrade(
       : acceptablePriceFor(previewFill, args.sizeDelta, slippage);
 
   const receipt = await send(
-    ctx.clearinghouse.trade(subaccount, market.marketId, args.sizeDelta, acceptablePrice),
+    account.own
+      ? ctx.clearinghouse.trade(account.subaccount, market.marketId, args.sizeDelta, acceptablePrice)
+      : ctx.clearinghouse.tradeFor(accountId, market.marketId, args.sizeDelta, acceptablePrice),
   );
   const event = findEvent(receipt, ctx.clearinghouse.interface, "TradeExecuted");
   if (!event) throw new Error(`no TradeExecuted event in ${receipt.hash}`);
@@ -79,7 +84,7 @@ async function executeTrade(
   ];
   return {
     lines: [
-      `${verb} on ${market.name} for ${ctx.signerAddress} / subaccount ${subaccount}.`,
+      `${verb} on ${market.name} for ${accountWords(ctx, account)}.`,
       ...renderTable(["trade", "value"], rows),
       `  tx ${receipt.hash}`,
     ],
@@ -113,9 +118,9 @@ export async function trade(ctx: TaskContext, args: TradeArgs): Promise<TaskOutp
 
 export async function close(ctx: TaskContext, args: TradeArgs): Promise<TaskOutput> {
   const market = await resolveMarket(ctx, args.market);
-  const { subaccount, accountId } = ownAccount(ctx, args.subaccount);
+  const { accountId, owner, subaccount } = targetAccount(ctx, args);
   const position = (await ctx.lens.positions(accountId)).find((p) => p.marketId === market.marketId);
   if (!position || position.size === 0n)
-    throw new Error(`no open position on ${market.name} in subaccount ${subaccount}`);
+    throw new Error(`no open position on ${market.name} in ${owner} / subaccount ${subaccount}`);
   return executeTrade(ctx, { ...args, sizeDelta: -position.size }, "Closed the position");
 }
