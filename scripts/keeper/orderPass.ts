@@ -40,6 +40,7 @@ interface MarketFeed {
 }
 
 export class OrderPass {
+  /** The feeds of this pass's markets. */
   private readonly feeds = new Map<bigint, Promise<MarketFeed>>();
   /** Orders already reported unprovable (one warning each). */
   private readonly unprovable = new Set<bigint>();
@@ -60,6 +61,7 @@ export class OrderPass {
       .filter((id) => !this.executor.busyKey(orderKey(id)))
       .slice(0, this.chain.options.maxOrdersPerRound);
     if (ids.length === 0) return [];
+    this.feeds.clear(); // read again each pass: governance may replace a market's feed
     const header = await this.chain.rpc(() => this.chain.provider.getBlock(block));
     if (!header) throw new Error(`block ${block} not found`);
     const now = BigInt(header.timestamp);
@@ -158,7 +160,7 @@ export class OrderPass {
     return this.settle.plan(orderId, order.accountId, proof, block, { ...fields, ...decided });
   }
 
-  /** The market's asset and its Chainlink feed (read once per market). */
+  /** The market's asset and its Chainlink feed (read once per market and pass). */
   private marketFeed(marketId: bigint): Promise<MarketFeed> {
     let feed = this.feeds.get(marketId);
     if (!feed) {
