@@ -1,7 +1,7 @@
 /**
  * The order pass and conditional orders (DESIGN §21): a stop-loss is left alone while its position is there and
  * cancelled by the keeper (fee earned) once the position is gone; orders that wait for a far trigger never crowd a
- * market order out of a round (`maxOrdersPerRound`). Fees are the deployment's settlement fee, never read back.
+ * market order out of a round (`maxOrdersPerRound`); a market order whose round cannot be proven is reported once. Fees are the deployment's settlement fee, never read back.
  */
 import { expect } from "chai";
 import { ethers } from "hardhat";
@@ -37,7 +37,7 @@ async function round(keeper: Keeper) {
   );
 }
 
-describe("Keeper on the Hardhat network: conditional orders", function () {
+describe("Keeper on the Hardhat network: conditional and unprovable orders", function () {
   it("cancels a stop-loss once its position is gone, not while it is there, and earns the fee", async function () {
     const sys = await loadFixture(ordersFixture);
     const { keeper, logger, keeperId } = orderKeeper(sys);
@@ -79,5 +79,24 @@ describe("Keeper on the Hardhat network: conditional orders", function () {
     ]);
     expect((await sys.clearinghouse.position(accountId, ETH)).size).to.equal(WAD(2));
     expect(keeper.pendingOrders()).to.deep.equal([limitId]);
+  });
+
+  it("warns once about a market order whose settlement round cannot be proven, and sends nothing", async function () {
+    const sys = await loadFixture(ordersFixture);
+    const { keeper, logger } = orderKeeper(sys);
+    const t0 = (await latestTime()) + 10n;
+    const { orderId } = await commitAt(sys, sys.alice, t0, WAD(2), { lifetime: 600n });
+    // 65 rounds after the commit: the first one is more than the 64 steps back the keeper walks.
+    for (let i = 1n; i <= 65n; i++) await postAt(sys.ethFeed, 3_000, t0 + i);
+    expect(await round(keeper)).to.deep.equal([]);
+    expect(await round(keeper)).to.deep.equal([]);
+    const warnings = logger.events("order_unprovable");
+    expect(warnings).to.have.length(1);
+    expect(warnings[0]).to.include({
+      orderId,
+      reason: "more than 64 rounds were published since the commit",
+    });
+    expect(keeper.stats.orders).to.deep.include({ sent: 0, skipped: 1 });
+    expect(keeper.pendingOrders()).to.deep.equal([orderId]);
   });
 });
