@@ -76,6 +76,7 @@ export class OrderPass {
     const ids = this.tracker.batch(maxOrdersPerRound, (id) => !this.executor.busyKey(orderKey(id)));
     if (ids.length === 0) return [];
     this.feeds.clear(); // read again each pass: governance may replace a market's feed
+    for (const id of this.unprovable) if (!this.tracker.has(id)) this.unprovable.delete(id);
     const header = await this.chain.rpc(() => this.chain.provider.getBlock(block));
     if (!header) throw new Error(`block ${block} not found`);
     const now = BigInt(header.timestamp);
