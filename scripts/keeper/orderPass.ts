@@ -1,9 +1,12 @@
 /**
- * The order pass (DESIGN §21): for the oldest `maxOrdersPerRound` pending orders the tracker knows (orders.ts) and
- * that have no transaction of ours in flight, reads each order and decides at the checked block's timestamp:
+ * The order pass (DESIGN §21): for at most `maxOrdersPerRound` pending orders the tracker knows (orders.ts: market
+ * orders oldest first, then conditional ones in turn) that have no transaction of ours in flight, reads each order
+ * (`readConcurrency` at a time; a failed read skips that order this round) and decides at the checked block's
+ * timestamp:
  *
  *   - gone (settled or cancelled): forgotten;
- *   - a market order past its deadline: `cancelOrder` (anyone may; the fee is ours);
+ *   - a market order past its deadline: `cancelOrder` (anyone may; the fee is ours); so is a stop-loss or take-profit
+ *     whose position is gone or flipped (nothing left to protect);
  *   - before `committedAt + minDelay`: nothing yet;
  *   - a market order: its settlement round, the first round of the market's feed published after the commit
  *     (`findSettlementRound`): none yet → wait; unprovable → a warning once per order, skipped; found → its proof;
@@ -19,6 +22,7 @@ import { SETTLE_ORDER_REVERTS } from "./actions/settleOrder";
 import type { OrderPlan } from "./actions/orderShared";
 import { bookOf, countOrder, orderKey } from "./actions/orderShared";
 import type { KeeperChain } from "./chain";
+import { mapLimit } from "./chain";
 import {
   findSettlementRound,
   isTriggered,
@@ -33,6 +37,18 @@ import type { ActionExecutor } from "./executor";
 import type { OrderTracker } from "./orders";
 import type { OrderOutcome } from "./types";
 
+const STOP_LOSS = 2;
+const TAKE_PROFIT = 3;
+
+/** Whether a trade of `sizeDelta` reduces a position of `size` without flipping it (OrderBook._reduces). */
+export const reduces = (size: bigint, sizeDelta: bigint): boolean =>
+  size !== 0n &&
+  size > 0n !== sizeDelta > 0n &&
+  (size > 0n ? size + sizeDelta >= 0n : size + sizeDelta <= 0n);
+
+/** What the pass sends for one order. */
+type Decision = { action: "cancel"; plan: OrderPlan } | { action: "settle"; plan: SettleOrderPlan };
+
 /** A market's oracle key and the feed its orders settle against. */
 interface MarketFeed {
   asset: string;
@@ -40,6 +56,7 @@ interface MarketFeed {
 }
 
 export class OrderPass {
+  /** The feeds of this pass's markets. */
   private readonly feeds = new Map<bigint, Promise<MarketFeed>>();
   /** Orders already reported unprovable (one warning each). */
   private readonly unprovable = new Set<bigint>();
@@ -55,40 +72,29 @@ export class OrderPass {
   /** One pass at block `block`: decides, sends, waits for the receipts. */
   async run(block: number): Promise<OrderOutcome[]> {
     const book = bookOf(this.chain);
-    const ids = this.tracker
-      .ids()
-      .filter((id) => !this.executor.busyKey(orderKey(id)))
-      .slice(0, this.chain.options.maxOrdersPerRound);
+    const { maxOrdersPerRound, readConcurrency } = this.chain.options;
+    const ids = this.tracker.batch(maxOrdersPerRound, (id) => !this.executor.busyKey(orderKey(id)));
     if (ids.length === 0) return [];
+    this.feeds.clear(); // read again each pass: governance may replace a market's feed
+    for (const id of this.unprovable) if (!this.tracker.has(id)) this.unprovable.delete(id);
     const header = await this.chain.rpc(() => this.chain.provider.getBlock(block));
     if (!header) throw new Error(`block ${block} not found`);
     const now = BigInt(header.timestamp);
     const { minDelay } = await this.chain.rpc(() => book.params());
+    const decisions = await mapLimit(ids, readConcurrency, async (orderId) => {
+      try {
+        return await this.decide(orderId, block, now, minDelay);
+      } catch (err) {
+        // A read that failed after its retries: this order is tried again next round, the others go on.
+        this.chain.log("warn", "order_check_failed", { orderId, block, error: this.chain.describe(err) });
+        return undefined;
+      }
+    });
     const cancels: OrderPlan[] = [];
     const settles: SettleOrderPlan[] = [];
-    for (const orderId of ids) {
-      const order = await this.chain.rpc(() => readPendingOrder(book, orderId));
-      if (!order) {
-        this.tracker.remove(orderId);
-        this.unprovable.delete(orderId);
-        this.chain.log("debug", "order_gone", { orderId, block });
-        continue;
-      }
-      const state = orderState(order, minDelay, now);
-      const fields = {
-        kind: orderKindName(order.kind),
-        marketId: order.marketId,
-        sizeDelta: decimalWad(order.sizeDelta),
-      };
-      if (state === "expired" && order.kind === 0) {
-        cancels.push(
-          this.cancel.plan(orderId, order.accountId, block, { ...fields, deadline: order.deadline }),
-        );
-        continue;
-      }
-      if (state !== "open") continue;
-      const plan = await this.settlePlan(order, block, fields);
-      if (plan) settles.push(plan);
+    for (const d of decisions) {
+      if (d?.action === "cancel") cancels.push(d.plan);
+      else if (d?.action === "settle") settles.push(d.plan);
     }
     const outcomes = [
       ...((await this.executor.run(this.cancel, cancels)) as OrderOutcome[]),
@@ -98,6 +104,50 @@ export class OrderPass {
     for (const o of outcomes)
       if (o.status === "succeeded" || o.status === "lost") this.tracker.remove(o.orderId);
     return outcomes;
+  }
+
+  /** What to send for one pending order at second `now`, if anything. */
+  private async decide(
+    orderId: bigint,
+    block: number,
+    now: bigint,
+    minDelay: bigint,
+  ): Promise<Decision | undefined> {
+    const order = await this.chain.rpc(() => readPendingOrder(bookOf(this.chain), orderId));
+    if (!order) {
+      this.tracker.remove(orderId);
+      this.unprovable.delete(orderId);
+      this.chain.log("debug", "order_gone", { orderId, block });
+      return undefined;
+    }
+    if (order.kind !== 0) this.tracker.markConditional(orderId);
+    const fields = {
+      kind: orderKindName(order.kind),
+      marketId: order.marketId,
+      sizeDelta: decimalWad(order.sizeDelta),
+    };
+    const state = orderState(order, minDelay, now);
+    if (state === "expired" && order.kind === 0) {
+      const plan = this.cancel.plan(orderId, order.accountId, block, { ...fields, deadline: order.deadline });
+      return { action: "cancel", plan };
+    }
+    if (order.kind === STOP_LOSS || order.kind === TAKE_PROFIT) {
+      // Anyone may cancel a stop-loss or take-profit whose position is gone or flipped (and earn its fee).
+      const { size } = await this.chain.rpc(() =>
+        this.chain.clearinghouse.position(order.accountId, order.marketId),
+      );
+      if (!reduces(size, order.sizeDelta)) {
+        const plan = this.cancel.plan(orderId, order.accountId, block, {
+          ...fields,
+          positionSize: decimalWad(size),
+          reason: "nothing to protect",
+        });
+        return { action: "cancel", plan };
+      }
+    }
+    if (state !== "open") return undefined;
+    const plan = await this.settlePlan(order, block, fields);
+    return plan && { action: "settle", plan };
   }
 
   /** The settlement of an open order, if it can be settled now (its proof, checked by a preview). */
@@ -158,7 +208,7 @@ export class OrderPass {
     return this.settle.plan(orderId, order.accountId, proof, block, { ...fields, ...decided });
   }
 
-  /** The market's asset and its Chainlink feed (read once per market). */
+  /** The market's asset and its Chainlink feed (read once per market and pass). */
   private marketFeed(marketId: bigint): Promise<MarketFeed> {
     let feed = this.feeds.get(marketId);
     if (!feed) {

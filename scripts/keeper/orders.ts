@@ -53,6 +53,10 @@ export interface OrderChanges {
 export class OrderTracker {
   /** Insertion order is age: the first key is the oldest. */
   private readonly pending = new Set<bigint>();
+  /** The pending ids known to be conditional orders (no deadline: they may wait a long time for their trigger). */
+  private readonly conditional = new Set<bigint>();
+  /** Where the next batch starts among the conditional orders. */
+  private cursor = 0;
 
   /**
    * @param initial Pending order ids already known (a checkpoint), oldest first.
@@ -95,7 +99,30 @@ export class OrderTracker {
 
   /** Forgets an id (settled, cancelled, or found gone on chain); returns whether it was tracked. */
   remove(orderId: bigint): boolean {
+    this.conditional.delete(orderId);
     return this.pending.delete(orderId);
+  }
+
+  /** Records that a pending id is a conditional order (learnt when the order pass reads it). */
+  markConditional(orderId: bigint): void {
+    if (this.pending.has(orderId)) this.conditional.add(orderId);
+  }
+
+  /**
+   * The ids one pass looks at, at most `max` of those `eligible`: market orders (and ids not read yet) first, oldest
+   * first, since their settlement price ages by the second; then conditional orders in turn, from where the previous
+   * batch stopped, so orders waiting for a far trigger never crowd out the others.
+   */
+  batch(max: number, eligible: (orderId: bigint) => boolean = () => true): bigint[] {
+    const ids = this.ids().filter(eligible);
+    const picked = ids.filter((id) => !this.conditional.has(id)).slice(0, max);
+    const waiting = ids.filter((id) => this.conditional.has(id));
+    const room = Math.min(max - picked.length, waiting.length);
+    if (room <= 0) return picked;
+    const start = this.cursor % waiting.length;
+    for (let i = 0; i < room; i++) picked.push(waiting[(start + i) % waiting.length]);
+    this.cursor = start + room;
+    return picked;
   }
 
   /** Reads the OrderBook's logs in order; logs of other events are ignored. */

@@ -1,7 +1,9 @@
 /**
  * The keeper's main loop, separate from the CLI so it can be driven step by step: each round reads the head block,
  * scans the logs of the blocks not scanned yet (checkpointing after each range), then checks every known account at
- * the head and liquidates, then liquidates collateral and settles bad debt (`Keeper.checkAndLiquidate`). Rounds repeat every poll interval; a failed round is logged and retried with a backoff.
+ * the head and liquidates, settles and cancels orders, auto-deleverages, then liquidates collateral and settles bad
+ * debt (`Keeper.checkAndLiquidate`). Rounds repeat every poll interval; a failed round is logged and retried with a
+ * backoff.
  * `stop()` ends the loop after the round in progress (its transactions' receipts included).
  */
 import type { Provider } from "ethers";

@@ -136,12 +136,23 @@ export function countOrder(chain: KeeperChain, result: ActionResult | "settled" 
   chain.stats.orders[result]++;
 }
 
+/** Why an expected revert made an order transaction unnecessary, in words (the error itself is on the line too). */
+const SKIP_REASONS: Record<string, string> = {
+  [ORDER_GONE]: "no longer pending (settled or cancelled)",
+  OrderBookTooEarly: "too early (minDelay not elapsed)",
+  OrderBookOrderExpired: "expired (to be cancelled)",
+  OrderBookNotTriggered: "trigger not reached",
+  OrderBookPriceTooOld: "settlement price too old",
+  OrderPriceNotPublishedAfter: "no price published after the commit yet",
+  OrderBookNotExpired: "not expired yet",
+  OrderBookNotCancellable: "not cancellable by the keeper",
+};
+
 /** The reason of a `skipped` line after an expected revert. */
 export function describeOrderSkip(
   revert: DecodedRevert,
   byUs: Winner | undefined,
 ): { reason: string; fields: LogFields } {
   if (byUs) return { reason: `already ended by this keeper (${byUs.event})`, fields: {} };
-  if (revert.name === ORDER_GONE) return { reason: "no longer pending (settled or cancelled)", fields: {} };
-  return { reason: formatRevert(revert), fields: {} };
+  return { reason: SKIP_REASONS[revert.name] ?? revert.name, fields: {} };
 }

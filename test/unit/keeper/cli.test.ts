@@ -26,6 +26,7 @@ describe("Keeper: task", function () {
       "pollInterval",
       "fromBlock",
       "once",
+      "orders",
     ]);
     for (const p of params) expect(p.description, p.name).to.be.a("string").and.have.length.above(10);
   });

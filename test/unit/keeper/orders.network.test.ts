@@ -13,7 +13,7 @@ import { ethers } from "hardhat";
 import { loadFixture, mine, time } from "@nomicfoundation/hardhat-network-helpers";
 import { Keeper, MemoryLogger, decodeRevert, formatRevert } from "../../../scripts/keeper";
 import { PriceOracle__factory } from "../../../typechain-types";
-import type { KeeperConfig } from "../../../scripts/keeper";
+import type { KeeperConfig, OrderOutcome } from "../../../scripts/keeper";
 import { loadCheckpoint, makeCheckpoint, saveCheckpoint } from "../../../scripts/keeper/state";
 import { ETH, WAD, accountIdOf, latestTime } from "../../shared/fixtures";
 import { FEE, MAX, commitAt, conditionalOrderId, ordersFixture, postAt, proofOf } from "../orders/shared";
@@ -48,7 +48,7 @@ async function mineAt(at: bigint): Promise<void> {
 async function round(keeper: Keeper) {
   await keeper.scanLogs(0, await ethers.provider.getBlockNumber());
   const outcomes = await keeper.checkAndLiquidate();
-  return outcomes.filter((o) => o.action === "settleOrder" || o.action === "cancelOrder");
+  return outcomes.filter((o): o is OrderOutcome => o.action === "settleOrder" || o.action === "cancelOrder");
 }
 
 describe("Keeper on the Hardhat network: orders", function () {

@@ -69,6 +69,20 @@ describe("Keeper: OrderTracker", function () {
     expect(() => new OrderTracker([], 0)).to.throw("maxPendingOrders must be a positive integer, got 0");
   });
 
+  it("batches market orders first, oldest first, then the conditional ones in turn", function () {
+    const tracker = new OrderTracker([1n, 2n, 3n, 4n, 5n]);
+    for (const id of [1n, 2n, 4n]) tracker.markConditional(id);
+    tracker.markConditional(99n); // not tracked: ignored
+    expect(tracker.batch(2)).to.deep.equal([3n, 5n]);
+    expect(tracker.batch(3)).to.deep.equal([3n, 5n, 1n]);
+    expect(tracker.batch(4)).to.deep.equal([3n, 5n, 2n, 4n]);
+    expect(tracker.batch(3)).to.deep.equal([3n, 5n, 1n]);
+    expect(tracker.batch(9, (id) => id !== 5n)).to.deep.equal([3n, 2n, 4n, 1n]);
+    tracker.remove(2n);
+    tracker.add(2n); // the id back as an order not read yet: a market order until read
+    expect(tracker.batch(3)).to.deep.equal([3n, 5n, 2n]);
+  });
+
   it("is saved with the checkpoint oldest first, and a bad id is refused in one line", function () {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "keel-orders-"));
     try {
