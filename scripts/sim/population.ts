@@ -10,7 +10,7 @@ export type TraderKind = "directional" | "hedger" | "adversary";
  * Directional traders' temperament: how much leverage they take and whether they cut losses; an adversary's strategy
  * (`latency-arb`: scripts/sim/agents/latencyArb.ts).
  */
-export type TraderStyle = "conservative" | "swing" | "degen" | "hedger" | "latency-arb";
+export type TraderStyle = "conservative" | "swing" | "degen" | "hedger" | "latency-arb" | "reward-farmer";
 
 /** One intended position of a book. */
 export interface Leg {
@@ -194,6 +194,24 @@ export function withLatencyArbitrageur(population: Population, markets: MarketRe
     activity: 0,
   };
   return { ...population, traders: [...population.traders, arb] };
+}
+
+/** Hedged pairs of minimum positions the reward-floor farmer holds (agents/rewardFarmer.ts). */
+export const REWARD_FARMER_PAIRS = 20;
+
+/** The population plus the reward-floor farmer (scenario `adversaries`), appended after the draw. */
+export function withRewardFarmer(population: Population, markets: MarketRef[]): Population {
+  const farmer: TraderSpec = {
+    label: "reward-farmer",
+    kind: "adversary",
+    style: "reward-farmer",
+    collateral: 0n, // deposits what each pair needs when it opens it
+    tokenShare: 0,
+    leverage: 10,
+    legs: [{ ...markets[0], side: 1, weight: 1 }],
+    activity: 0,
+  };
+  return { ...population, traders: [...population.traders, farmer] };
 }
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;

@@ -9,7 +9,7 @@ import { requireDevChain } from "../lib/system";
 import { runVariant } from "./pipeline/variant";
 import { withRollback } from "./rollback";
 import { generatePath } from "./market";
-import { drawPopulation, withLatencyArbitrageur } from "./population";
+import { drawPopulation, withLatencyArbitrageur, withRewardFarmer } from "./population";
 import { Rng } from "./rng";
 import { DEFAULTS, assetModels, pathSpec, scenarioSpec } from "./scenarios/definitions";
 import type { ScenarioName } from "./scenarios/definitions";
@@ -44,7 +44,9 @@ export async function runSimulation(
   const markets = DEFAULT_MARKETS.map((m, i) => ({ marketId: BigInt(i), symbol: m.symbol }));
   const assets = assetModels(markets);
   const drawn = drawPopulation(root.fork("population"), accounts, markets);
-  const population = scenario.latencyArb ? withLatencyArbitrageur(drawn, markets) : drawn;
+  let population = drawn;
+  if (scenario.adversaries.includes("latency-arb")) population = withLatencyArbitrageur(population, markets);
+  if (scenario.adversaries.includes("reward-farmer")) population = withRewardFarmer(population, markets);
   const spec = pathSpec(scenario, steps, assets);
   const path = generatePath(spec, root.fork("market"));
 

@@ -119,7 +119,7 @@ export interface SimEvent {
   /** Liquidation: equity and maintenance margin before, USD. */
   equityBeforeUsd: string;
   maintenanceMarginBeforeUsd: string;
-  /** An order's settlement fee went to (settled, cancelled: the keeper, or the owner on a refund). */
+  /** Who earned a liquidation's reward or an order's settlement fee (a cancelled order's refund: its owner). */
   feeRecipient: string;
   /** A cancelled order: the reason's custom error (empty: cancelled by its owner). */
   reason: string;

@@ -194,6 +194,7 @@ export class EventRecorder {
             notionalUsd: fmt(a.notionalClosed, 18),
             penaltyUsdc: fmt(a.penalty, 6),
             keeperRewardUsdc: fmt(a.keeperReward, 6),
+            feeRecipient: this.world.addressLabel.get(a.keeper.toLowerCase()) ?? a.keeper,
             fraction: fmt(a.fraction, 18),
             equityBeforeUsd: fmt(a.equityBefore, 18),
             maintenanceMarginBeforeUsd: fmt(a.maintenanceMarginBefore, 18),

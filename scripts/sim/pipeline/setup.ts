@@ -13,10 +13,12 @@ import { deployLocalStack } from "../../lib/system";
 import type { AgentEnv, MarketInfo, TokenInfo } from "../agents/env";
 import { LatencyArbAgent } from "../agents/latencyArb";
 import { LpAgent } from "../agents/lp";
+import { RewardFarmerAgent } from "../agents/rewardFarmer";
 import { TraderAgent } from "../agents/trader";
 import type { ChainClock } from "../clock";
 import { PriceImpact, toFeedAnswer } from "../market";
 import type { AssetModel, Tick } from "../market";
+import { REWARD_FARMER_PAIRS } from "../population";
 import type { Population } from "../population";
 import type { Rng } from "../rng";
 import { IMPACT_DEPTH_MULTIPLE, IMPACT_HALF_LIFE_SECONDS, NO_CAP, dampedCap } from "../scenarios/definitions";
@@ -82,6 +84,8 @@ export interface World extends Stack {
   traders: TraderAgent[];
   /** The oracle-latency arbitrageur, when the scenario has one (it is also among `traders`). */
   arb?: LatencyArbAgent;
+  /** The reward-floor farmer, when the scenario has one (also among `traders`). */
+  farmer?: RewardFarmerAgent;
   /** Turns every market's immediate trades on or off (`Clearinghouse.setImmediateTrades`, the admin). */
   setImmediateTrades: (enabled: boolean) => Promise<void>;
   /** The OrderBook's own Vault account: the settlement fees of pending orders (DESIGN §21). */
@@ -224,6 +228,7 @@ async function createAgents(input: VariantInput) {
     "keeper",
     ...population.lps.map((l) => l.label),
     ...population.traders.map((t) => t.label),
+    ...population.traders.filter((t) => t.style === "reward-farmer").map((t) => `${t.label}-liquidator`),
   ]);
   const actorOf = new Map<string, Actor>(actors.map((a) => [a.label, a]));
   const keeperActor = actorOf.get("keeper") as Actor;
@@ -231,16 +236,17 @@ async function createAgents(input: VariantInput) {
     (s) => new LpAgent(s, actorOf.get(s.label) as Actor, input.rng.fork(`agent:${s.label}`)),
   );
   const traders = population.traders.map((s) => {
+    const actor = actorOf.get(s.label) as Actor;
+    const rng = input.rng.fork(`agent:${s.label}`);
+    if (s.style === "reward-farmer") {
+      const liquidator = actorOf.get(`${s.label}-liquidator`) as Actor;
+      return new RewardFarmerAgent(s, actor, rng, accountIdOf, liquidator, REWARD_FARMER_PAIRS);
+    }
     const Agent = s.style === "latency-arb" ? LatencyArbAgent : TraderAgent;
-    return new Agent(
-      s,
-      actorOf.get(s.label) as Actor,
-      input.rng.fork(`agent:${s.label}`),
-      variant.margin,
-      accountIdOf,
-    );
+    return new Agent(s, actor, rng, variant.margin, accountIdOf);
   });
   const arb = traders.find((t): t is LatencyArbAgent => t instanceof LatencyArbAgent);
+  const farmer = traders.find((t): t is RewardFarmerAgent => t instanceof RewardFarmerAgent);
   const known: KnownAccount[] = traders.flatMap((agent) =>
     agent.accounts.map((a) => ({ accountId: a.accountId, agent })),
   );
@@ -248,7 +254,7 @@ async function createAgents(input: VariantInput) {
   const keeperAccount = accountIdOf(keeperActor.address, 0n);
   labelOf.set(keeperAccount, "keeper");
   const addressLabel = new Map<string, string>(actors.map((a) => [a.address.toLowerCase(), a.label]));
-  return { keeperActor, keeperAccount, lps, traders, arb, known, labelOf, addressLabel };
+  return { keeperActor, keeperAccount, lps, traders, arb, farmer, known, labelOf, addressLabel };
 }
 
 /**

@@ -10,8 +10,11 @@ export const SCENARIOS = [
   "cascade",
   "cross-vs-isolated",
   "latency-arb",
+  "adversaries",
   "session",
 ] as const;
+/** The adversary agents a scenario can add to its population. */
+export type Adversary = "latency-arb" | "reward-farmer";
 export type ScenarioName = (typeof SCENARIOS)[number];
 export const isScenario = (name: string): name is ScenarioName =>
   (SCENARIOS as readonly string[]).includes(name);
@@ -45,8 +48,8 @@ export interface ScenarioSpec {
   jumps: boolean;
   /** Simulated seconds per step (one price update each, outside a crash). */
   stepSeconds: number;
-  /** An oracle-latency arbitrageur joins the traders (agents/latencyArb.ts). */
-  latencyArb: boolean;
+  /** Adversaries joining the traders: the oracle-latency arbitrageur (agents/latencyArb.ts), the reward-floor farmer. */
+  adversaries: Adversary[];
 }
 
 export const DEFAULTS = {
@@ -97,7 +100,7 @@ export function scenarioSpec(name: Exclude<ScenarioName, "session">): ScenarioSp
         crash: false,
         jumps: true,
         stepSeconds: STEP_SECONDS,
-        latencyArb: false,
+        adversaries: [],
         variants: [
           {
             key: "baseline",
@@ -119,7 +122,7 @@ export function scenarioSpec(name: Exclude<ScenarioName, "session">): ScenarioSp
         crash: true,
         jumps: true,
         stepSeconds: STEP_SECONDS,
-        latencyArb: false,
+        adversaries: [],
         variants: [
           {
             key: "crash",
@@ -143,7 +146,7 @@ export function scenarioSpec(name: Exclude<ScenarioName, "session">): ScenarioSp
         crash: true,
         jumps: true,
         stepSeconds: STEP_SECONDS,
-        latencyArb: false,
+        adversaries: [],
         variants: [
           {
             key: "damping-on",
@@ -174,7 +177,7 @@ export function scenarioSpec(name: Exclude<ScenarioName, "session">): ScenarioSp
         crash: true,
         jumps: true,
         stepSeconds: STEP_SECONDS,
-        latencyArb: false,
+        adversaries: [],
         variants: [
           {
             key: "cross",
@@ -194,6 +197,30 @@ export function scenarioSpec(name: Exclude<ScenarioName, "session">): ScenarioSp
           },
         ],
       };
+    case "adversaries":
+      return {
+        name,
+        title: "Adversaries in a crash",
+        description:
+          "The crash scenario's market and traders, plus adversaries, each reporting what it made and from whom: the " +
+          "oracle-latency arbitrageur (it knows the next hourly update; immediate trades are on, as on the local " +
+          "stack) and the reward-floor farmer (hedged pairs of minimum positions; it liquidates its losing side from " +
+          "a second wallet, before the keeper, for the keeper reward's floor).",
+        crash: true,
+        jumps: true,
+        stepSeconds: STEP_SECONDS,
+        adversaries: ["latency-arb", "reward-farmer"],
+        variants: [
+          {
+            key: "adversaries",
+            label: "adversaries",
+            margin: "cross",
+            dynamic: true,
+            damping: "deployed",
+            immediateTrades: true,
+          },
+        ],
+      };
     case "latency-arb":
       return {
         name,
@@ -206,7 +233,7 @@ export function scenarioSpec(name: Exclude<ScenarioName, "session">): ScenarioSp
         crash: false,
         jumps: false,
         stepSeconds: LATENCY_ARB_STEP_SECONDS,
-        latencyArb: true,
+        adversaries: ["latency-arb"],
         variants: [
           {
             key: "immediate-on",

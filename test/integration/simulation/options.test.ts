@@ -48,7 +48,7 @@ describe("simulate: options", function () {
 
     it("names the bad value and the allowed ones", function () {
       expect(rejects({ scenario: "bogus" })).to.equal(
-        'unknown scenario "bogus": choose baseline, crash, cascade, cross-vs-isolated, latency-arb or session',
+        'unknown scenario "bogus": choose baseline, crash, cascade, cross-vs-isolated, latency-arb, adversaries or session',
       );
       expect(rejects({ steps: "0" })).to.equal("--steps 0 is out of range: use an integer from 2 to 5000");
       expect(rejects({ steps: 5001 })).to.equal(

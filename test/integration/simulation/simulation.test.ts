@@ -105,7 +105,7 @@ describe("simulation", function () {
     // settled or cancelled.
     const usdcOf = (rows: typeof v.events) =>
       rows.reduce((acc, e) => acc + hre.ethers.parseUnits(e.keeperRewardUsdc || e.amountUsdc, 6), 0n);
-    const rewards = usdcOf(v.events.filter((e) => e.type === "liquidation"));
+    const rewards = usdcOf(v.events.filter((e) => e.type === "liquidation" && e.feeRecipient === "keeper"));
     const orderFees = usdcOf(
       v.events.filter(
         (e) => e.type.startsWith("order_") && e.type !== "order_committed" && e.feeRecipient === "keeper",
@@ -315,7 +315,7 @@ describe("simulation", function () {
   it("refuses an unknown scenario and out-of-range options", async function () {
     await expectReject(
       runSimulateTask({ scenario: "moon", out }, hre, { progress: "none" }),
-      /unknown scenario "moon": choose baseline, crash, cascade, cross-vs-isolated, latency-arb or session/,
+      /unknown scenario "moon": choose baseline, crash, cascade, cross-vs-isolated, latency-arb, adversaries or session/,
     );
     await expectReject(runSimulation(hre, { scenario: "baseline", steps: 1 }), /--steps/);
     await expectReject(runSimulation(hre, { scenario: "baseline", accounts: 0 }), /--accounts/);
