@@ -1,7 +1,7 @@
 /** §15.9's explanations: what the reference says each action pays each actor and the pool. */
 import * as math from "../../shared/math";
 import { TO_WAD, WAD } from "../model";
-import type { InvariantModel } from "../model";
+import type { CancellationModel, InvariantModel, OrderModel, SettlementModel } from "../model";
 import { tokenValue } from "../valuation";
 import type { Suite } from "../system";
 import { ownerOf } from "../../../scripts/common/accounts";
@@ -36,7 +36,9 @@ export function explain(st: EconState, s: Suite, m: InvariantModel, actions: Act
           ? st.ifaces.vault
           : to === s.address.pool.toLowerCase()
             ? st.ifaces.pool
-            : null;
+            : to === s.address.orderBook.toLowerCase()
+              ? st.ifaces.orderBook
+              : null;
     const tx = iface?.parseTransaction({ data: a.data });
     if (!tx) continue;
     const args = [...tx.args] as unknown[];
@@ -44,12 +46,29 @@ export function explain(st: EconState, s: Suite, m: InvariantModel, actions: Act
     switch (tx.name) {
       case "trade": {
         const ref = v.ref as math.TradeRef;
-        const delta = args[2] as bigint;
-        const price = model.markets[Number(args[1])].price;
-        const premium = math.divCeil(delta * (ref.fill - price), WAD);
-        const feeUnits = math.divCeil(ref.fee, TO_WAD);
-        gain(from, -feeUnits * TO_WAD - premium);
-        e.pool += (feeUnits - ref.insuranceDelta) * TO_WAD + premium;
+        e.pool += tradeGain(model, ref, args[2] as bigint, Number(args[1]), (x) => gain(from, x));
+        break;
+      }
+      // Orders (DESIGN §21): the fee is escrowed from the trader at the commit, paid to whoever settles or cancels
+      // (or back to the account at its owner's cancellation); a fill is a trade at the order's round price.
+      case "commitOrder":
+      case "commitConditionalOrder":
+        gain(from, -(a.value as OrderModel).fee * TO_WAD);
+        break;
+      case "settleOrder": {
+        const o = a.value as SettlementModel;
+        gain(ownerOf(o.keeperAccount), o.order.fee * TO_WAD);
+        if (o.filled) {
+          const owner = ownerOf(o.order.accountId);
+          e.pool += tradeGain(model, o.trade!.ref, o.order.sizeDelta, o.order.marketId, (x) =>
+            gain(owner, x),
+          );
+        }
+        break;
+      }
+      case "cancelOrder": {
+        const c = a.value as CancellationModel;
+        gain(ownerOf(c.feeTo), c.order.fee * TO_WAD);
         break;
       }
       case "liquidate": {
@@ -102,4 +121,25 @@ export function explain(st: EconState, s: Suite, m: InvariantModel, actions: Act
     }
   }
   return e;
+}
+
+/**
+ * A trade's explained gains: the trader −fee − premium, the pool the fee (less the insurance share) + premium, where
+ * premium = Δsize · (fill − latest answer). An order fills at its round's price P instead of the latest answer L, so
+ * its premium holds Δsize · (P − L) besides the skew premium: the trader gains Δsize · (L − P) — what the price did
+ * between the order's round and the settlement, at most `maxPriceAge` (15 s) later, the round being the first after
+ * the commit (the model checks both, so neither side chooses it) — and the pool pays exactly that. Its largest size
+ * is reported (`orderStats.roundGap`). Returns the pool's gain; `traderGain` receives the trader's.
+ */
+function tradeGain(
+  m: InvariantModel,
+  ref: math.TradeRef,
+  delta: bigint,
+  marketId: number,
+  traderGain: (x: bigint) => void,
+): bigint {
+  const premium = math.divCeil(delta * (ref.fill - m.markets[marketId].price), WAD);
+  const feeUnits = math.divCeil(ref.fee, TO_WAD);
+  traderGain(-feeUnits * TO_WAD - premium);
+  return (feeUnits - ref.insuranceDelta) * TO_WAD + premium;
 }

@@ -30,6 +30,14 @@ export interface FeedModel {
   updatedAt: bigint;
   /** The round id of the last `updateRoundData`/`updateAnswer` (MockV3Aggregator's `latestRound`). */
   round: bigint;
+  /** The latest rounds (id, answer, `updatedAt`), oldest first: what `getRoundData` returns for an order's proof. */
+  rounds: RoundModel[];
+}
+
+export interface RoundModel {
+  round: bigint;
+  answer: bigint;
+  updatedAt: bigint;
 }
 
 export interface WithdrawalRequestModel {
