@@ -261,7 +261,8 @@ function orderArbitraries(): [number, fc.Arbitrary<fc.AsyncCommand<Box, Suite>>]
         .tuple(
           fc.nat(),
           fc.oneof(
-            { weight: 8, arbitrary: fc.constant<SettleVariant>("normal") },
+            { weight: 6, arbitrary: fc.constant<SettleVariant>("normal") },
+            { weight: 2, arbitrary: fc.constant<SettleVariant>("moved") },
             { weight: 2, arbitrary: fc.constant<SettleVariant>("asIs") },
             { weight: 1, arbitrary: fc.constant<SettleVariant>("wrongRound") },
           ),
@@ -270,7 +271,7 @@ function orderArbitraries(): [number, fc.Arbitrary<fc.AsyncCommand<Box, Suite>>]
         )
         .map((a) => new SettleOrderCommand(...a)),
     ],
-    [1, fc.tuple(fc.nat(), fc.boolean(), fc.boolean()).map((a) => new CancelOrderCommand(...a))],
+    [2, fc.tuple(fc.nat(), fc.boolean(), fc.boolean()).map((a) => new CancelOrderCommand(...a))],
     [1, fc.boolean().map((on) => new SetImmediateTradesCommand(on))],
   ];
 }

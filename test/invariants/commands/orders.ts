@@ -5,7 +5,7 @@
  */
 import type { Log } from "ethers";
 import * as math from "../../shared/math";
-import { SYMBOLS, WAD } from "../model";
+import { SYMBOLS, WAD, reduces } from "../model";
 import type { ExpectedError, InvariantModel, Outcome, OrderModel } from "../model";
 import { accountIdOf, eventsFrom, expectOneOf, decodeError } from "../system";
 import type { Suite } from "../system";
@@ -220,10 +220,16 @@ export class CancelOrderCommand extends KeelCommand {
   }
 
   async exec(b: Box, s: Suite): Promise<Post> {
-    const o = pickOrder(b.m, this.pick);
+    // The keeper goes for a stop-loss or take-profit whose position is gone or flipped, when there is one.
+    const orphans = b.m
+      .pendingOrders()
+      .filter((o) => o.kind > 1 && !reduces(b.m.position(o.accountId, o.marketId).size, o.sizeDelta));
+    const o =
+      !this.byOwner && orphans.length ? orphans[this.pick % orphans.length] : pickOrder(b.m, this.pick);
     const caller = this.byOwner ? ownerOf(o.accountId) : s.actors.keeper.address;
     const t = this.expire && o.kind === 0 ? math.max(b.m.now + 1n, o.deadline + 1n) : b.m.now + 1n;
-    await cancel(b, s, o, caller, t, `order.cancel.${KIND_LABELS[o.kind]}`, act);
+    const label = `order.cancel.${KIND_LABELS[o.kind]}.${this.byOwner ? "owner" : "keeper"}`;
+    await cancel(b, s, o, caller, t, label, act);
   }
 
   toString() {

@@ -12,11 +12,16 @@ import type { SettlementModel } from "../model";
 import { decodeError, expectOneOf, same, send, show } from "../system";
 import type { DecodedError, Suite } from "../system";
 import { roundProof } from "../../../scripts/common/orders";
-import { BAND, KeelCommand, act, expectEvent, fail, trader } from "./core";
+import { BAND, KeelCommand, act, expectEvent, fail, tally, trader } from "./core";
 import type { Box, Post } from "./core";
 import { KIND_LABELS, expectCancelled, pickOrder } from "./orders";
 
-export type SettleVariant = "normal" | "asIs" | "wrongRound";
+/**
+ * normal: publish what the order waits for, then settle; moved: the same, then the feed moves again before the
+ * settlement (the order still fills at its own round's price, not the latest answer); asIs: settle now, whatever the
+ * feed says; wrongRound: a proof of the round after or before the first one after the commit.
+ */
+export type SettleVariant = "normal" | "moved" | "asIs" | "wrongRound";
 
 /** Largest |Δsize · (latest answer − order price)| of a fill (WAD): what filling at the round's price moved. */
 export const orderStats = { roundGap: 0n, roundGapFills: 0 };
@@ -70,11 +75,14 @@ export class SettleOrderCommand extends KeelCommand {
   }
 
   async exec(b: Box, s: Suite): Promise<Post> {
-    const o = pickOrder(b.m, this.pick);
+    // Publishing variants go for an order still alive (expired ones wait for their cancellation).
+    const alive = b.m.pendingOrders().filter((x) => x.deadline > b.m.now + b.m.orderParams.minDelay + 2n);
+    const publishing = this.variant === "normal" || this.variant === "moved";
+    const o = publishing && alive.length ? alive[this.pick % alive.length] : pickOrder(b.m, this.pick);
     const keeper = this.byKeeper ? s.actors.keeper.address : trader(s, 0).address;
     const f = b.m.feeds[o.marketId];
     const settleableAt = o.committedAt + b.m.orderParams.minDelay;
-    if (this.variant === "normal") {
+    if (publishing) {
       // Publish what the order waits for: a market order's first round after its commit (when there is none yet),
       // a conditional order's trigger price (clamped into the run's band: outside it the order stays untriggered).
       const t1 = b.m.now + 1n;
@@ -84,13 +92,23 @@ export class SettleOrderCommand extends KeelCommand {
       if (o.kind !== 0) await publish(b, s, o.marketId, clamp(o.trigger / 10n ** 10n), t1);
       else if (b.m.firstRoundAfter(o.marketId, o.committedAt) === undefined)
         await publish(b, s, o.marketId, clamp((current * (1_000n + BigInt(this.move))) / 1_000n), t1);
+      if (this.variant === "moved") {
+        const latest = b.m.markets[o.marketId].price / 10n ** 10n;
+        await publish(
+          b,
+          s,
+          o.marketId,
+          clamp((latest * (1_000n - BigInt(this.move))) / 1_000n),
+          b.m.now + 1n,
+        );
+      }
     }
     const first = b.m.firstRoundAfter(o.marketId, o.committedAt);
     const round =
       this.variant === "wrongRound"
         ? (first?.round ?? f.round) + (this.move % 2 === 0 ? 1n : -1n)
         : (first?.round ?? f.round + 1n);
-    const t = this.variant === "normal" ? math.max(b.m.now + 1n, settleableAt) : b.m.now + 1n;
+    const t = publishing ? math.max(b.m.now + 1n, settleableAt) : b.m.now + 1n;
     const proof = roundProof(round);
     const outcome = b.m.trySettleOrder(o.id, round, keeper, t);
 
@@ -120,6 +138,7 @@ export class SettleOrderCommand extends KeelCommand {
       if (gap > orderStats.roundGap) orderStats.roundGap = gap;
     } else {
       const reason = expectCancelled(s, done.logs, o, v.reasons, keeper, label);
+      tally(`${label}.refusal`, false, decodeError(s, reason).name);
       // The refusal is the preview's, byte for byte.
       if (reason !== viewed.value.reason)
         fail(`${label}: reason ${reason} != the preview's ${String(viewed.value.reason)}`);

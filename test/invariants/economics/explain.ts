@@ -17,7 +17,7 @@ interface Explained {
   wallets: boolean;
 }
 
-export function explain(st: EconState, s: Suite, m: InvariantModel, actions: Action[]): Explained {
+export function explain(st: EconState, s: Suite, m: InvariantModel, actions: Action[], t: bigint): Explained {
   const e: Explained = { gains: new Map(), pool: 0n, lpFlow: null, wallets: false };
   const gain = (who: string, v: bigint) =>
     e.gains.set(who.toLowerCase(), (e.gains.get(who.toLowerCase()) ?? 0n) + v);
@@ -59,6 +59,7 @@ export function explain(st: EconState, s: Suite, m: InvariantModel, actions: Act
         const o = a.value as SettlementModel;
         gain(ownerOf(o.keeperAccount), o.order.fee * TO_WAD);
         if (o.filled) {
+          e.pool += fundingAtOrderPrice(s, model, o.order.marketId, o.price, t, gain);
           const owner = ownerOf(o.order.accountId);
           e.pool += tradeGain(model, o.trade!.ref, o.order.sizeDelta, o.order.marketId, (x) =>
             gain(owner, x),
@@ -142,4 +143,38 @@ function tradeGain(
   const feeUnits = math.divCeil(ref.fee, TO_WAD);
   traderGain(-feeUnits * TO_WAD - premium);
   return (feeUnits - ref.insuranceDelta) * TO_WAD + premium;
+}
+
+/**
+ * A fill at an order's price P accrues the market's funding since its last update at P, where the valuation before
+ * it (and the market's own next accrual) uses the latest answer L: every open position on the market owes
+ * Δindex · size more (Δindex = the interval's funding at P − at L, proportional to (P − L) · the funding rate · the
+ * interval) and the pool gains exactly that. Zero-sum, and small: P is a round at most `maxPriceAge` older than L.
+ * Returns the pool's gain; each position's owner is charged through `gain`.
+ */
+function fundingAtOrderPrice(
+  s: Suite,
+  m: InvariantModel,
+  marketId: number,
+  price: bigint,
+  t: bigint,
+  gain: (who: string, v: bigint) => void,
+): bigint {
+  const mk = m.markets[marketId];
+  const elapsed = t - mk.lastFundingTime;
+  const skew = m.skew(marketId);
+  const atP =
+    mk.fundingIndex +
+    math.fundingIndexDelta(skew, mk.params.skewScale, mk.params.maxFundingRatePerDay, elapsed, price);
+  const atL = m.indexAt(marketId, t);
+  let pool = 0n;
+  for (const id of s.accounts) {
+    const p = m.position(id, marketId);
+    if (p.size === 0n) continue;
+    const more =
+      math.fundingOwed(p.size, atP, p.lastFundingIndex) - math.fundingOwed(p.size, atL, p.lastFundingIndex);
+    gain(ownerOf(id), -more);
+    pool += more;
+  }
+  return pool;
 }
