@@ -292,6 +292,9 @@ export async function deploySuite(): Promise<Suite> {
   // Fresh answers at known times, so the model knows every feed's `updatedAt`.
   for (const [marketId, feed] of [sys.ethFeed, sys.btcFeed].entries()) {
     const f = s.initial.feeds[marketId];
+    // The deployment's round 1 (its time is the deployment's): an order's proof may name it (`getRoundData(1)`).
+    const first = await feed.getRoundData(1n);
+    f.rounds.push({ round: 1n, answer: f.answer, updatedAt: first.updatedAt });
     await step(
       actors.admin,
       address.feeds[marketId],

@@ -11,9 +11,6 @@ import { SYMBOLS, err } from "./types";
 import type { ExpectedError, FeedModel, Outcome, WindowModel, WithdrawalRequestModel } from "./types";
 import type { InvariantModel } from "./index";
 
-/** Rounds of each feed the model remembers. */
-const ROUNDS_KEPT = 24;
-
 export abstract class InvariantState extends CollateralModel {
   /** Timestamp of the latest block. */
   now = 0n;
@@ -62,9 +59,8 @@ export abstract class InvariantState extends CollateralModel {
     f.answer = answer;
     f.updatedAt = updatedAt;
     f.round = round ?? f.round + 1n;
+    // Every round of the run (a run is at most a few hundred actions): any of them may be named by an order's proof.
     f.rounds.push({ round: f.round, answer, updatedAt });
-    // Older rounds can no longer prove a settlement: a price older than `maxPriceAge` is refused anyway.
-    if (f.rounds.length > ROUNDS_KEPT) f.rounds.shift();
     const p = priceToWad(answer, f.decimals);
     if (answer > 0n && p >= f.minPrice && p <= f.maxPrice) this.setPrice(marketId, p);
   }

@@ -30,7 +30,7 @@ export interface FeedModel {
   updatedAt: bigint;
   /** The round id of the last `updateRoundData`/`updateAnswer` (MockV3Aggregator's `latestRound`). */
   round: bigint;
-  /** The latest rounds (id, answer, `updatedAt`), oldest first: what `getRoundData` returns for an order's proof. */
+  /** Every round since the deployment (id, answer, `updatedAt`), oldest first: what `getRoundData` returns. */
   rounds: RoundModel[];
 }
 
