@@ -17,7 +17,7 @@ import { network } from "hardhat";
 import { reset } from "@nomicfoundation/hardhat-network-helpers";
 import { accountIdOf, deploySuite, perf, resetChain } from "./system";
 import type { Suite } from "./system";
-import { closeOut, commandArbitraries, stats } from "./commands";
+import { closeOut, commandArbitraries, orderStats, stats } from "./commands";
 import type { Box } from "./commands";
 import { economicsReport, resetEconomics } from "./economics";
 import { stressArbitraries } from "./stress";
@@ -88,10 +88,15 @@ function printOutcomes() {
       const errors = [...o.errors.entries()].map(([name, n]) => `${name} ×${n}`).join(", ");
       return `    ${label.padEnd(32)} ${String(o.ok).padStart(6)} ok ${String(o.reverted).padStart(6)} reverted${errors ? ` (${errors})` : ""}`;
     });
+  const gap = `${(Number(orderStats.roundGap / 10n ** 12n) / 1e6).toFixed(6)} USDC`;
+  const orders = `  orders: ${orderStats.roundGapFills} fills at their round's price, largest |Δsize · (latest answer − round price)| ${gap} (explained in §15.9, paid by the pool)`;
   console.log(
-    ["  outcomes (every revert matched its predicted custom error):", ...lines, ...economicsReport()].join(
-      "\n",
-    ),
+    [
+      "  outcomes (every revert matched its predicted custom error):",
+      ...lines,
+      ...economicsReport(),
+      orders,
+    ].join("\n"),
   );
 }
 

@@ -49,9 +49,13 @@ export interface Suite extends LocalSystem {
     pool: string;
     oracle: string;
     multicall: string;
+    orderBook: string;
     feeds: [string, string];
   };
-  /** Every account the suite can touch: traders' subaccounts 0 and 1, then the keeper's subaccount 0. */
+  /**
+   * Every account the suite can touch: traders' subaccounts 0 and 1, the keeper's subaccount 0, then the OrderBook's
+   * escrow account (its own subaccount 0, which holds the pending orders' fees).
+   */
   accounts: bigint[];
   /** Custom errors of every contract, deduplicated by selector. */
   errors: Interface;
@@ -63,6 +67,17 @@ export interface Suite extends LocalSystem {
 }
 
 export const TRADER_SUBACCOUNTS = [0n, 1n];
+/**
+ * The suite's order parameters (`OrderBook.setParams`, `setMaxPriceAge`): the local stack's 1 USDC fee, a 3 s minimum
+ * delay (so a settlement can come too early), orders living up to 10 minutes (so time advances expire them) and the
+ * contract's default 15 s price age.
+ */
+export const SUITE_ORDER_PARAMS = {
+  settlementFee: 1_000_000n,
+  minDelay: 3n,
+  maxLifetime: 600n,
+  maxPriceAge: 15n,
+};
 /** Wallet balances minted once: large enough that no wallet ever runs dry. */
 const WALLET_USDC = 10n ** 15n; // 1e9 USDC
 const WALLET_WETH = 10n ** 24n; // 1e6 WETH
@@ -192,6 +207,7 @@ export async function deploySuite(): Promise<Suite> {
     pool: await sys.pool.getAddress(),
     oracle: await sys.oracle.getAddress(),
     multicall: await multicall.getAddress(),
+    orderBook: await sys.orderBook.getAddress(),
     feeds: [await sys.ethFeed.getAddress(), await sys.btcFeed.getAddress()] as [string, string],
   };
   const everyone = [
@@ -209,12 +225,24 @@ export async function deploySuite(): Promise<Suite> {
   const accounts = [
     ...actors.traders.flatMap((t) => TRADER_SUBACCOUNTS.map((sub) => accountIdOf(t.address, sub))),
     accountIdOf(actors.keeper.address),
+    accountIdOf(address.orderBook),
   ];
-  const errors = await unionErrors(["Vault", "Clearinghouse", "LiquidityPool", "PriceOracle", "MockERC20"]);
+  const o = SUITE_ORDER_PARAMS;
+  await sys.orderBook.connect(actors.admin).setParams(o.settlementFee, o.minDelay, o.maxLifetime);
+  await sys.orderBook.connect(actors.admin).setMaxPriceAge(o.maxPriceAge);
+  const errors = await unionErrors([
+    "Vault",
+    "Clearinghouse",
+    "LiquidityPool",
+    "PriceOracle",
+    "MockERC20",
+    "OrderBook",
+  ]);
   const events = new Map<string, Interface>([
     [address.vault.toLowerCase(), await eventsOf("Vault")],
     [address.clearinghouse.toLowerCase(), await eventsOf("Clearinghouse")],
     [address.pool.toLowerCase(), await eventsOf("LiquidityPool")],
+    [address.orderBook.toLowerCase(), await eventsOf("OrderBook")],
   ]);
 
   const s: Suite = {
@@ -241,6 +269,8 @@ export async function deploySuite(): Promise<Suite> {
 
   // The seed state, sent through the same path as the commands so the model follows every step.
   const m = s.initial;
+  m.orderParams = { ...SUITE_ORDER_PARAMS };
+  m.escrowAccount = accountIdOf(address.orderBook);
   for (const [marketId, state] of [0, 1].map((id) => [id, sys.lens.marketState(id)] as const)) {
     m.markets[marketId].lastFundingTime = (await state).lastFundingTime;
   }
@@ -262,6 +292,9 @@ export async function deploySuite(): Promise<Suite> {
   // Fresh answers at known times, so the model knows every feed's `updatedAt`.
   for (const [marketId, feed] of [sys.ethFeed, sys.btcFeed].entries()) {
     const f = s.initial.feeds[marketId];
+    // The deployment's round 1 (its time is the deployment's): an order's proof may name it (`getRoundData(1)`).
+    const first = await feed.getRoundData(1n);
+    f.rounds.push({ round: 1n, answer: f.answer, updatedAt: first.updatedAt });
     await step(
       actors.admin,
       address.feeds[marketId],

@@ -11,10 +11,12 @@ import { expectOneOf, same, show } from "../system";
 import type { Suite } from "../system";
 import type { Read, Result, Struct } from "./decode";
 import { snapshot } from "./snapshot";
+import { checkOrders } from "./orders";
 import type { AccountReads, Snapshot } from "./snapshot";
 
 export * from "./decode";
 export * from "./snapshot";
+export * from "./orders";
 
 function eq(actual: unknown, expected: unknown, label: string) {
   if (!same(actual, expected)) {
@@ -256,6 +258,7 @@ function checkMarket(m: InvariantModel, snap: Snapshot, marketId: number, st: St
 export async function checkInvariants(s: Suite, m: InvariantModel): Promise<Snapshot> {
   const snap = await snapshot(s);
   checkSnapshot(s, m, snap);
+  await checkOrders(s, m, snap);
   return snap;
 }
 

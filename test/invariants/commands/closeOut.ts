@@ -12,6 +12,7 @@ import { MAX_UINT, USDC_UNIT, act, fail, stats } from "./core";
 import type { Box } from "./core";
 import { ownerOf } from "./liquidation";
 import { refreshFeed } from "./market";
+import { closeOrders } from "./orders";
 
 /* CLOSE-OUT: zero-sum and liveness at the end of every run */
 
@@ -25,6 +26,10 @@ import { refreshFeed } from "./market";
  */
 export async function closeOut(b: Box, s: Suite) {
   const step = closeOutStep(b, s);
+  // Every pending order cancelled (its fee back to its payer or to the keeper), immediate trades on everywhere.
+  await closeOrders(b, s, (_b, _s, label, outcome, from, to, data, t) =>
+    step(label, outcome, from, to, data, t),
+  );
   // §15.7 liveness, whatever the feeds say.
   await withdrawAll(b, s, step, true);
   for (const marketId of [0, 1]) await refreshFeed(b, s, marketId, b.m.now + 1n);

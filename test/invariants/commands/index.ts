@@ -23,6 +23,14 @@ import {
   SetPriceCommand,
 } from "./market";
 import type { PriceKind } from "./market";
+import {
+  CancelOrderCommand,
+  CommitConditionalCommand,
+  CommitOrderCommand,
+  SetImmediateTradesCommand,
+} from "./orders";
+import { SettleOrderCommand } from "./settle";
+import type { SettleVariant } from "./settle";
 
 export * from "./core";
 export * from "./trading";
@@ -31,6 +39,8 @@ export * from "./liquidation";
 export * from "./pool";
 export * from "./market";
 export * from "./closeOut";
+export * from "./orders";
+export * from "./settle";
 
 /* ARBITRARIES */
 
@@ -201,6 +211,67 @@ export function commandArbitraries(): fc.Arbitrary<fc.AsyncCommand<Box, Suite>>[
     ],
     [1, marketArb.map((market) => new AccrueCommand(market))],
     [1, fc.integer({ min: 0, max: 1_000 }).map((p) => new FundInsuranceCommand(p))],
+    ...orderArbitraries(),
   ];
   return weighted.flatMap(([n, arb]) => Array<fc.Arbitrary<fc.AsyncCommand<Box, Suite>>>(n).fill(arb));
+}
+
+/** The order commands (DESIGN §21) and their weights: commits, settlements (the most), cancellations, the switch. */
+function orderArbitraries(): [number, fc.Arbitrary<fc.AsyncCommand<Box, Suite>>][] {
+  return [
+    [
+      3,
+      fc
+        .tuple(
+          traderArb,
+          subArb,
+          marketArb,
+          leverageArb,
+          fc.boolean(),
+          fc.constantFrom(false, false, true),
+          fc.oneof(
+            { weight: 9, arbitrary: fc.integer({ min: 0, max: 1_000 }) },
+            { weight: 1, arbitrary: fc.integer({ min: 1_001, max: 1_002 }) },
+          ),
+          fc.constantFrom(0, 0, 0, 5, 20),
+        )
+        .map((a) => new CommitOrderCommand(...a)),
+    ],
+    [
+      2,
+      fc
+        .tuple(
+          fc.constantFrom(1, 2, 2, 3, 3),
+          traderArb,
+          subArb,
+          marketArb,
+          fc.nat(),
+          permilleArb,
+          fc.boolean(),
+          fc.oneof(
+            { weight: 12, arbitrary: fc.integer({ min: 0, max: 50 }) },
+            { weight: 1, arbitrary: fc.constant(-1) },
+          ),
+        )
+        .map((a) => new CommitConditionalCommand(...a)),
+    ],
+    [
+      4,
+      fc
+        .tuple(
+          fc.nat(),
+          fc.oneof(
+            { weight: 6, arbitrary: fc.constant<SettleVariant>("normal") },
+            { weight: 2, arbitrary: fc.constant<SettleVariant>("moved") },
+            { weight: 2, arbitrary: fc.constant<SettleVariant>("asIs") },
+            { weight: 1, arbitrary: fc.constant<SettleVariant>("wrongRound") },
+          ),
+          fc.integer({ min: -30, max: 30 }),
+          fc.constantFrom(true, true, true, false),
+        )
+        .map((a) => new SettleOrderCommand(...a)),
+    ],
+    [2, fc.tuple(fc.nat(), fc.boolean(), fc.boolean()).map((a) => new CancelOrderCommand(...a))],
+    [1, fc.boolean().map((on) => new SetImmediateTradesCommand(on))],
+  ];
 }

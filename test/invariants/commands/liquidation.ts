@@ -53,7 +53,7 @@ export class LiquidateCommand extends KeelCommand {
     const candidates = this.preferLiquidatable ? liquidatableAccounts(m, s, t) : [];
     const id = candidates.length
       ? candidates[this.target % candidates.length]
-      : s.accounts[this.target % s.accounts.length];
+      : s.accounts[this.target % (s.accounts.length - 1)]; // not the OrderBook's escrow account (the last)
     const liquidator = this.self ? ownerOf(s, id) : s.actors.keeper;
     const keeperId = accountIdOf(liquidator.address);
     const outcome = m.tryLiquidate(id, keeperId, t);
@@ -233,7 +233,7 @@ export class LiquidateCollateralCommand extends KeelCommand {
       : [];
     const id = candidates.length
       ? candidates[this.target % candidates.length]
-      : s.accounts[this.target % s.accounts.length];
+      : s.accounts[this.target % (s.accounts.length - 1)];
     const held = m.held(id);
     const token =
       this.prefer && held.length
@@ -295,7 +295,7 @@ export class SettleBadDebtCommand extends KeelCommand {
       : [];
     const id = candidates.length
       ? candidates[this.target % candidates.length]
-      : s.accounts[this.target % s.accounts.length];
+      : s.accounts[this.target % (s.accounts.length - 1)];
     const data = s.vault.interface.encodeFunctionData("settleBadDebt", [id]);
     const done = await act(
       b,

@@ -1,7 +1,7 @@
 /** §15.9's explanations: what the reference says each action pays each actor and the pool. */
 import * as math from "../../shared/math";
 import { TO_WAD, WAD } from "../model";
-import type { InvariantModel } from "../model";
+import type { CancellationModel, InvariantModel, OrderModel, SettlementModel } from "../model";
 import { tokenValue } from "../valuation";
 import type { Suite } from "../system";
 import { ownerOf } from "../../../scripts/common/accounts";
@@ -17,7 +17,7 @@ interface Explained {
   wallets: boolean;
 }
 
-export function explain(st: EconState, s: Suite, m: InvariantModel, actions: Action[]): Explained {
+export function explain(st: EconState, s: Suite, m: InvariantModel, actions: Action[], t: bigint): Explained {
   const e: Explained = { gains: new Map(), pool: 0n, lpFlow: null, wallets: false };
   const gain = (who: string, v: bigint) =>
     e.gains.set(who.toLowerCase(), (e.gains.get(who.toLowerCase()) ?? 0n) + v);
@@ -36,7 +36,9 @@ export function explain(st: EconState, s: Suite, m: InvariantModel, actions: Act
           ? st.ifaces.vault
           : to === s.address.pool.toLowerCase()
             ? st.ifaces.pool
-            : null;
+            : to === s.address.orderBook.toLowerCase()
+              ? st.ifaces.orderBook
+              : null;
     const tx = iface?.parseTransaction({ data: a.data });
     if (!tx) continue;
     const args = [...tx.args] as unknown[];
@@ -44,12 +46,30 @@ export function explain(st: EconState, s: Suite, m: InvariantModel, actions: Act
     switch (tx.name) {
       case "trade": {
         const ref = v.ref as math.TradeRef;
-        const delta = args[2] as bigint;
-        const price = model.markets[Number(args[1])].price;
-        const premium = math.divCeil(delta * (ref.fill - price), WAD);
-        const feeUnits = math.divCeil(ref.fee, TO_WAD);
-        gain(from, -feeUnits * TO_WAD - premium);
-        e.pool += (feeUnits - ref.insuranceDelta) * TO_WAD + premium;
+        e.pool += tradeGain(model, ref, args[2] as bigint, Number(args[1]), (x) => gain(from, x));
+        break;
+      }
+      // Orders (DESIGN §21): the fee is escrowed from the trader at the commit, paid to whoever settles or cancels
+      // (or back to the account at its owner's cancellation); a fill is a trade at the order's round price.
+      case "commitOrder":
+      case "commitConditionalOrder":
+        gain(from, -(a.value as OrderModel).fee * TO_WAD);
+        break;
+      case "settleOrder": {
+        const o = a.value as SettlementModel;
+        gain(ownerOf(o.keeperAccount), o.order.fee * TO_WAD);
+        if (o.filled) {
+          e.pool += fundingAtOrderPrice(s, model, o.order.marketId, o.price, t, gain);
+          const owner = ownerOf(o.order.accountId);
+          e.pool += tradeGain(model, o.trade!.ref, o.order.sizeDelta, o.order.marketId, (x) =>
+            gain(owner, x),
+          );
+        }
+        break;
+      }
+      case "cancelOrder": {
+        const c = a.value as CancellationModel;
+        gain(ownerOf(c.feeTo), c.order.fee * TO_WAD);
         break;
       }
       case "liquidate": {
@@ -102,4 +122,59 @@ export function explain(st: EconState, s: Suite, m: InvariantModel, actions: Act
     }
   }
   return e;
+}
+
+/**
+ * A trade's explained gains: the trader −fee − premium, the pool the fee (less the insurance share) + premium, where
+ * premium = Δsize · (fill − latest answer). An order fills at its round's price P instead of the latest answer L, so
+ * its premium holds Δsize · (P − L) besides the skew premium: the trader gains Δsize · (L − P) — what the price did
+ * between the order's round and the settlement, at most `maxPriceAge` (15 s) later, the round being the first after
+ * the commit (the model checks both, so neither side chooses it) — and the pool pays exactly that. Its largest size
+ * is reported (`orderStats.roundGap`). Returns the pool's gain; `traderGain` receives the trader's.
+ */
+function tradeGain(
+  m: InvariantModel,
+  ref: math.TradeRef,
+  delta: bigint,
+  marketId: number,
+  traderGain: (x: bigint) => void,
+): bigint {
+  const premium = math.divCeil(delta * (ref.fill - m.markets[marketId].price), WAD);
+  const feeUnits = math.divCeil(ref.fee, TO_WAD);
+  traderGain(-feeUnits * TO_WAD - premium);
+  return (feeUnits - ref.insuranceDelta) * TO_WAD + premium;
+}
+
+/**
+ * A fill at an order's price P accrues the market's funding since its last update at P, where the valuation before
+ * it (and the market's own next accrual) uses the latest answer L: every open position on the market owes
+ * Δindex · size more (Δindex = the interval's funding at P − at L, proportional to (P − L) · the funding rate · the
+ * interval) and the pool gains exactly that. Zero-sum, and small: P is a round at most `maxPriceAge` older than L.
+ * Returns the pool's gain; each position's owner is charged through `gain`.
+ */
+function fundingAtOrderPrice(
+  s: Suite,
+  m: InvariantModel,
+  marketId: number,
+  price: bigint,
+  t: bigint,
+  gain: (who: string, v: bigint) => void,
+): bigint {
+  const mk = m.markets[marketId];
+  const elapsed = t - mk.lastFundingTime;
+  const skew = m.skew(marketId);
+  const atP =
+    mk.fundingIndex +
+    math.fundingIndexDelta(skew, mk.params.skewScale, mk.params.maxFundingRatePerDay, elapsed, price);
+  const atL = m.indexAt(marketId, t);
+  let pool = 0n;
+  for (const id of s.accounts) {
+    const p = m.position(id, marketId);
+    if (p.size === 0n) continue;
+    const more =
+      math.fundingOwed(p.size, atP, p.lastFundingIndex) - math.fundingOwed(p.size, atL, p.lastFundingIndex);
+    gain(ownerOf(id), -more);
+    pool += more;
+  }
+  return pool;
 }

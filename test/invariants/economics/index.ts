@@ -109,7 +109,7 @@ export async function checkEconomics(
         `before ${label}: market moves changed pool + positions by ${usd(drift)}, not zero-sum`,
       );
   }
-  const e = explain(st, s, before, actions);
+  const e = explain(st, s, before, actions, t);
   const wallets = e.wallets ? await readWallets(s, st.actors) : st.wallets;
   const V1 = signedPoolValue(after, t);
   const [S0, S1] = [before.supply, after.supply];

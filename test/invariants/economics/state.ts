@@ -55,7 +55,7 @@ export interface EconState {
   wallets: Map<string, Wallet>;
   /** The pool's value and Σ position values after the last action, and when. */
   checkpoint: { pool: bigint; positions: bigint } | null;
-  ifaces: { ch: Interface; vault: Interface; pool: Interface; erc20: Interface };
+  ifaces: { ch: Interface; vault: Interface; pool: Interface; erc20: Interface; orderBook: Interface };
 }
 
 export const states = new WeakMap<Suite, EconState>();
@@ -115,6 +115,7 @@ export async function resetEconomics(s: Suite) {
         vault: s.vault.interface,
         pool: s.pool.interface,
         erc20: s.usdc.interface,
+        orderBook: s.orderBook.interface,
       },
     };
     states.set(s, st);

@@ -10,6 +10,14 @@ import { err } from "./types";
 import type { ExpectedError, Outcome } from "./types";
 import { InvariantState } from "./state";
 
+/** What an accepted trade did: its reference result, the account before and after, and whether it only reduced. */
+export interface TradeOutcome {
+  ref: TradeRef;
+  before: AccountStateRef;
+  after: AccountStateRef;
+  reduceOnly: boolean;
+}
+
 export abstract class AccountActions extends InvariantState {
   tryDeposit(accountId: bigint, token: string, amount: bigint, t: bigint): Outcome<null> {
     const tk = token.toLowerCase();
@@ -67,13 +75,46 @@ export abstract class AccountActions extends InvariantState {
     return this.done({ priced: true }, next, t);
   }
 
+  /**
+   * `trade` (no `priceWad`: at the latest answer, refused on a market whose immediate trades are off), or the
+   * OrderBook's `tradeAt` at `priceWad` (an order's settlement price: the fill, the fee, the funding accrued since the
+   * market's last update and this market's margin are all computed at it; the market's price is the latest answer
+   * again afterwards).
+   */
   tryTrade(
     accountId: bigint,
     marketId: number,
     delta: bigint,
     acceptablePrice: bigint,
     t: bigint,
-  ): Outcome<{ ref: TradeRef; before: AccountStateRef; after: AccountStateRef; reduceOnly: boolean }> {
+    priceWad?: bigint,
+  ): Outcome<TradeOutcome> {
+    if (priceWad === undefined)
+      return this.tradeChecks(accountId, marketId, delta, acceptablePrice, t, false);
+    const at = this.clone();
+    const latest = at.markets[marketId].price;
+    // Collateral of the market's asset is still valued at the latest answer (the Vault reads the oracle).
+    const symbol = this.marketSymbol(marketId);
+    at.marketAssets.delete(symbol);
+    at.setAssetPrice(symbol, latest);
+    at.setPrice(marketId, priceWad);
+    const o = at.tradeChecks(accountId, marketId, delta, acceptablePrice, t, true);
+    if (o.ok) {
+      o.next.setPrice(marketId, latest);
+      o.next.assetPrices.delete(symbol);
+      o.next.marketAssets.set(symbol, marketId);
+    }
+    return o;
+  }
+
+  private tradeChecks(
+    accountId: bigint,
+    marketId: number,
+    delta: bigint,
+    acceptablePrice: bigint,
+    t: bigint,
+    atPrice: boolean,
+  ): Outcome<TradeOutcome> {
     const m = this.markets[marketId];
     const p = m.params;
     const errors: ExpectedError[] = [];
@@ -82,7 +123,7 @@ export abstract class AccountActions extends InvariantState {
     if (sizeAbs > 2n * p.maxOpenInterest) {
       errors.push(err("ClearinghouseOpenInterestCapExceeded", BigInt(marketId), sizeAbs, p.maxOpenInterest));
     }
-    const marketOracle = this.oracleErrors(this.marketSymbol(marketId), t);
+    const marketOracle = atPrice ? [] : this.oracleErrors(this.marketSymbol(marketId), t);
     const otherOracle = this.assetErrors(this.accountAssets(accountId, marketId), t);
     errors.push(...marketOracle, ...otherOracle);
     if (delta === 0n || sizeAbs > 2n * p.maxOpenInterest || marketOracle.length) return { ok: false, errors };
@@ -90,6 +131,12 @@ export abstract class AccountActions extends InvariantState {
     const ref = this.previewTrade(accountId, marketId, delta, t);
     if (ref.fill <= 0n)
       return { ok: false, errors: [...errors, err("ClearinghouseInvalidFillPrice", ref.fill)] };
+    // Checked after the trade's computation (whose collateral valuation may revert first on a price).
+    if (!atPrice && !this.immediateTrades[marketId])
+      return {
+        ok: false,
+        errors: [err("ClearinghouseImmediateTradesDisabled", BigInt(marketId)), ...otherOracle],
+      };
     if (delta > 0n ? ref.fill > acceptablePrice : ref.fill < acceptablePrice) {
       errors.push(err("ClearinghouseSlippageExceeded", delta, ref.fill, acceptablePrice));
     }
@@ -147,6 +194,9 @@ export abstract class AccountActions extends InvariantState {
     if (!reduceOnly && after.equity < after.initialMargin) {
       errors.push(err("ClearinghouseInsufficientMargin", accountId, after.equity, after.initialMargin));
     }
+    // Reducing risk must not create bad debt: such a close is left to liquidation.
+    if (reduceOnly && after.equity < 0n)
+      errors.push(err("ClearinghouseReduceOnlyBadDebt", accountId, after.equity));
     if (errors.length) return { ok: false, errors };
     return this.done({ ref, before, after, reduceOnly }, next, t);
   }

@@ -24,15 +24,16 @@ import {
 } from "../../../deploy/config";
 import { err } from "./types";
 import type { Addresses, ExpectedError, Outcome, Symbol, WithdrawalRequestModel } from "./types";
-import { AccountActions } from "./accounts";
+import { OrderActions } from "./orders";
 
 export { WAD, TO_WAD } from "../../shared/math";
 export { VIRTUAL_SHARES, VIRTUAL_ASSETS } from "../../shared/poolValue";
 export * from "./types";
 export * from "./state";
 export * from "./accounts";
+export * from "./orders";
 
-export class InvariantModel extends AccountActions {
+export class InvariantModel extends OrderActions {
   static local(a: Addresses, withdrawalDelay: bigint, withdrawalWindow: bigint): InvariantModel {
     const m = new InvariantModel(math.TO_WAD, DEFAULT_RISK.insuranceFeeShare);
     m.usdc = a.usdc.toLowerCase();
@@ -54,7 +55,9 @@ export class InvariantModel extends AccountActions {
         answer: feed.initialAnswer,
         updatedAt: 0n,
         round: 1n,
+        rounds: [],
       });
+      m.immediateTrades.push(true);
     }
     for (const [token, c] of [
       [m.weth, LOCAL_COLLATERALS[0]],
@@ -175,6 +178,13 @@ export class InvariantModel extends AccountActions {
     next.settlementIn -= assets;
     next.addVaultTokens(next.usdc, -assets);
     return this.done({ assets }, next, t);
+  }
+
+  /** `setImmediateTrades(marketId, enabled)` (risk admin): no check, no other effect. */
+  trySetImmediateTrades(marketId: number, enabled: boolean, t: bigint): Outcome<null> {
+    const next = this.clone();
+    next.immediateTrades[marketId] = enabled;
+    return this.done(null, next, t);
   }
 
   tryPause(target: "clearinghouse" | "pool", pause: boolean, t: bigint): Outcome<null> {

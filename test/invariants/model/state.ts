@@ -38,6 +38,8 @@ export abstract class InvariantState extends CollateralModel {
   /** Σ keeper rewards credited by liquidations. */
   keeperRewards = 0n;
   maxCollateralsPerAccount = 4;
+  /** Per market: whether `trade` (an immediate trade at the latest answer) is on (`setImmediateTrades`). */
+  immediateTrades: boolean[] = [];
   get liquidationRisk(): math.LiquidationRisk {
     return this.risk;
   }
@@ -57,6 +59,8 @@ export abstract class InvariantState extends CollateralModel {
     f.answer = answer;
     f.updatedAt = updatedAt;
     f.round = round ?? f.round + 1n;
+    // Every round of the run (a run is at most a few hundred actions): any of them may be named by an order's proof.
+    f.rounds.push({ round: f.round, answer, updatedAt });
     const p = priceToWad(answer, f.decimals);
     if (answer > 0n && p >= f.minPrice && p <= f.maxPrice) this.setPrice(marketId, p);
   }
@@ -64,6 +68,12 @@ export abstract class InvariantState extends CollateralModel {
   /** Every check of `PriceOracle.price` the asset's feed fails at `t` (DESIGN §5). Empty: the price is valid. */
   oracleErrors(symbol: string, t: bigint): ExpectedError[] {
     const f = this.feed(symbol);
+    return this.answerErrors(f, f.answer, f.updatedAt, t);
+  }
+
+  /** Every check of `PriceOracle._checkedPrice` an answer of feed `f` published at `updatedAt` fails at `t`. */
+  answerErrors(f: FeedModel, answer: bigint, updatedAt: bigint, t: bigint): ExpectedError[] {
+    f = { ...f, answer, updatedAt };
     const errors: ExpectedError[] = [];
     if (f.answer <= 0n) errors.push(err("OracleNonPositivePrice", f.asset, f.address, f.answer));
     if (f.updatedAt === 0n || f.updatedAt > t) {

@@ -30,6 +30,14 @@ export interface FeedModel {
   updatedAt: bigint;
   /** The round id of the last `updateRoundData`/`updateAnswer` (MockV3Aggregator's `latestRound`). */
   round: bigint;
+  /** Every round since the deployment (id, answer, `updatedAt`), oldest first: what `getRoundData` returns. */
+  rounds: RoundModel[];
+}
+
+export interface RoundModel {
+  round: bigint;
+  answer: bigint;
+  updatedAt: bigint;
 }
 
 export interface WithdrawalRequestModel {
