@@ -10,6 +10,7 @@ export const SCENARIOS = [
   "cascade",
   "cross-vs-isolated",
   "latency-arb",
+  "history-crash",
   "session",
 ] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -47,6 +48,8 @@ export interface ScenarioSpec {
   stepSeconds: number;
   /** An oracle-latency arbitrageur joins the traders (agents/latencyArb.ts). */
   latencyArb: boolean;
+  /** The market replays the shipped BTC/USD file's worst falls (history/paths.ts) instead of a drawn path. */
+  history?: boolean;
 }
 
 export const DEFAULTS = {
@@ -159,6 +162,31 @@ export function scenarioSpec(name: Exclude<ScenarioName, "session">): ScenarioSp
             margin: "cross",
             dynamic: true,
             damping: "off",
+            immediateTrades: true,
+          },
+        ],
+      };
+    case "history-crash":
+      return {
+        name,
+        title: "History: BTC's worst falls, 2014-2018",
+        description:
+          "The real BTC/USD daily candles' three deepest falls of 2014-2018 (scripts/sim/data/), each a third of the " +
+          "run, one after the other: the first rescaled to the local stack's BTC price, each next one starting where " +
+          "the previous ended, every day cut into hours that reach its high and low; ETH follows correlated. " +
+          "Directional traders, hedgers and LPs act every hour and the keeper liquidates after every price update.",
+        crash: false,
+        jumps: false,
+        stepSeconds: STEP_SECONDS,
+        latencyArb: false,
+        history: true,
+        variants: [
+          {
+            key: "history-crash",
+            label: "history-crash",
+            margin: "cross",
+            dynamic: true,
+            damping: "deployed",
             immediateTrades: true,
           },
         ],
