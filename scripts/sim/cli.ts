@@ -60,7 +60,8 @@ export async function runSimulateTask(
   );
   if (result.replay)
     write(
-      `  prices replayed from ${result.replay.file}, ${result.replay.from} to ${result.replay.to}` +
+      `  prices replayed from ${result.replay.file}` +
+        (result.replay.windows ? "" : `, ${result.replay.from} to ${result.replay.to}`) +
         `${result.replay.rescaled ? ", rescaled to the local stack's price level" : ", at the file's own levels"}` +
         (result.replay.windows
           ? `: ${result.replay.windows.map((w) => `${w.from}..${w.to} (-${(w.drawdown * 100).toFixed(0)}%)`).join(", ")}`

@@ -70,9 +70,10 @@ export function shippedHistory(): PriceHistory {
 }
 
 /**
- * `history-crash`: the `CRASH_WINDOWS` deepest non-overlapping falls of the shipped file, each `steps / CRASH_WINDOWS`
- * hours long (whole days chosen by their drawdown, cut to the hours), one after the other: the first rescaled to the
- * local stack's price, each next one starting where the previous ended, ETH following correlated.
+ * `history-crash`: the `CRASH_WINDOWS` deepest non-overlapping falls of the shipped file, each as many whole days as
+ * fit in `steps / CRASH_WINDOWS` hours (under a day: the first hours of the worst days), one after the other: the
+ * first rescaled to the local stack's price, each next one starting where the previous ended, ETH following
+ * correlated. The default 168 steps replay three 2-day falls (144 hours).
  */
 export function historyCrashPath(
   assets: AssetModel[],
@@ -85,12 +86,13 @@ export function historyCrashPath(
   const lead = [...history.candles.keys()][0];
   const count = Math.min(CRASH_WINDOWS, steps);
   const per = Math.floor(steps / count);
-  const rows = Math.ceil(per / stepsPerRow);
+  // Whole rows (days) when a window is at least a row long, so that every chosen candle is replayed to its close.
+  const rows = Math.max(1, Math.floor(per / stepsPerRow));
+  const length = Math.min(per, rows * stepsPerRow);
   const windows = worstWindows(history.candles.get(lead)!, rows, count);
   const ticks: Tick[] = [];
   let current = assets;
   windows.forEach((w, k) => {
-    const length = k === windows.length - 1 ? steps - per * (windows.length - 1) : per;
     const part = replayPath(
       history,
       {
@@ -118,7 +120,7 @@ export function historyCrashPath(
   });
   const day = (row: number) => new Date(history.timestamps[row] * 1000).toISOString().slice(0, 10);
   return {
-    ticks: ticks.slice(0, steps),
+    ticks,
     windows: windows.map((w) => ({
       from: day(w.start),
       to: day(w.start + w.length - 1),
