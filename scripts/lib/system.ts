@@ -2,6 +2,8 @@
  * The local Keel stack as typed contracts: deploy it through its Ignition module or attach to known addresses,
  * and read its state into plain objects (bigints only, no ethers `Result`s) that can be printed and compared.
  */
+import fs from "node:fs";
+import path from "node:path";
 import { ethers } from "ethers";
 import type { ContractRunner } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
@@ -85,37 +87,66 @@ export async function requireDevChain(hre: HardhatRuntimeEnvironment): Promise<b
  * Deploys the local stack (mock USDC, mock feeds, the protocol, the default markets) with its Ignition module and
  * returns it as typed contracts.
  *
- * On the in-process Hardhat network this is `hre.ignition.deploy(LocalStack)`. On any other network (a
- * `npx hardhat node` behind `--network localhost`) `hre.ignition.deploy` would keep a journal under
- * `deploy/deployments/chain-31337` and on the next run reuse or, against a restarted node, fail to reconcile it;
- * a simulation wants a fresh stack every run, so there the same module is deployed through Ignition's core
- * without a deployment directory (an ephemeral deployment, exactly what the Hardhat network gets).
+ * The module is deployed through Ignition's core without a deployment directory (an ephemeral deployment, exactly
+ * what `hre.ignition.deploy` does on the in-process Hardhat network). On a `npx hardhat node` behind
+ * `--network localhost`, `hre.ignition.deploy` would instead keep a journal under `deploy/deployments/chain-31337`
+ * and on the next run reuse or, against a restarted node, fail to reconcile it; a simulation wants a fresh stack
+ * every run. The artifact resolver reads each contract's build info once per process (`CachingArtifactResolver`):
+ * Ignition's own reads and parses the whole build-info file (about 10 MB) for every contract of every deployment,
+ * seconds per stack, which a simulation deploying one stack per variant and per seed pays again and again.
  */
 export async function deployLocalStack(hre: HardhatRuntimeEnvironment): Promise<System> {
-  let addresses: SystemAddresses;
-  if (hre.network.name === "hardhat") {
-    const deployed = await hre.ignition.deploy(LocalStack);
-    addresses = await resolveAddresses((name) => deployed[name].getAddress());
-  } else {
-    const result = await ignitionDeploy({
-      config: {},
-      artifactResolver: new HardhatArtifactResolver(hre),
-      provider: hre.network.provider,
-      deploymentDir: undefined,
-      ignitionModule: LocalStack,
-      deploymentParameters: {},
-      accounts: (await hre.network.provider.request({ method: "eth_accounts" })) as string[],
-      maxRetries: hre.config.ignition.maxRetries,
-      retryInterval: hre.config.ignition.retryInterval,
-    });
-    if (result.type !== DeploymentResultType.SUCCESSFUL_DEPLOYMENT) {
-      throw new Error(`LocalStack deployment failed: ${errorDeploymentResultToExceptionMessage(result)}`);
-    }
-    addresses = await resolveAddresses((name) =>
-      Promise.resolve(result.contracts[LocalStack.results[name].id].address),
-    );
+  const result = await ignitionDeploy({
+    config: {},
+    artifactResolver: new CachingArtifactResolver(hre),
+    provider: hre.network.provider,
+    deploymentDir: undefined,
+    ignitionModule: LocalStack,
+    deploymentParameters: {},
+    accounts: (await hre.network.provider.request({ method: "eth_accounts" })) as string[],
+    maxRetries: hre.config.ignition.maxRetries,
+    retryInterval: hre.config.ignition.retryInterval,
+  });
+  if (result.type !== DeploymentResultType.SUCCESSFUL_DEPLOYMENT) {
+    throw new Error(`LocalStack deployment failed: ${errorDeploymentResultToExceptionMessage(result)}`);
   }
+  const addresses = await resolveAddresses((name) =>
+    Promise.resolve(result.contracts[LocalStack.results[name].id].address),
+  );
   return attachSystem(hre, addresses);
+}
+
+type BuildInfoOf = Awaited<ReturnType<HardhatArtifactResolver["getBuildInfo"]>>;
+/** Build info per build-info file, per process: the artifacts do not change while a process runs. */
+const buildInfos = new Map<string, Promise<BuildInfoOf>>();
+
+/**
+ * Ignition's Hardhat artifact resolver, reading each build-info file once per process (every contract compiled
+ * together shares one): the same lookup as Ignition's (the artifact's `.dbg.json` names its build info).
+ */
+class CachingArtifactResolver extends HardhatArtifactResolver {
+  constructor(private readonly runtime: HardhatRuntimeEnvironment) {
+    super(runtime);
+  }
+
+  override async getBuildInfo(contractName: string): Promise<BuildInfoOf> {
+    if (contractName.includes(":")) return super.getBuildInfo(contractName);
+    const artifactPath = (await this.runtime.artifacts.getArtifactPaths()).find(
+      (p) => path.parse(p).name === contractName,
+    );
+    if (artifactPath === undefined) return super.getBuildInfo(contractName); // Ignition's own error
+    const debugPath = artifactPath.replace(/\.json$/, ".dbg.json");
+    const debug = JSON.parse(await fs.promises.readFile(debugPath, "utf8")) as { buildInfo: string };
+    const file = path.join(path.dirname(debugPath), debug.buildInfo);
+    let info = buildInfos.get(file);
+    if (!info) {
+      info = fs.promises.readFile(file, "utf8").then((text) => JSON.parse(text) as BuildInfoOf);
+      // A failed read is not kept: the next deployment tries again.
+      info.catch(() => buildInfos.delete(file));
+      buildInfos.set(file, info);
+    }
+    return info;
+  }
 }
 
 async function resolveAddresses(

@@ -45,6 +45,8 @@ export async function runSimulateTask(
     seed: options.seed,
     accounts: options.accounts,
     steps: options.steps,
+    prices: options.prices,
+    settings: options.settings,
     onProgress: (p) => bar.update(p.done, p.total, p.variant),
   });
   bar.done();
@@ -56,6 +58,17 @@ export async function runSimulateTask(
   write(
     `Keel simulation — ${result.scenario.title}: seed ${result.seed}, ${result.accounts} accounts, ${result.steps} steps, network ${result.network}`,
   );
+  if (result.replay)
+    write(
+      `  prices replayed from ${result.replay.file}` +
+        (result.replay.windows ? "" : `, ${result.replay.from} to ${result.replay.to}`) +
+        `${result.replay.rescaled ? ", rescaled to the local stack's price level" : ", at the file's own levels"}` +
+        (result.replay.windows
+          ? `: ${result.replay.windows.map((w) => `${w.from}..${w.to} (-${(w.drawdown * 100).toFixed(0)}%)`).join(", ")}`
+          : ""),
+    );
+  for (const s of result.settings ?? []) write(`  ${s.name} set to ${s.value} (--set)`);
+  for (const w of options.prices?.history.warnings ?? []) write(`warning: ${options.prices?.file} ${w}`);
   for (const line of verdict(result)) write(`${line.severity === "ok" ? "  " : "!!"} ${line.text}`);
   write("");
   const rows = headlineRows(result);

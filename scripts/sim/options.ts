@@ -5,9 +5,18 @@
  */
 import { DEFAULTS, SCENARIOS, isScenario } from "./scenarios/definitions";
 import type { ScenarioName } from "./scenarios/definitions";
+import { parsePricesArgs } from "./history/options";
+import type { PricesOption, RawPricesArgs } from "./history/options";
+import { InputError, MAX_RUNS, parseSeeds, parseSet, parseSweep } from "./risk/options";
+import type { Setting, Sweep } from "./risk/options";
+
+export { InputError };
 
 /** The options as Hardhat passes them: strings from the command line, numbers when a script calls the task. */
-export interface RawSimulateArgs {
+export interface RawSimulateArgs extends RawPricesArgs {
+  seeds?: string;
+  sweep?: string;
+  set?: string;
   scenario?: string;
   seed?: string | number;
   accounts?: string | number;
@@ -22,10 +31,15 @@ export interface SimulateOptions {
   accounts: number;
   steps: number;
   out: string;
+  /** `--prices`: the file replayed instead of the scenario's drawn path. */
+  prices?: PricesOption;
+  /** `--seeds`: the scenario once per seed (risk/cli.ts). */
+  seeds?: number[];
+  /** `--sweep`: the seeds at each value of a parameter. */
+  sweep?: Sweep;
+  /** `--set`: one parameter changed from its deployed value. */
+  settings: Setting[];
 }
-
-/** A bad option: its message is what the user sees. */
-export class InputError extends Error {}
 
 /** Inclusive bounds of the numeric options. */
 export const BOUNDS = {
@@ -35,7 +49,21 @@ export const BOUNDS = {
 } as const;
 
 /** The task's own options, as typed on the command line. */
-export const SIMULATE_FLAGS = ["--scenario", "--seed", "--accounts", "--steps", "--out", "--no-compile"];
+export const SIMULATE_FLAGS = [
+  "--scenario",
+  "--seed",
+  "--seeds",
+  "--accounts",
+  "--steps",
+  "--prices",
+  "--rescale",
+  "--from",
+  "--to",
+  "--sweep",
+  "--set",
+  "--out",
+  "--no-compile",
+];
 
 const or = (items: readonly string[]): string =>
   `${items.slice(0, -1).join(", ")} or ${items[items.length - 1]}`;
@@ -57,13 +85,35 @@ export function parseSimulateArgs(args: RawSimulateArgs): SimulateOptions {
   if (!isScenario(scenario)) throw new InputError(`unknown scenario "${scenario}": choose ${or(SCENARIOS)}`);
   const out = args.out ?? DEFAULTS.out;
   if (out.trim() === "") throw new InputError(`--out is empty: give a directory (default ${DEFAULTS.out})`);
-  return {
+  const options: SimulateOptions = {
     scenario,
     seed: integer("seed", args.seed, DEFAULTS.seed),
     accounts: integer("accounts", args.accounts, DEFAULTS.accounts),
     steps: integer("steps", args.steps, DEFAULTS.steps),
     out,
+    settings: args.set === undefined ? [] : [parseSet(args.set)],
   };
+  if (args.seeds !== undefined) options.seeds = parseSeeds(args.seeds);
+  if (args.sweep !== undefined) options.sweep = parseSweep(args.sweep);
+  const many = options.seeds !== undefined || options.sweep !== undefined;
+  if (scenario === "session" && (many || args.prices !== undefined || args.set !== undefined))
+    throw new InputError(
+      "the session scenario is scripted: --seeds, --sweep, --set and --prices do not apply to it",
+    );
+  if (scenario === "history-crash" && args.prices !== undefined)
+    throw new InputError(
+      "history-crash replays its own file (scripts/sim/data/): drop --prices, or use another scenario",
+    );
+  if (options.sweep && options.settings.some((s) => s.name === options.sweep?.name))
+    throw new InputError(`--set ${args.set} and --sweep ${args.sweep} change the same parameter: keep one`);
+  if (options.sweep && options.seeds && options.seeds.length * options.sweep.values.length > MAX_RUNS)
+    throw new InputError(
+      `--seeds ${args.seeds} × --sweep ${args.sweep} is ${options.seeds.length * options.sweep.values.length} runs, ` +
+        `at most ${MAX_RUNS}`,
+    );
+  const prices = parsePricesArgs(args);
+  if (prices) options.prices = prices;
+  return options;
 }
 
 /** Hardhat's global options, and whether each takes a value (`hardhat --help`). */
@@ -80,7 +130,20 @@ const GLOBAL_OPTIONS: Record<string, boolean> = {
   "--flamegraph": false,
   "--typecheck": false,
 };
-const TAKES_VALUE = new Set(["--scenario", "--seed", "--accounts", "--steps", "--out"]);
+const TAKES_VALUE = new Set([
+  "--scenario",
+  "--seed",
+  "--seeds",
+  "--accounts",
+  "--steps",
+  "--prices",
+  "--rescale",
+  "--from",
+  "--to",
+  "--sweep",
+  "--set",
+  "--out",
+]);
 
 /**
  * For a command line running `simulate` (`process.argv.slice(2)`): the one-line message for an option it does not

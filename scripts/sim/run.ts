@@ -11,15 +11,23 @@ import { withRollback } from "./rollback";
 import { generatePath } from "./market";
 import { drawPopulation, withLatencyArbitrageur, withRewardFarmer } from "./population";
 import { Rng } from "./rng";
-import { DEFAULTS, assetModels, pathSpec, scenarioSpec } from "./scenarios/definitions";
+import { CORRELATION, DEFAULTS, assetModels, pathSpec, scenarioSpec } from "./scenarios/definitions";
+import type { AssetModel, Tick } from "./market";
+import { SHIPPED_FILE, historyCrashPath, pricesPath } from "./history/paths";
+import type { PricesOption } from "./history/options";
+import type { Setting } from "./risk/options";
 import type { ScenarioName } from "./scenarios/definitions";
-import type { SimulationResult, VariantResult } from "./types";
+import type { ReplayInfo, SimulationResult, VariantResult } from "./types";
 
 export interface SimulationOptions {
   scenario: Exclude<ScenarioName, "session">;
   seed?: number;
   accounts?: number;
   steps?: number;
+  /** `--prices`: the market replays this file instead of the scenario's drawn path. */
+  prices?: PricesOption;
+  /** Parameters changed from the deployed values (`--set`, a sweep's value). */
+  settings?: Setting[];
   /** Progress: ticks done and total over all variants, and the variant running. */
   onProgress?: (p: { done: number; total: number; variant: string }) => void;
 }
@@ -47,8 +55,7 @@ export async function runSimulation(
   let population = drawn;
   if (scenario.adversaries.includes("latency-arb")) population = withLatencyArbitrageur(population, markets);
   if (scenario.adversaries.includes("reward-farmer")) population = withRewardFarmer(population, markets);
-  const spec = pathSpec(scenario, steps, assets);
-  const path = generatePath(spec, root.fork("market"));
+  const { path, replay } = marketPath(scenario, steps, assets, root, options.prices);
 
   const variants: VariantResult[] = [];
   const total = path.length * scenario.variants.length;
@@ -66,6 +73,7 @@ export async function runSimulation(
           assets,
           rng: root,
           steps,
+          settings: options.settings,
           onTick: (done) =>
             options.onProgress?.({ done: i * path.length + done, total, variant: variant.label }),
         }),
@@ -78,11 +86,51 @@ export async function runSimulation(
     scenario,
     seed,
     accounts,
-    steps,
+    steps: path[path.length - 1].step + 1,
     network: hre.network.name,
     variants,
     schedule: dedupeSchedule(schedule),
+    ...(replay ? { replay } : {}),
+    ...(options.settings?.length ? { settings: options.settings } : {}),
   };
+}
+
+/** The exogenous path: a file replayed (`--prices`), the shipped file's worst falls (`history-crash`), or drawn. */
+function marketPath(
+  scenario: ReturnType<typeof scenarioSpec>,
+  steps: number,
+  assets: AssetModel[],
+  root: Rng,
+  prices: PricesOption | undefined,
+): { path: Tick[]; replay?: ReplayInfo } {
+  const day = (unix: number) => new Date(unix * 1000).toISOString().slice(0, 10);
+  if (prices) {
+    const { ticks, rows } = pricesPath(prices, assets, steps, root.fork("market"), CORRELATION);
+    const t = prices.history.timestamps;
+    return {
+      path: ticks,
+      replay: {
+        file: prices.file,
+        from: day(t[prices.from]),
+        to: day(t[prices.from + rows - 1]),
+        rescaled: prices.rescale,
+      },
+    };
+  }
+  if (scenario.history) {
+    const { ticks, windows } = historyCrashPath(assets, steps, root.fork("market"), CORRELATION);
+    return {
+      path: ticks,
+      replay: {
+        file: "scripts/sim/data/" + SHIPPED_FILE.split(/[\\/]/).pop(),
+        from: windows[0].from,
+        to: windows[windows.length - 1].to,
+        rescaled: true,
+        windows,
+      },
+    };
+  }
+  return { path: generatePath(pathSpec(scenario, steps, assets), root.fork("market")) };
 }
 
 /** One entry per step and event (the crash spans several ticks). */

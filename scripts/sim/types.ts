@@ -373,4 +373,17 @@ export interface SimulationResult {
   variants: VariantResult[];
   /** The scenario's exogenous path events (jumps, crash). */
   schedule: { step: number; event: string }[];
+  /** What history the market replayed (`--prices`, `history-crash`), when it did. */
+  replay?: ReplayInfo;
+  /** Parameters changed from the deployed values (`--set`, a sweep's value). */
+  settings?: { name: string; value: number }[];
+}
+
+/** The history a run replayed: the file, its rows' dates, whether it was rescaled, and the windows chosen. */
+export interface ReplayInfo {
+  file: string;
+  from: string;
+  to: string;
+  rescaled: boolean;
+  windows?: { from: string; to: string; drawdown: number }[];
 }

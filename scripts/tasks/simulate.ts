@@ -57,11 +57,60 @@ task(
     DEFAULTS.out,
     types.string,
   )
+  .addOptionalParam(
+    "prices",
+    "Replay a price file (CSV: timestamp plus one close column per asset, or OHLC columns) through the feeds instead " +
+      "of the drawn path, e.g. scripts/sim/data/btc-usd-daily-2014-2018.csv",
+    undefined,
+    types.string,
+  )
+  .addOptionalParam(
+    "rescale",
+    "With --prices: on (default) makes the first replayed price the local stack's price level, off replays the file's own levels",
+    undefined,
+    types.string,
+  )
+  .addOptionalParam(
+    "from",
+    "With --prices: the first row to replay (a row number from 1, or a date YYYY-MM-DD)",
+    undefined,
+    types.string,
+  )
+  .addOptionalParam(
+    "to",
+    "With --prices: the last row to replay (a row number or a date)",
+    undefined,
+    types.string,
+  )
+  .addOptionalParam(
+    "seeds",
+    "Run the scenario once per seed, in parallel processes, and report the distributions: 1..50 or 3,7,9",
+    undefined,
+    types.string,
+  )
+  .addOptionalParam(
+    "sweep",
+    "Run the seeds at each value of a parameter and recommend values: name=from:to:step, name one of imf, mmf, " +
+      "skewScale (a multiple of the deployed), maxOpenInterestToPool or liquidationBuffer",
+    undefined,
+    types.string,
+  )
+  .addOptionalParam(
+    "set",
+    "Change one parameter for the run: name=value (as --sweep names them)",
+    undefined,
+    types.string,
+  )
   .addFlag("noCompile", "Do not compile the contracts first")
   .setAction(async (args: RawSimulateArgs, hre) => {
     try {
-      parseSimulateArgs(args); // before compiling: a bad option fails at once
+      const options = parseSimulateArgs(args); // before compiling: a bad option fails at once
       if (!args.noCompile) await hre.run(TASK_COMPILE, { quiet: true });
+      if (options.seeds !== undefined || options.sweep !== undefined) {
+        const { runRiskTask } = await import("../sim/risk/cli");
+        await runRiskTask(options, hre);
+        return;
+      }
       const { runSimulateTask } = await import("../sim/cli");
       await runSimulateTask(args, hre);
     } catch (err) {

@@ -25,7 +25,9 @@ import { IMPACT_DEPTH_MULTIPLE, IMPACT_HALF_LIFE_SECONDS, NO_CAP, dampedCap } fr
 import type { VariantSpec } from "../scenarios/definitions";
 import { Sender, createActors, emptyFlows, emptyTokenFlows, errorInterfaces } from "../world";
 import type { Actor, Flows, TokenFlows } from "../world";
+import type { Setting } from "../risk/options";
 import { accountIdOf } from "./keeper";
+import { applySettings } from "./params";
 
 const FEED_DECIMALS = 8;
 const FEED_TO_WAD = 10n ** BigInt(18 - FEED_DECIMALS);
@@ -44,6 +46,8 @@ export interface VariantInput {
   /** The run's root generator; agents fork their own streams from it by label. */
   rng: Rng;
   steps: number;
+  /** Parameters changed from the deployed values (`--set`, a sweep's value). */
+  settings?: Setting[];
   onTick?: (done: number, total: number) => void;
 }
 
@@ -133,6 +137,7 @@ export async function setUp(stack: Stack, clock: ChainClock, input: VariantInput
   };
   await pushPrices(assets.map((a) => a.initialPrice));
   const liquidationCap = await applyDamping(sys, sender, markets, variant, population.traderCollateral);
+  await applySettings(sys, sender, markets, input.settings ?? []);
 
   const tokens = await readTokens(sys, markets);
   const tokenFlows = new Map<string, TokenFlows>([...tokens.keys()].map((k) => [k, emptyTokenFlows()]));

@@ -21,13 +21,13 @@ import type { Chart } from "./charts";
 import { verdict } from "./summary";
 import { headlineRows } from "./tables";
 
-const esc = (s: string): string =>
+export const esc = (s: string): string =>
   s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 const money = (units: bigint): string => formatUsd(units, { decimals: 6 });
 const moneyWad = (wad: bigint): string => formatUsd(wad);
 const signedWad = (wad: bigint): string => formatUsd(wad, { signed: true });
 
-const STYLE = `
+export const STYLE = `
 body { font-family: Helvetica, Arial, sans-serif; margin: 0 auto; max-width: 1000px; padding: 16px 24px 48px; color: #222; }
 h1 { font-size: 22px; margin: 18px 0 4px; } h2 { font-size: 18px; margin-top: 32px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
 h3 { font-size: 15px; margin-top: 20px; }

@@ -367,6 +367,8 @@ export function buildSummary(result: SimulationResult) {
     badDebt: result.variants.some((v) => v.headline.badDebt > 0n),
     conservationOk: result.variants.every((v) => v.conservation.ok),
     schedule: result.schedule,
+    ...(result.replay ? { replay: result.replay } : {}),
+    ...(result.settings ? { settings: result.settings } : {}),
     variants: Object.fromEntries(result.variants.map((v) => [v.variant.key, variantJson(v)])),
     ...(result.variants.length === 2 ? { comparison: comparisonJson(result) } : {}),
     ...(dampingEffect(result) ? { damping: dampingJson(dampingEffect(result)!) } : {}),

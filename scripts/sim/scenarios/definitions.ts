@@ -11,6 +11,7 @@ export const SCENARIOS = [
   "cross-vs-isolated",
   "latency-arb",
   "adversaries",
+  "history-crash",
   "session",
 ] as const;
 /** The adversary agents a scenario can add to its population. */
@@ -50,6 +51,8 @@ export interface ScenarioSpec {
   stepSeconds: number;
   /** Adversaries joining the traders: the oracle-latency arbitrageur (agents/latencyArb.ts), the reward-floor farmer. */
   adversaries: Adversary[];
+  /** The market replays the shipped BTC/USD file's worst falls (history/paths.ts) instead of a drawn path. */
+  history?: boolean;
 }
 
 export const DEFAULTS = {
@@ -162,6 +165,31 @@ export function scenarioSpec(name: Exclude<ScenarioName, "session">): ScenarioSp
             margin: "cross",
             dynamic: true,
             damping: "off",
+            immediateTrades: true,
+          },
+        ],
+      };
+    case "history-crash":
+      return {
+        name,
+        title: "History: BTC's worst falls, 2014-2018",
+        description:
+          "The real BTC/USD daily candles' three deepest falls of 2014-2018 (scripts/sim/data/), each a third of the " +
+          "run, one after the other: the first rescaled to the local stack's BTC price, each next one starting where " +
+          "the previous ended, every day cut into hours that reach its high and low; ETH follows correlated. " +
+          "Directional traders, hedgers and LPs act every hour and the keeper liquidates after every price update.",
+        crash: false,
+        jumps: false,
+        stepSeconds: STEP_SECONDS,
+        adversaries: [],
+        history: true,
+        variants: [
+          {
+            key: "history-crash",
+            label: "history-crash",
+            margin: "cross",
+            dynamic: true,
+            damping: "deployed",
             immediateTrades: true,
           },
         ],

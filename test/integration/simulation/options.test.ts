@@ -40,15 +40,23 @@ describe("simulate: options", function () {
         accounts: 40,
         steps: 168,
         out: "reports",
+        settings: [],
       });
       expect(
         parseSimulateArgs({ scenario: "crash", seed: "4294967295", accounts: 1, steps: "2", out: "/tmp/x" }),
-      ).to.deep.equal({ scenario: "crash", seed: 4294967295, accounts: 1, steps: 2, out: "/tmp/x" });
+      ).to.deep.equal({
+        scenario: "crash",
+        seed: 4294967295,
+        accounts: 1,
+        steps: 2,
+        out: "/tmp/x",
+        settings: [],
+      });
     });
 
     it("names the bad value and the allowed ones", function () {
       expect(rejects({ scenario: "bogus" })).to.equal(
-        'unknown scenario "bogus": choose baseline, crash, cascade, cross-vs-isolated, latency-arb, adversaries or session',
+        'unknown scenario "bogus": choose baseline, crash, cascade, cross-vs-isolated, latency-arb, adversaries, history-crash or session',
       );
       expect(rejects({ steps: "0" })).to.equal("--steps 0 is out of range: use an integer from 2 to 5000");
       expect(rejects({ steps: 5001 })).to.equal(
@@ -72,7 +80,8 @@ describe("simulate: options", function () {
   });
 
   describe("simulateArgvError", function () {
-    const known = "--scenario, --seed, --accounts, --steps, --out or --no-compile";
+    const known =
+      "--scenario, --seed, --seeds, --accounts, --steps, --prices, --rescale, --from, --to, --sweep, --set, --out or --no-compile";
 
     it("accepts the task's options and Hardhat's, before or after the task's name", function () {
       expect(simulateArgvError(["simulate"])).to.equal(undefined);
@@ -122,6 +131,13 @@ describe("simulate: options", function () {
         [["--steps", "0"], "error: --steps 0 is out of range: use an integer from 2 to 5000"],
         [["--seed", "-1"], "error: --seed -1 is out of range"],
         [["--foo", "1"], "error: unknown option --foo for simulate: the options are --scenario"],
+        [["--seeds", "5..1"], 'error: --seeds "5..1": the range 5..1 runs backwards: write 1..5'],
+        [["--sweep", "imf=0.2:0.1:0.05"], "error: --sweep imf=0.2:0.1:0.05: from 0.2 is above to 0.1"],
+        [["--prices", "no-such.csv"], "error: --prices no-such.csv: no such file"],
+        [
+          ["--prices", "test/unit/sim/fixtures/unordered.csv"],
+          "error: --prices test/unit/sim/fixtures/unordered.csv: line 3: timestamps go backwards",
+        ],
       ];
       const runs = await Promise.all(cases.map(([args]) => hardhat(["simulate", "--no-compile", ...args])));
       runs.forEach((r, i) => {

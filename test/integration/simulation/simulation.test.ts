@@ -315,7 +315,7 @@ describe("simulation", function () {
   it("refuses an unknown scenario and out-of-range options", async function () {
     await expectReject(
       runSimulateTask({ scenario: "moon", out }, hre, { progress: "none" }),
-      /unknown scenario "moon": choose baseline, crash, cascade, cross-vs-isolated, latency-arb, adversaries or session/,
+      /unknown scenario "moon": choose baseline, crash, cascade, cross-vs-isolated, latency-arb, adversaries, history-crash or session/,
     );
     await expectReject(runSimulation(hre, { scenario: "baseline", steps: 1 }), /--steps/);
     await expectReject(runSimulation(hre, { scenario: "baseline", accounts: 0 }), /--accounts/);
