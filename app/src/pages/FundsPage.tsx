@@ -145,7 +145,7 @@ export function FundsPage() {
         <button data-testid="max" onClick={() => data && setAmount(exact(data.max, token.decimals))}>
           Max
         </button>
-        <button data-testid="deposit" onClick={() => void deposit()}>
+        <button data-testid="deposit" disabled={!data} onClick={() => void deposit()}>
           {data && amount && data.allowance < (safeParse(amount, token.decimals) ?? 0n)
             ? "Approve & deposit"
             : "Deposit"}

@@ -148,7 +148,7 @@ export function PoolPage() {
           value={assets}
           onChange={(e) => setAssets(e.target.value)}
         />
-        <button data-testid="pool-deposit" onClick={() => void deposit()}>
+        <button data-testid="pool-deposit" disabled={!data} onClick={() => void deposit()}>
           Deposit
         </button>
       </div>
@@ -165,7 +165,7 @@ export function PoolPage() {
         >
           All
         </button>
-        <button data-testid="pool-request" onClick={() => void request()}>
+        <button data-testid="pool-request" disabled={!data} onClick={() => void request()}>
           Request withdrawal
         </button>
       </div>

@@ -1,0 +1,281 @@
+/**
+ * The trader's app (app/) end to end in a real browser: a `hardhat node` with the LocalStack, the app built with Vite
+ * and served by `vite preview`, headless Debian Chromium (playwright-core) with a test EIP-1193 wallet that forwards to
+ * the node. A trader connects, deposits, reads the preview and opens a long, the ETH feed moves, the account's equity,
+ * margin ratio and liquidation price follow the TypeScript reference (test/shared/math.ts), a limit order is committed
+ * and cancelled, the position is closed and the margin withdrawn; a refused trade shows its revert in words; an LP
+ * deposits and requests a withdrawal. No console error. Screenshots of every page go to reports/app/.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { expect } from "chai";
+import { ethers } from "ethers";
+import type { Browser, Page } from "playwright-core";
+import { LOCAL_WITHDRAWAL_DELAY, LOCAL_WITHDRAWAL_WINDOW } from "../../../deploy/config";
+import { formatUsdExact } from "../../../scripts/common/format";
+import { marginRequirement } from "../../shared/math";
+import type { RefPosition } from "../../shared/math";
+import {
+  ETH_MARKET,
+  FEED,
+  HOST,
+  Processes,
+  ROOT,
+  USDC,
+  WAD,
+  freePort,
+  mined,
+  startLocalChain,
+  waitFor,
+} from "../keeper/node";
+import type { LocalChain } from "../keeper/node";
+import { collectErrors, launchChromium, rawOf, screenshot, until } from "./browser";
+import { ETH, previewRef, ratioRef, stateRef, tradeRef } from "./reference";
+import { injectWallet, switchAccount } from "./wallet";
+import { liquidationPrice } from "../../../app/src/lib/stress";
+
+const SHOTS = path.join(ROOT, "reports", "app");
+
+/** Waits for the transaction status under `scope` to say `<label>: confirmed in block N`; returns N. */
+async function confirmed(page: Page, scope: string, label: string): Promise<number> {
+  let text = "";
+  return until(
+    `${label} to confirm`,
+    async () => {
+      const failed = await page.$(`${scope} > [data-testid=tx-error]`);
+      if (failed) throw new Error(`${label}: ${await failed.textContent()}`);
+      text =
+        (await page.textContent(`${scope} > [data-testid=tx-status]`, { timeout: 1000 }).catch(() => "")) ??
+        "";
+      const m = new RegExp(`^${label}: confirmed in block (\\d+)`).exec(text);
+      if (m) return Number(m[1]);
+      throw new Error(`status "${text}"`);
+    },
+    30_000,
+  );
+}
+
+/** Waits until the page shows data read at block `block` or later. */
+async function blockAtLeast(page: Page, block: number): Promise<void> {
+  await until(`the app at block ${block}`, async () =>
+    Number(await page.textContent("[data-testid=block]")) >= block ? true : undefined,
+  );
+}
+
+describe("The trader's app in a real browser", function () {
+  this.timeout(300_000);
+  const procs = new Processes();
+  let chain: LocalChain;
+  let browser: Browser | undefined;
+  let page: Page;
+  let errors: string[];
+  let outDir: string;
+
+  before(async function () {
+    outDir = fs.mkdtempSync(path.join(os.tmpdir(), "keel-app-"));
+    chain = await startLocalChain(procs, "app-e2e");
+    const build = procs.start("vite build", [
+      "vite",
+      "build",
+      "--config",
+      "app/vite.config.mts",
+      "--outDir",
+      outDir,
+    ]);
+    expect((await build.exited).code, `vite build failed:\n${build.tail()}`).to.equal(0);
+    const port = await freePort();
+    const preview = procs.start("vite preview", [
+      "vite",
+      "preview",
+      "--config",
+      "app/vite.config.mts",
+      "--outDir",
+      outDir,
+      "--host",
+      HOST,
+      "--port",
+      String(port),
+      "--strictPort",
+    ]);
+    const url = `http://${HOST}:${port}/?deployment=${chain.deploymentId}`;
+    await waitFor(
+      "vite preview to serve the app",
+      30_000,
+      async () => ((await fetch(url)).ok ? true : undefined),
+      preview.tail(),
+    );
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    errors = collectErrors(page);
+    await injectWallet(page, chain.rpcUrl, chain.wallets[1].address);
+    await page.goto(url);
+  });
+
+  after(async function () {
+    this.timeout(30_000);
+    await browser?.close();
+    await chain?.close();
+    await procs.killAll();
+    if (outDir) fs.rmSync(outDir, { recursive: true, force: true });
+  });
+
+  it("trades, follows the reference math, withdraws, shows reverts in words and serves an LP", async function () {
+    const { usdc, vault, clearinghouse, pool, ethFeed } = chain.contracts();
+    const [, trader, lp, counterparty] = chain.wallets;
+    const seed = chain.wallets[11];
+    // The pool backs open interest (each side's notional at most the pool's cash); a counterparty is short 1 ETH so
+    // the trader's long leaves the skew at zero: no funding accrues while it is open.
+    await mined(usdc.connect(seed).mint(seed.address, USDC(1_000_000)));
+    await mined(usdc.connect(seed).approve(await pool.getAddress(), ethers.MaxUint256));
+    await mined(pool.connect(seed).deposit(USDC(1_000_000), seed.address));
+    await mined(usdc.connect(counterparty).mint(counterparty.address, USDC(10_000)));
+    await mined(usdc.connect(counterparty).approve(await vault.getAddress(), ethers.MaxUint256));
+    await mined(vault.connect(counterparty).deposit(0, await usdc.getAddress(), USDC(10_000)));
+    await mined(clearinghouse.connect(counterparty).trade(0, ETH_MARKET, WAD(-1), 0));
+    await mined(usdc.connect(trader).mint(trader.address, USDC(10_000)));
+    await mined(usdc.connect(lp).mint(lp.address, USDC(5_000)));
+
+    // Connect, and the Markets page.
+    await page.click("[data-testid=connect]");
+    await page.waitForSelector("[data-testid=market-ETH] [data-testid=oracle-price][data-raw]");
+    expect(await rawOf(page, "[data-testid=market-ETH] [data-testid=oracle-price]")).to.equal(
+      WAD(3_000).toString(),
+    );
+    await screenshot(page, SHOTS, "markets");
+
+    // Deposit 1,000 USDC: the approval, then the deposit.
+    await page.click("[data-testid=nav-funds]");
+    await page.fill("[data-testid=funds-amount]", "1000");
+    await page.click("[data-testid=deposit]");
+    const deposited = await confirmed(page, "[data-testid=funds]", "Deposit USDC");
+    await blockAtLeast(page, deposited);
+    await until("the account balance", async () =>
+      (await rawOf(page, "[data-testid=account-balance]")) === USDC(1_000).toString() ? true : undefined,
+    );
+    await screenshot(page, SHOTS, "funds");
+
+    // The preview of a 1 ETH long, then the trade.
+    await page.click("[data-testid=nav-trade]");
+    await page.fill("[data-testid=trade-amount]", "1");
+    const open = previewRef(WAD(3_000), WAD(-1), WAD(1));
+    expect(await rawOf(page, "[data-testid=preview-fill]")).to.equal(open.fill.toString());
+    expect(await rawOf(page, "[data-testid=preview-fee]")).to.equal(open.fee.toString());
+    const opened = tradeRef(
+      { size: 0n, openNotional: 0n, lastFundingIndex: 0n },
+      WAD(-1),
+      WAD(3_000),
+      WAD(1),
+    );
+    const balance = USDC(1_000) + opened.accountDelta;
+    const position: RefPosition = {
+      size: WAD(1),
+      openNotional: opened.newOpenNotional,
+      lastFundingIndex: 0n,
+    };
+    const liqBefore = BigInt(await rawOf(page, "[data-testid=preview-liq]"));
+    expect(
+      stateRef(balance, position, liqBefore).liquidatable,
+      "liquidatable at the liquidation price",
+    ).to.equal(true);
+    expect(stateRef(balance, position, liqBefore + 1n).liquidatable, "not one wei above").to.equal(false);
+    await screenshot(page, SHOTS, "trade");
+    await page.click("[data-testid=trade-submit]");
+    await confirmed(page, "[data-testid=trade]", "Trade");
+
+    // A limit buy far below the price: listed, then cancelled (its fee refunded).
+    await page.selectOption("[data-testid=trade-type]", "limit");
+    await page.fill("[data-testid=trade-amount]", "0.5");
+    await page.fill("[data-testid=trade-trigger]", "2000");
+    await page.click("[data-testid=trade-submit]");
+    await confirmed(page, "[data-testid=trade]", "Commit limit order");
+    await page.waitForSelector("[data-testid=order-limit]");
+    await page.click("[data-testid=order-limit] [data-testid=order-cancel]");
+    await page.waitForSelector("[data-testid=no-orders]");
+    await page.selectOption("[data-testid=trade-type]", "market");
+
+    // The ETH price falls to 2,900: equity, margin ratio and liquidation price as the reference says.
+    const moved = await (await ethFeed.updateAnswer(FEED(2_900))).wait();
+    await page.click("[data-testid=nav-account]");
+    await until("the account read after the move", async () =>
+      Number(await page.getAttribute("[data-testid=account]", "data-block")) >= moved!.blockNumber
+        ? true
+        : undefined,
+    );
+    const after = stateRef(balance, position, WAD(2_900));
+    expect(await rawOf(page, "[data-testid=equity]")).to.equal(after.equity.toString());
+    expect(await rawOf(page, "[data-testid=maintenance-margin]")).to.equal(
+      after.maintenanceMargin.toString(),
+    );
+    expect(await rawOf(page, "[data-testid=margin-ratio]")).to.equal(ratioRef(after).toString());
+    const before = stateRef(balance, position, WAD(3_000));
+    expect(after.equity < before.equity && ratioRef(after) > ratioRef(before)).to.equal(true);
+    const liq = BigInt(await rawOf(page, "[data-testid=position-ETH] [data-testid=liq-price]"));
+    expect(stateRef(balance, position, liq).liquidatable).to.equal(true);
+    expect(stateRef(balance, position, liq + 1n).liquidatable).to.equal(false);
+    // The same account with no other position: the liquidation price does not move with the mark.
+    const snapshot = {
+      equity: after.equity,
+      maintenanceMargin: after.maintenanceMargin,
+      legs: [{ marketId: ETH_MARKET, size: WAD(1), price: WAD(2_900), mmf: ETH.mmf }],
+    };
+    expect(liq).to.equal(liquidationPrice(snapshot, ETH_MARKET));
+    await screenshot(page, SHOTS, "account");
+
+    // Close at 2,900 (skew back to -1 ETH), then withdraw everything.
+    await page.click("[data-testid=nav-trade]");
+    await page.click("[data-testid=trade-close]");
+    const close = previewRef(WAD(2_900), 0n, WAD(-1));
+    expect(await rawOf(page, "[data-testid=preview-fill]")).to.equal(close.fill.toString());
+    await page.click("[data-testid=trade-submit]");
+    await confirmed(page, "[data-testid=trade]", "Trade");
+    const closed = tradeRef(position, 0n, WAD(2_900), WAD(-1));
+    const left = balance + closed.accountDelta;
+    await page.click("[data-testid=nav-funds]");
+    await until("the max withdrawable after the close", async () =>
+      (await rawOf(page, "[data-testid=max-withdraw]")) === left.toString() ? true : undefined,
+    );
+    await page.click("[data-testid=max]");
+    await page.click("[data-testid=withdraw]");
+    await confirmed(page, "[data-testid=funds]", "Withdraw USDC");
+    expect(await usdc.balanceOf(trader.address)).to.equal(USDC(9_000) + left);
+
+    // A trade the margin cannot carry: refused, the revert in words with units.
+    await page.click("[data-testid=nav-trade]");
+    await page.fill("[data-testid=trade-amount]", "100");
+    await rawOf(page, "[data-testid=preview-fill]");
+    await page.click("[data-testid=trade-submit]");
+    const refused = await (
+      await page.waitForSelector("[data-testid=trade] > [data-testid=tx-error]")
+    ).textContent();
+    const im = marginRequirement(WAD(100), WAD(2_900), ETH.imf);
+    expect(refused).to.contain("Trade failed: Clearinghouse insufficient margin: equity -$");
+    expect(refused).to.contain(`initial margin ${formatUsdExact(im)} (ClearinghouseInsufficientMargin)`);
+
+    // An LP deposits 5,000 USDC and asks to withdraw all of its shares: a day's delay, then a two-day window.
+    await switchAccount(page, lp.address);
+    await page.click("[data-testid=nav-pool]");
+    await page.waitForSelector("[data-testid=lp-shares][data-raw='0']");
+    await page.fill("[data-testid=pool-assets]", "5000");
+    await page.click("[data-testid=pool-deposit]");
+    await confirmed(page, "[data-testid=pool]", "Deposit to pool");
+    const value = await until("the LP's position", async () => {
+      const v = BigInt(await rawOf(page, "[data-testid=lp-value]"));
+      return v > 0n ? v : undefined;
+    });
+    expect(value <= USDC(5_000) && value >= USDC(5_000) - 2n, `LP value ${value}`).to.equal(true);
+    await page.click("[data-testid=pool-max-shares]");
+    await page.click("[data-testid=pool-request]");
+    const requested = await confirmed(page, "[data-testid=pool]", "Request withdrawal");
+    const at = BigInt((await chain.provider.getBlock(requested))!.timestamp);
+    const status = await page.waitForSelector("[data-testid=pool-request-status][data-phase=waiting]");
+    const iso = (s: bigint) => new Date(Number(s) * 1000).toISOString().replace(".000Z", "Z");
+    const unlock = at + BigInt(LOCAL_WITHDRAWAL_DELAY);
+    expect(await status.textContent()).to.contain(
+      `redeemable from ${iso(unlock)} until ${iso(unlock + BigInt(LOCAL_WITHDRAWAL_WINDOW))}`,
+    );
+    await screenshot(page, SHOTS, "pool");
+
+    expect(errors, errors.join("\n")).to.deep.equal([]);
+  });
+});
