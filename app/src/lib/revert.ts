@@ -7,6 +7,9 @@ import type { Interface } from "ethers";
 import { decodeRevert, errorMessage, revertArgs } from "../../../scripts/common/errors";
 import type { UnitContext } from "../../../scripts/common/errors";
 
+/** Arguments naming the account or its owner: the connected wallet's own, left out of the sentence. */
+const WHO = ["accountId", "account", "owner"];
+
 /** `ClearinghouseInsufficientMargin` → `Clearinghouse insufficient margin`; `initialMargin` → `initial margin`. */
 export function words(name: string): string {
   const spaced = name.replace(/([a-z0-9])([A-Z])/g, "$1 $2").replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2");
@@ -23,7 +26,7 @@ export function revertMessage(
   const revert = decodeRevert(err, interfaces);
   if (revert === undefined) return errorMessage(err);
   const args = revertArgs(revert, units)
-    .filter((a) => a.name !== "accountId" && a.name !== "account")
+    .filter((a) => !WHO.includes(a.name))
     .map((a) => `${words(a.name)} ${a.value}`);
   return `${words(revert.name)}${args.length > 0 ? `: ${args.join(", ")}` : ""} (${revert.name})`;
 }
