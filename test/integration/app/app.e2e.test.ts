@@ -33,7 +33,6 @@ import type { LocalChain } from "../keeper/node";
 import { collectErrors, launchChromium, rawOf, screenshot, until } from "./browser";
 import { ETH, previewRef, ratioRef, stateRef, tradeRef } from "./reference";
 import { injectWallet, switchAccount } from "./wallet";
-import { liquidationPrice } from "../../../app/src/lib/stress";
 
 const SHOTS = path.join(ROOT, "reports", "app");
 
@@ -120,8 +119,12 @@ describe("The trader's app in a real browser", function () {
     if (outDir) fs.rmSync(outDir, { recursive: true, force: true });
   });
 
-  it("trades, follows the reference math, withdraws, shows reverts in words and serves an LP", async function () {
-    const { usdc, vault, clearinghouse, pool, ethFeed } = chain.contracts();
+  // The trader's settlement balance and ETH position by the reference, carried from step to step.
+  let balance = 0n;
+  let position: RefPosition = { size: 0n, openNotional: 0n, lastFundingIndex: 0n };
+
+  it("connects the wallet and shows the markets", async function () {
+    const { usdc, vault, clearinghouse, pool } = chain.contracts();
     const [, trader, lp, counterparty] = chain.wallets;
     const seed = chain.wallets[11];
     // The pool backs open interest (each side's notional at most the pool's cash); a counterparty is short 1 ETH so
@@ -136,111 +139,126 @@ describe("The trader's app in a real browser", function () {
     await mined(usdc.connect(trader).mint(trader.address, USDC(10_000)));
     await mined(usdc.connect(lp).mint(lp.address, USDC(5_000)));
 
-    // Connect, and the Markets page.
     await page.click("[data-testid=connect]");
-    await page.waitForSelector("[data-testid=market-ETH] [data-testid=oracle-price][data-raw]");
+    expect(await page.textContent("[data-testid=address]")).to.equal(
+      `${trader.address.slice(0, 8)}…${trader.address.slice(-4)}`,
+    );
     expect(await rawOf(page, "[data-testid=market-ETH] [data-testid=oracle-price]")).to.equal(
       WAD(3_000).toString(),
     );
     await screenshot(page, SHOTS, "markets");
+  });
 
-    // Deposit 1,000 USDC: the approval, then the deposit.
+  it("deposits 1,000 USDC: the approval, then the deposit", async function () {
     await page.click("[data-testid=nav-funds]");
+    await page.waitForSelector("[data-testid=vault-allowance][data-raw='0']");
     await page.fill("[data-testid=funds-amount]", "1000");
+    expect(await page.textContent("[data-testid=deposit]")).to.equal("Approve & deposit");
     await page.click("[data-testid=deposit]");
     const deposited = await confirmed(page, "[data-testid=funds]", "Deposit USDC");
     await blockAtLeast(page, deposited);
     await until("the account balance", async () =>
       (await rawOf(page, "[data-testid=account-balance]")) === USDC(1_000).toString() ? true : undefined,
     );
+    balance = USDC(1_000);
     await screenshot(page, SHOTS, "funds");
+  });
 
-    // The preview of a 1 ETH long, then the trade.
+  it("switches to a new subaccount, an account of its own, and back", async function () {
+    await page.click("[data-testid=nav-account]");
+    const shown = () => rawOf(page, "[data-testid=balance-USDC]");
+    await until("subaccount 0's deposit", async () =>
+      (await shown()) === USDC(1_000).toString() ? true : undefined,
+    );
+    await page.click("[data-testid=subaccount-new]");
+    expect(await page.inputValue("[data-testid=subaccount]")).to.equal("1");
+    await until("subaccount 1's empty balance", async () => ((await shown()) === "0" ? true : undefined));
+    await page.selectOption("[data-testid=subaccount]", "0");
+    await until("subaccount 0 again", async () =>
+      (await shown()) === USDC(1_000).toString() ? true : undefined,
+    );
+  });
+
+  it("previews a 1 ETH long as the reference does, then trades it", async function () {
     await page.click("[data-testid=nav-trade]");
     await page.fill("[data-testid=trade-amount]", "1");
     const open = previewRef(WAD(3_000), WAD(-1), WAD(1));
     expect(await rawOf(page, "[data-testid=preview-fill]")).to.equal(open.fill.toString());
     expect(await rawOf(page, "[data-testid=preview-fee]")).to.equal(open.fee.toString());
-    const opened = tradeRef(
-      { size: 0n, openNotional: 0n, lastFundingIndex: 0n },
-      WAD(-1),
-      WAD(3_000),
-      WAD(1),
-    );
-    const balance = USDC(1_000) + opened.accountDelta;
-    const position: RefPosition = {
-      size: WAD(1),
-      openNotional: opened.newOpenNotional,
-      lastFundingIndex: 0n,
-    };
-    const liqBefore = BigInt(await rawOf(page, "[data-testid=preview-liq]"));
+    const opened = tradeRef(position, WAD(-1), WAD(3_000), WAD(1));
+    const after = { size: WAD(1), openNotional: opened.newOpenNotional, lastFundingIndex: 0n };
+    const liq = BigInt(await rawOf(page, "[data-testid=preview-liq]"));
     expect(
-      stateRef(balance, position, liqBefore).liquidatable,
-      "liquidatable at the liquidation price",
+      stateRef(balance + opened.accountDelta, after, liq).liquidatable,
+      "at the liquidation price",
     ).to.equal(true);
-    expect(stateRef(balance, position, liqBefore + 1n).liquidatable, "not one wei above").to.equal(false);
+    expect(stateRef(balance + opened.accountDelta, after, liq + 1n).liquidatable, "one wei above").to.equal(
+      false,
+    );
     await screenshot(page, SHOTS, "trade");
     await page.click("[data-testid=trade-submit]");
     await confirmed(page, "[data-testid=trade]", "Trade");
+    balance += opened.accountDelta;
+    position = after;
+  });
 
-    // A limit buy far below the price: listed, then cancelled (its fee refunded).
+  it("lists a committed limit order and cancels it", async function () {
     await page.selectOption("[data-testid=trade-type]", "limit");
     await page.fill("[data-testid=trade-amount]", "0.5");
     await page.fill("[data-testid=trade-trigger]", "2000");
     await page.click("[data-testid=trade-submit]");
     await confirmed(page, "[data-testid=trade]", "Commit limit order");
-    await page.waitForSelector("[data-testid=order-limit]");
+    const row = await page.waitForSelector("[data-testid=order-limit]");
+    expect(await row.textContent()).to.contain("≤ $2,000.00");
     await page.click("[data-testid=order-limit] [data-testid=order-cancel]");
     await page.waitForSelector("[data-testid=no-orders]");
     await page.selectOption("[data-testid=trade-type]", "market");
+  });
 
-    // The ETH price falls to 2,900: equity, margin ratio and liquidation price as the reference says.
-    const moved = await (await ethFeed.updateAnswer(FEED(2_900))).wait();
+  it("follows a fall of ETH to 2,900: equity, margin ratio and liquidation price as the reference says", async function () {
+    const moved = await (await chain.contracts().ethFeed.updateAnswer(FEED(2_900))).wait();
     await page.click("[data-testid=nav-account]");
     await until("the account read after the move", async () =>
       Number(await page.getAttribute("[data-testid=account]", "data-block")) >= moved!.blockNumber
         ? true
         : undefined,
     );
+    const before = stateRef(balance, position, WAD(3_000));
     const after = stateRef(balance, position, WAD(2_900));
     expect(await rawOf(page, "[data-testid=equity]")).to.equal(after.equity.toString());
     expect(await rawOf(page, "[data-testid=maintenance-margin]")).to.equal(
       after.maintenanceMargin.toString(),
     );
     expect(await rawOf(page, "[data-testid=margin-ratio]")).to.equal(ratioRef(after).toString());
-    const before = stateRef(balance, position, WAD(3_000));
     expect(after.equity < before.equity && ratioRef(after) > ratioRef(before)).to.equal(true);
     const liq = BigInt(await rawOf(page, "[data-testid=position-ETH] [data-testid=liq-price]"));
     expect(stateRef(balance, position, liq).liquidatable).to.equal(true);
     expect(stateRef(balance, position, liq + 1n).liquidatable).to.equal(false);
-    // The same account with no other position: the liquidation price does not move with the mark.
-    const snapshot = {
-      equity: after.equity,
-      maintenanceMargin: after.maintenanceMargin,
-      legs: [{ marketId: ETH_MARKET, size: WAD(1), price: WAD(2_900), mmf: ETH.mmf }],
-    };
-    expect(liq).to.equal(liquidationPrice(snapshot, ETH_MARKET));
     await screenshot(page, SHOTS, "account");
+  });
 
-    // Close at 2,900 (skew back to -1 ETH), then withdraw everything.
+  it("closes the position and withdraws the max", async function () {
+    const trader = chain.wallets[1];
     await page.click("[data-testid=nav-trade]");
     await page.click("[data-testid=trade-close]");
-    const close = previewRef(WAD(2_900), 0n, WAD(-1));
-    expect(await rawOf(page, "[data-testid=preview-fill]")).to.equal(close.fill.toString());
+    expect(await rawOf(page, "[data-testid=preview-fill]")).to.equal(
+      previewRef(WAD(2_900), 0n, WAD(-1)).fill.toString(),
+    );
     await page.click("[data-testid=trade-submit]");
     await confirmed(page, "[data-testid=trade]", "Trade");
-    const closed = tradeRef(position, 0n, WAD(2_900), WAD(-1));
-    const left = balance + closed.accountDelta;
+    balance += tradeRef(position, 0n, WAD(2_900), WAD(-1)).accountDelta;
+    position = { size: 0n, openNotional: 0n, lastFundingIndex: 0n };
     await page.click("[data-testid=nav-funds]");
     await until("the max withdrawable after the close", async () =>
-      (await rawOf(page, "[data-testid=max-withdraw]")) === left.toString() ? true : undefined,
+      (await rawOf(page, "[data-testid=max-withdraw]")) === balance.toString() ? true : undefined,
     );
     await page.click("[data-testid=max]");
     await page.click("[data-testid=withdraw]");
     await confirmed(page, "[data-testid=funds]", "Withdraw USDC");
-    expect(await usdc.balanceOf(trader.address)).to.equal(USDC(9_000) + left);
+    expect(await chain.contracts().usdc.balanceOf(trader.address)).to.equal(USDC(9_000) + balance);
+  });
 
-    // A trade the margin cannot carry: refused, the revert in words with units.
+  it("shows a refused trade's revert in words, with units", async function () {
     await page.click("[data-testid=nav-trade]");
     await page.fill("[data-testid=trade-amount]", "100");
     await rawOf(page, "[data-testid=preview-fill]");
@@ -249,11 +267,13 @@ describe("The trader's app in a real browser", function () {
       await page.waitForSelector("[data-testid=trade] > [data-testid=tx-error]")
     ).textContent();
     const im = marginRequirement(WAD(100), WAD(2_900), ETH.imf);
-    expect(refused).to.contain("Trade failed: Clearinghouse insufficient margin: equity -$");
+    expect(refused).to.match(/^Trade failed: Clearinghouse insufficient margin: equity -\$[\d,.]+, /);
     expect(refused).to.contain(`initial margin ${formatUsdExact(im)} (ClearinghouseInsufficientMargin)`);
+    await screenshot(page, SHOTS, "trade-refused");
+  });
 
-    // An LP deposits 5,000 USDC and asks to withdraw all of its shares: a day's delay, then a two-day window.
-    await switchAccount(page, lp.address);
+  it("lets an LP deposit 5,000 USDC and request the withdrawal of its shares", async function () {
+    await switchAccount(page, chain.wallets[2].address);
     await page.click("[data-testid=nav-pool]");
     await page.waitForSelector("[data-testid=lp-shares][data-raw='0']");
     await page.fill("[data-testid=pool-assets]", "5000");
@@ -275,7 +295,9 @@ describe("The trader's app in a real browser", function () {
       `redeemable from ${iso(unlock)} until ${iso(unlock + BigInt(LOCAL_WITHDRAWAL_WINDOW))}`,
     );
     await screenshot(page, SHOTS, "pool");
+  });
 
+  it("logged no console error and no page error", function () {
     expect(errors, errors.join("\n")).to.deep.equal([]);
   });
 });
