@@ -235,6 +235,9 @@ describe("The trader's app in a real browser", function () {
     expect(stateRef(balance, position, liq).liquidatable).to.equal(true);
     expect(stateRef(balance, position, liq + 1n).liquidatable).to.equal(false);
     await screenshot(page, SHOTS, "account");
+    await page.click("[data-testid=nav-markets]");
+    await page.waitForSelector("[data-testid=market-ETH] svg.chart"); // two rounds now: a line
+    await screenshot(page, SHOTS, "markets-after-move");
   });
 
   it("closes the position and withdraws the max", async function () {
@@ -272,7 +275,7 @@ describe("The trader's app in a real browser", function () {
     await screenshot(page, SHOTS, "trade-refused");
   });
 
-  it("lets an LP deposit 5,000 USDC and request the withdrawal of its shares", async function () {
+  it("lets an LP deposit 5,000 USDC, request the withdrawal of its shares and redeem them a day later", async function () {
     await switchAccount(page, chain.wallets[2].address);
     await page.click("[data-testid=nav-pool]");
     await page.waitForSelector("[data-testid=lp-shares][data-raw='0']");
@@ -295,6 +298,21 @@ describe("The trader's app in a real browser", function () {
       `redeemable from ${iso(unlock)} until ${iso(unlock + BigInt(LOCAL_WITHDRAWAL_WINDOW))}`,
     );
     await screenshot(page, SHOTS, "pool");
+
+    // A day later the window is open: redeem. Only the day's funding on the counterparty's 1 ETH short (paid to the
+    // pool, cents) separates what comes back from what the shares were worth at the request.
+    // The feeds publish again after the day (the pool's value needs fresh prices).
+    await chain.provider.send("evm_increaseTime", [LOCAL_WITHDRAWAL_DELAY]);
+    const { ethFeed, btcFeed } = chain.contracts();
+    await mined(ethFeed.updateAnswer(FEED(2_900)));
+    await mined(btcFeed.updateAnswer(FEED(60_000)));
+    await page.waitForSelector("[data-testid=pool-request-status][data-phase=open]");
+    await page.click("[data-testid=pool-redeem]");
+    await confirmed(page, "[data-testid=pool]", "Redeem");
+    const back = await chain.contracts().usdc.balanceOf(chain.wallets[2].address);
+    expect(back >= value && back <= value + USDC(1), `redeemed ${back} for shares worth ${value}`).to.equal(
+      true,
+    );
   });
 
   it("logged no console error and no page error", function () {
