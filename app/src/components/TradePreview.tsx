@@ -38,49 +38,57 @@ export function TradePreview({
   const premium = ((preview.fillPrice - preview.oraclePrice) * preview.sizeDelta) / 10n ** 18n;
   const liq = liquidationAfter(account, market, preview);
   const ratio = marginRatio(preview.after.equity, preview.after.maintenanceMargin);
+  const short = preview.after.equity < preview.after.initialMargin;
   return (
-    <div className="metrics" data-testid="preview">
-      <Metric
-        id="preview-fill"
-        label="Fill price"
-        value={formatUsd(preview.fillPrice)}
-        raw={preview.fillPrice}
-      />
-      <Metric id="preview-fee" label="Fee" value={formatUsd(preview.fee, { dp: 4 })} raw={preview.fee} />
-      <Metric
-        id="preview-premium"
-        label="Skew premium paid"
-        value={formatUsd(premium, { dp: 4, signed: true })}
-      />
-      <Metric
-        id="preview-equity"
-        label="Equity after"
-        value={formatUsd(preview.after.equity)}
-        raw={preview.after.equity}
-      />
-      <Metric
-        id="preview-im"
-        label="Initial margin after"
-        value={formatUsd(preview.after.initialMargin)}
-        raw={preview.after.initialMargin}
-      />
-      <Metric
-        id="preview-free"
-        label="Free collateral after"
-        value={formatUsd(preview.after.freeCollateral)}
-        raw={preview.after.freeCollateral}
-      />
-      <Metric
-        id="preview-ratio"
-        label="Margin ratio after"
-        value={ratio === undefined ? "∞" : formatPercent(ratio)}
-      />
-      <Metric
-        id="preview-liq"
-        label="Liquidation price after"
-        value={liq === undefined ? "none" : formatUsd(liq)}
-        raw={liq}
-      />
-    </div>
+    <>
+      <div className="metrics" data-testid="preview">
+        <Metric
+          id="preview-fill"
+          label="Fill price"
+          value={formatUsd(preview.fillPrice)}
+          raw={preview.fillPrice}
+        />
+        <Metric id="preview-fee" label="Fee" value={formatUsd(preview.fee, { dp: 4 })} raw={preview.fee} />
+        <Metric
+          id="preview-premium"
+          label="Skew premium paid"
+          value={formatUsd(premium, { dp: 4, signed: true })}
+        />
+        <Metric
+          id="preview-equity"
+          label="Equity after"
+          value={formatUsd(preview.after.equity)}
+          raw={preview.after.equity}
+        />
+        <Metric
+          id="preview-im"
+          label="Initial margin after"
+          value={formatUsd(preview.after.initialMargin)}
+          raw={preview.after.initialMargin}
+        />
+        <Metric
+          id="preview-free"
+          label="Free collateral after"
+          value={formatUsd(preview.after.freeCollateral)}
+          raw={preview.after.freeCollateral}
+        />
+        <Metric
+          id="preview-ratio"
+          label="Margin ratio after"
+          value={ratio === undefined ? "no equity" : formatPercent(ratio)}
+        />
+        <Metric
+          id="preview-liq"
+          label="Liquidation price after"
+          value={liq === undefined ? "none" : formatUsd(liq)}
+          raw={liq}
+        />
+      </div>
+      {short ? (
+        <p className="warning" data-testid="preview-warning">
+          Equity after is below the initial margin: the trade is refused unless it only reduces the position.
+        </p>
+      ) : null}
+    </>
   );
 }

@@ -19,11 +19,11 @@ async function recentPrices(keel: Keel, market: MarketInfo): Promise<bigint[]> {
   const feed = AggregatorV3Interface__factory.connect(config.feed, keel.oracle.runner);
   const latest = await feed.latestRoundData();
   const scale = 10n ** (18n - config.decimals);
-  const prices: bigint[] = [];
-  for (let id = latest.roundId; id > 0n && prices.length < CHART_ROUNDS; id--) {
-    prices.unshift((await feed.getRoundData(id)).answer * scale);
-  }
-  return prices;
+  const first = latest.roundId > BigInt(CHART_ROUNDS) ? latest.roundId - BigInt(CHART_ROUNDS) + 1n : 1n;
+  const ids = Array.from({ length: Number(latest.roundId - first + 1n) }, (_, i) => first + BigInt(i));
+  // A round a feed does not have (before its current phase on Chainlink) is left out.
+  const rounds = await Promise.all(ids.map((id) => feed.getRoundData(id).catch(() => undefined)));
+  return rounds.filter((r) => r !== undefined && r.answer > 0n).map((r) => r!.answer * scale);
 }
 
 async function loadMarkets(keel: Keel) {

@@ -259,19 +259,29 @@ describe("The trader's app in a real browser", function () {
     await page.click("[data-testid=withdraw]");
     await confirmed(page, "[data-testid=funds]", "Withdraw USDC");
     expect(await chain.contracts().usdc.balanceOf(trader.address)).to.equal(USDC(9_000) + balance);
+    balance = 0n;
   });
 
   it("shows a refused trade's revert in words, with units", async function () {
     await page.click("[data-testid=nav-trade]");
     await page.fill("[data-testid=trade-amount]", "100");
-    await rawOf(page, "[data-testid=preview-fill]");
+    await page.waitForSelector("[data-testid=preview-warning]"); // the preview warns; the trader sends anyway
     await page.click("[data-testid=trade-submit]");
     const refused = await (
       await page.waitForSelector("[data-testid=trade] > [data-testid=tx-error]")
     ).textContent();
+    // The margin check after the trade, by the reference: the fee taken from an empty balance, the premium as PnL.
+    const t = tradeRef(position, WAD(-1), WAD(2_900), WAD(100));
+    const equity = stateRef(
+      balance + t.accountDelta,
+      { ...position, size: t.newSize, openNotional: t.newOpenNotional },
+      WAD(2_900),
+    ).equity;
     const im = marginRequirement(WAD(100), WAD(2_900), ETH.imf);
-    expect(refused).to.match(/^Trade failed: Clearinghouse insufficient margin: equity -\$[\d,.]+, /);
-    expect(refused).to.contain(`initial margin ${formatUsdExact(im)} (ClearinghouseInsufficientMargin)`);
+    expect(refused).to.equal(
+      `Trade failed: Clearinghouse insufficient margin: equity ${formatUsdExact(equity)}, ` +
+        `initial margin ${formatUsdExact(im)} (ClearinghouseInsufficientMargin)`,
+    );
     await screenshot(page, SHOTS, "trade-refused");
   });
 
