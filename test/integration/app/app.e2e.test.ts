@@ -36,6 +36,35 @@ import { injectWallet, switchAccount } from "./wallet";
 
 const SHOTS = path.join(ROOT, "reports", "app");
 
+/** `APP_E2E_DEV=1` runs the scenario on the Vite dev server (`npm run app`) instead of a production build. */
+const DEV_SERVER = process.env.APP_E2E_DEV === "1";
+
+/** `vite build` into `outDir`, then `vite preview` of it on `port`. */
+async function buildAndPreview(procs: Processes, outDir: string, port: number) {
+  const build = procs.start("vite build", [
+    "vite",
+    "build",
+    "--config",
+    "app/vite.config.mts",
+    "--outDir",
+    outDir,
+  ]);
+  expect((await build.exited).code, `vite build failed:\n${build.tail()}`).to.equal(0);
+  return procs.start("vite preview", [
+    "vite",
+    "preview",
+    "--config",
+    "app/vite.config.mts",
+    "--outDir",
+    outDir,
+    "--host",
+    HOST,
+    "--port",
+    String(port),
+    "--strictPort",
+  ]);
+}
+
 /** Waits for the transaction status under `scope` to say `<label>: confirmed in block N`; returns N. */
 async function confirmed(page: Page, scope: string, label: string): Promise<number> {
   let text = "";
@@ -70,45 +99,35 @@ describe("The trader's app in a real browser", function () {
   let page: Page;
   let errors: string[];
   let outDir: string;
+  let base: string;
 
   before(async function () {
     outDir = fs.mkdtempSync(path.join(os.tmpdir(), "keel-app-"));
     chain = await startLocalChain(procs, "app-e2e");
-    const build = procs.start("vite build", [
-      "vite",
-      "build",
-      "--config",
-      "app/vite.config.mts",
-      "--outDir",
-      outDir,
-    ]);
-    expect((await build.exited).code, `vite build failed:\n${build.tail()}`).to.equal(0);
     const port = await freePort();
-    const preview = procs.start("vite preview", [
-      "vite",
-      "preview",
-      "--config",
-      "app/vite.config.mts",
-      "--outDir",
-      outDir,
-      "--host",
-      HOST,
-      "--port",
-      String(port),
-      "--strictPort",
-    ]);
+    const server = DEV_SERVER
+      ? procs.start("vite", [
+          "vite",
+          "--config",
+          "app/vite.config.mts",
+          "--host",
+          HOST,
+          "--port",
+          String(port),
+        ])
+      : await buildAndPreview(procs, outDir, port);
     const url = `http://${HOST}:${port}/?deployment=${chain.deploymentId}`;
     await waitFor(
-      "vite preview to serve the app",
+      "vite to serve the app",
       30_000,
       async () => ((await fetch(url)).ok ? true : undefined),
-      preview.tail(),
+      server.tail(),
     );
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
     errors = collectErrors(page);
     await injectWallet(page, chain.rpcUrl, chain.wallets[1].address);
-    await page.goto(url);
+    base = `http://${HOST}:${port}/`;
   });
 
   after(async function () {
@@ -138,6 +157,17 @@ describe("The trader's app in a real browser", function () {
     await mined(clearinghouse.connect(counterparty).trade(0, ETH_MARKET, WAD(-1), 0));
     await mined(usdc.connect(trader).mint(trader.address, USDC(10_000)));
     await mined(usdc.connect(lp).mint(lp.address, USDC(5_000)));
+
+    // A deployment id with no deployment: one line saying what to deploy (its 404 is the only console error).
+    await page.goto(`${base}?deployment=none-here`);
+    await page.click("[data-testid=connect]");
+    expect(await (await page.waitForSelector("[data-testid=deployment-error]")).textContent()).to.match(
+      /^No Keel deployment "none-here" for chain 31337 \(deployments: .*app-e2e-\d+.*\)\. Deploy one: npx hardhat ignition deploy deploy\/modules\/LocalStack\.ts --network localhost$/,
+    );
+    expect(errors).to.have.length(1);
+    expect(errors[0]).to.match(/^console: Failed to load resource: .* 404/);
+    errors.length = 0;
+    await page.goto(`${base}?deployment=${chain.deploymentId}`);
 
     await page.click("[data-testid=connect]");
     expect(await page.textContent("[data-testid=address]")).to.equal(
