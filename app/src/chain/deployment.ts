@@ -29,9 +29,8 @@ export function pickAddress(
 ): string {
   const matches = Object.entries(addresses).filter(([id]) => id.endsWith(`#${contract}`));
   if (matches.length !== 1) {
-    throw new Error(
-      `deployment "${deploymentId}" has ${matches.length === 0 ? "no" : "several"} ${contract} entries`,
-    );
+    const what = matches.length === 0 ? `no ${contract} entry` : `several ${contract} entries`;
+    throw new Error(`deployment "${deploymentId}" has ${what}`);
   }
   return ethers.getAddress(matches[0][1]);
 }
