@@ -4,9 +4,10 @@
  * take-profit) through the OrderBook (DESIGN §21). The pending orders are listed below, cancellable.
  */
 import { useState } from "react";
-import type { ContractTransactionResponse } from "ethers";
 import { exact } from "../../../scripts/common/units";
 import { loadAccount } from "../chain/account";
+import { ORDER_KIND, ORDER_TYPES, orderSender } from "../chain/orderSend";
+import type { OrderType } from "../chain/orderSend";
 import { useSession } from "../chain/context";
 import { useAsync } from "../chain/useAsync";
 import { useTx } from "../chain/useTx";
@@ -14,19 +15,8 @@ import { ErrorLine } from "../components/ErrorLine";
 import { OrdersPanel } from "../components/OrdersPanel";
 import { TradePreview } from "../components/TradePreview";
 import { TxStatus } from "../components/TxStatus";
-import { acceptablePrice } from "../lib/markets";
-import { sizeDeltaOf, slippageOf, triggerOf } from "../lib/tradeInput";
+import { sizeDeltaOf } from "../lib/tradeInput";
 import type { SizeMode } from "../lib/tradeInput";
-
-const ORDER_TYPES = ["market", "two-step", "limit", "stop-loss", "take-profit"] as const;
-type OrderType = (typeof ORDER_TYPES)[number];
-const KIND: Record<OrderType, number> = {
-  market: 0,
-  "two-step": 0,
-  limit: 1,
-  "stop-loss": 2,
-  "take-profit": 3,
-};
 
 export function TradePage() {
   const { keel, accountId, subaccount, block, signer } = useSession();
@@ -57,29 +47,21 @@ export function TradePage() {
   const submit = async () => {
     const preview = data?.preview;
     if (!preview) return;
-    let send: (s: Awaited<ReturnType<typeof signer>>) => Promise<ContractTransactionResponse>;
+    let send: ReturnType<typeof orderSender>;
     try {
-      const slip = slippageOf(slippage);
-      if (type === "market") {
-        const limit = acceptablePrice(preview.fillPrice, preview.sizeDelta, slip);
-        send = (s) => keel.clearinghouse.connect(s).trade(subaccount, market.id, preview.sizeDelta, limit);
-      } else if (type === "two-step") {
-        const limit = acceptablePrice(preview.fillPrice, preview.sizeDelta, slip);
-        const now = BigInt((await keel.lens.runner!.provider!.getBlock(block))!.timestamp);
-        const { minDelay, maxLifetime } = keel.orderParams;
-        const deadline = now + (minDelay + maxLifetime) / 2n;
-        send = (s) =>
-          keel.orderBook
-            .connect(s)
-            .commitOrder(accountId, market.id, preview.sizeDelta, limit, deadline, false);
-      } else {
-        const price = triggerOf(trigger);
-        const limit = acceptablePrice(price, preview.sizeDelta, slip);
-        send = (s) =>
-          keel.orderBook
-            .connect(s)
-            .commitConditionalOrder(accountId, market.id, preview.sizeDelta, limit, price, KIND[type]);
-      }
+      const now = BigInt((await keel.lens.runner!.provider!.getBlock(block))!.timestamp);
+      const { sizeDelta, fillPrice } = preview;
+      send = orderSender(keel, {
+        type,
+        accountId,
+        subaccount,
+        marketId: market.id,
+        sizeDelta,
+        fillPrice,
+        slippage,
+        trigger,
+        now,
+      });
     } catch (err) {
       setInputError((err as Error).message);
       return;
@@ -146,7 +128,7 @@ export function TradePage() {
             </option>
           ))}
         </select>
-        {KIND[type] > 0 ? (
+        {ORDER_KIND[type] > 0 ? (
           <input
             data-testid="trade-trigger"
             placeholder="trigger price (USD)"
