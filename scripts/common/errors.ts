@@ -189,9 +189,15 @@ export function formatRevert(revert: DecodedRevert, units: UnitContext = {}): st
     .join(", ")})`;
 }
 
+/** A string quoted as Node's `util.inspect` quotes it: single quotes, or the first kind it does not contain. */
+function quote(text: string): string {
+  const mark = ["'", '"', "`"].find((q) => !text.includes(q));
+  return mark ? `${mark}${text}${mark}` : `'${text.replace(/'/g, "\\'")}'`;
+}
+
 /** A value as Node's `util.inspect` shows it on one line (`{ code: 4001, reason: 'user rejected' }`), depth 2. */
 export function describeValue(value: unknown, depth = 2): string {
-  if (typeof value === "string") return `'${value.replace(/'/g, "\\'")}'`;
+  if (typeof value === "string") return quote(value);
   if (typeof value === "bigint") return `${value}n`;
   if (typeof value === "function") return `[Function: ${value.name || "(anonymous)"}]`;
   if (typeof value !== "object" || value === null) return String(value);
