@@ -6,8 +6,9 @@
  * Different providers nest the revert data differently (ethers' `JsonRpcProvider` in `error.data`, Hardhat's in-process
  * network and `hardhat node` one or two levels deeper, some nodes in `error.info.error.data` or only inside the
  * message: `… (return data: 0x…)`), so it is searched for rather than read from one place.
+ *
+ * Browser-safe (the app in app/ bundles it): no Node built-ins, only ethers.
  */
-import { inspect } from "node:util";
 import { ethers } from "ethers";
 import type { Interface, Result } from "ethers";
 import { ERROR_ARG_UNITS } from "./errorUnits";
@@ -188,15 +189,38 @@ export function formatRevert(revert: DecodedRevert, units: UnitContext = {}): st
     .join(", ")})`;
 }
 
+/** A string quoted as Node's `util.inspect` quotes it: single quotes, or the first kind it does not contain. */
+function quote(text: string): string {
+  const mark = ["'", '"', "`"].find((q) => !text.includes(q));
+  return mark ? `${mark}${text}${mark}` : `'${text.replace(/'/g, "\\'")}'`;
+}
+
+/** A value as Node's `util.inspect` shows it on one line (`{ code: 4001, reason: 'user rejected' }`), depth 2. */
+export function describeValue(value: unknown, depth = 2): string {
+  if (typeof value === "string") return quote(value);
+  if (typeof value === "bigint") return `${value}n`;
+  if (typeof value === "function") return `[Function: ${value.name || "(anonymous)"}]`;
+  if (typeof value !== "object" || value === null) return String(value);
+  if (depth < 0) return Array.isArray(value) ? "[Array]" : "[Object]";
+  if (Array.isArray(value)) {
+    const items = value.map((v: unknown) => describeValue(v, depth - 1));
+    return items.length === 0 ? "[]" : `[ ${items.join(", ")} ]`;
+  }
+  const entries = Object.entries(value as Record<string, unknown>).map(
+    ([key, v]) => `${/^[A-Za-z_$][\w$]*$/.test(key) ? key : `'${key}'`}: ${describeValue(v, depth - 1)}`,
+  );
+  return entries.length === 0 ? "{}" : `{ ${entries.join(", ")} }`;
+}
+
 /** A short, single-line message for a log line or a task's error (ethers' `shortMessage` when it has one). */
 export function errorMessage(err: unknown): string {
-  if (typeof err === "function") return inspect(err);
+  if (typeof err === "function") return describeValue(err);
   if (typeof err !== "object" || err === null) return String(err);
   const record = err as Record<string, unknown>;
   const message =
     (typeof record.shortMessage === "string" && record.shortMessage) ||
     (typeof record.message === "string" && record.message) ||
-    // Neither: Node's rendering of the object (`{ code: 4001 }`), not String()'s `[object Object]`.
-    inspect(err, { breakLength: Infinity, depth: 2 });
+    // Neither: the object as Node shows it (`{ code: 4001 }`), not String()'s `[object Object]`.
+    describeValue(err);
   return message.split("\n")[0].slice(0, 500);
 }

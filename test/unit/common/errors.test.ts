@@ -1,6 +1,8 @@
+import { inspect } from "node:util";
 import { expect } from "chai";
 import { ethers } from "ethers";
 import {
+  describeValue,
   decodeRevert,
   decodeRevertData,
   errorMessage,
@@ -114,6 +116,20 @@ describe("common/errors", function () {
       "{ code: 4001, reason: 'user rejected' }",
     );
     expect(errorMessage(undefined)).to.equal("undefined");
+  });
+
+  it("shows values as Node's inspect does on one line, without Node (browser-safe)", function () {
+    const values: unknown[] = [
+      { code: 4001, reason: "user rejected" },
+      { nested: { list: [1, "two", 3n], none: null, gone: undefined }, "odd-key": true },
+      [],
+      {},
+      "it's",
+      function named() {},
+    ];
+    for (const value of values) {
+      expect(describeValue(value)).to.equal(inspect(value, { breakLength: Infinity, depth: 2 }));
+    }
   });
 
   it("tells transient failures from reverts and nonce conflicts", function () {
