@@ -5,6 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { ethers } from "hardhat";
 import { ETH, FEED, USDC, WAD, accountIdOf as refAccountIdOf, fundedFixture } from "../../shared/fixtures";
+import { ordersFixture } from "../orders/shared";
 import { Keeper, MemoryLogger } from "../../../scripts/keeper";
 import type { KeeperConfig } from "../../../scripts/keeper";
 import type { KeeperTaskArgs } from "../../../scripts/keeper/cli";
@@ -130,3 +131,15 @@ export const fund = async (sys: DebtSystem, who: { address: string }, amount: bi
   sys.usdc.mint(who.address, amount);
 export const usdcOf = async (sys: DebtSystem, id: bigint) =>
   sys.vault.balanceOf(id, await sys.usdc.getAddress());
+
+/**
+ * The orders fixture (test/unit/orders/shared.ts) for the keeper's order tests, with the OrderBook accepting settlement
+ * prices up to its bound (1 h) instead of 15 s: a keeper round reads and estimates in wall-clock time, and the chain's
+ * clock follows it (many seconds under coverage's instrumentation), so a 15 s age would make these tests depend on the
+ * machine's speed. The age check itself is tested in test/unit/orders and test/attacks/staleRoundOption.test.ts.
+ */
+export async function keeperOrdersFixture() {
+  const sys = await ordersFixture();
+  await sys.orderBook.setMaxPriceAge(3_600);
+  return sys;
+}

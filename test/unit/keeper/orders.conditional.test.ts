@@ -9,7 +9,8 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { Keeper, MemoryLogger } from "../../../scripts/keeper";
 import type { KeeperConfig, OrderOutcome } from "../../../scripts/keeper";
 import { BTC, ETH, WAD, accountIdOf, latestTime } from "../../shared/fixtures";
-import { FEE, MAX, commitAt, conditionalOrderId, ordersFixture, postAt } from "../orders/shared";
+import { FEE, MAX, commitAt, conditionalOrderId, postAt } from "../orders/shared";
+import { keeperOrdersFixture } from "./helpers";
 import type { OrdersSystem } from "../orders/shared";
 
 const STOP_LOSS = 2;
@@ -39,7 +40,7 @@ async function round(keeper: Keeper) {
 
 describe("Keeper on the Hardhat network: conditional and unprovable orders", function () {
   it("cancels a stop-loss once its position is gone, not while it is there, and earns the fee", async function () {
-    const sys = await loadFixture(ordersFixture);
+    const sys = await loadFixture(keeperOrdersFixture);
     const { keeper, logger, keeperId } = orderKeeper(sys);
     const accountId = accountIdOf(sys.alice.address);
     await sys.clearinghouse.connect(sys.alice).trade(0, BTC, WAD("0.1"), MAX); // BTC trades immediately
@@ -61,7 +62,7 @@ describe("Keeper on the Hardhat network: conditional and unprovable orders", fun
   });
 
   it("settles a market order in a round of one though an older limit order waits for its trigger", async function () {
-    const sys = await loadFixture(ordersFixture);
+    const sys = await loadFixture(keeperOrdersFixture);
     const { keeper } = orderKeeper(sys, { maxOrdersPerRound: 1 });
     const bobId = accountIdOf(sys.bob.address);
     // Bob's limit buy at $1 waits for ever; it was committed first.
@@ -82,7 +83,7 @@ describe("Keeper on the Hardhat network: conditional and unprovable orders", fun
   });
 
   it("warns once about a market order whose settlement round cannot be proven, and sends nothing", async function () {
-    const sys = await loadFixture(ordersFixture);
+    const sys = await loadFixture(keeperOrdersFixture);
     const { keeper, logger } = orderKeeper(sys);
     const t0 = (await latestTime()) + 10n;
     const { orderId } = await commitAt(sys, sys.alice, t0, WAD(2), { lifetime: 600n });

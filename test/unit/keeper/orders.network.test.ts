@@ -16,7 +16,8 @@ import { PriceOracle__factory } from "../../../typechain-types";
 import type { KeeperConfig, OrderOutcome } from "../../../scripts/keeper";
 import { loadCheckpoint, makeCheckpoint, saveCheckpoint } from "../../../scripts/keeper/state";
 import { ETH, WAD, accountIdOf, latestTime } from "../../shared/fixtures";
-import { FEE, MAX, commitAt, conditionalOrderId, ordersFixture, postAt, proofOf } from "../orders/shared";
+import { FEE, MAX, commitAt, conditionalOrderId, postAt, proofOf } from "../orders/shared";
+import { keeperOrdersFixture } from "./helpers";
 import type { OrdersSystem } from "../orders/shared";
 
 /** A keeper with the order pass (signer 10, unfunded: its subaccount 0 holds only the fees it earns). */
@@ -53,7 +54,7 @@ async function round(keeper: Keeper) {
 
 describe("Keeper on the Hardhat network: orders", function () {
   it("waits for the first round after a market order's commit, then settles it and earns the fee", async function () {
-    const sys = await loadFixture(ordersFixture);
+    const sys = await loadFixture(keeperOrdersFixture);
     const { keeper, logger, keeperId } = orderKeeper(sys);
     const t0 = (await latestTime()) + 10n;
     const { orderId, accountId } = await commitAt(sys, sys.alice, t0, WAD(2));
@@ -82,7 +83,7 @@ describe("Keeper on the Hardhat network: orders", function () {
   });
 
   it("settles a limit buy only when the price reaches its trigger: not one feed unit above it", async function () {
-    const sys = await loadFixture(ordersFixture);
+    const sys = await loadFixture(keeperOrdersFixture);
     const { keeper, keeperId } = orderKeeper(sys);
     const accountId = accountIdOf(sys.alice.address);
     const trigger = WAD(2_900);
@@ -101,7 +102,7 @@ describe("Keeper on the Hardhat network: orders", function () {
   });
 
   it("cancels an expired market order one second after its deadline, not at it", async function () {
-    const sys = await loadFixture(ordersFixture);
+    const sys = await loadFixture(keeperOrdersFixture);
     const { keeper, logger, keeperId } = orderKeeper(sys);
     const t0 = (await latestTime()) + 10n;
     const { orderId, accountId } = await commitAt(sys, sys.alice, t0, WAD(2), { lifetime: 60n });
@@ -120,7 +121,7 @@ describe("Keeper on the Hardhat network: orders", function () {
   });
 
   it("still knows its pending orders after a restart from the checkpoint", async function () {
-    const sys = await loadFixture(ordersFixture);
+    const sys = await loadFixture(keeperOrdersFixture);
     const first = orderKeeper(sys);
     const t0 = (await latestTime()) + 10n;
     const { orderId, accountId } = await commitAt(sys, sys.alice, t0, WAD(2));
@@ -159,7 +160,7 @@ describe("Keeper on the Hardhat network: orders", function () {
   });
 
   it("settles and tracks nothing with the order pass off (orders: false, --orders off)", async function () {
-    const sys = await loadFixture(ordersFixture);
+    const sys = await loadFixture(keeperOrdersFixture);
     const { keeper, keeperId } = orderKeeper(sys, { orders: false });
     const t0 = (await latestTime()) + 10n;
     const { orderId } = await commitAt(sys, sys.alice, t0, WAD(2));
@@ -172,7 +173,7 @@ describe("Keeper on the Hardhat network: orders", function () {
   });
 
   it("cannot choose a price: settling with an older or a later round is refused with a clear error", async function () {
-    const sys = await loadFixture(ordersFixture);
+    const sys = await loadFixture(keeperOrdersFixture);
     const t0 = (await latestTime()) + 10n;
     const before = (await sys.ethFeed.latestRoundData()).roundId; // published before the commit
     const { orderId, committedAt } = await commitAt(sys, sys.alice, t0, WAD(2));

@@ -8,7 +8,8 @@ import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { Keeper, MemoryLogger } from "../../../scripts/keeper";
 import { ETH, WAD, accountIdOf, latestTime } from "../../shared/fixtures";
-import { FEE, commitAt, ordersFixture, postAt, proofOf } from "../orders/shared";
+import { FEE, commitAt, postAt, proofOf } from "../orders/shared";
+import { keeperOrdersFixture } from "./helpers";
 import type { OrdersSystem } from "../orders/shared";
 
 const keeperOn = (sys: OrdersSystem, index: number) => {
@@ -39,7 +40,7 @@ async function pendingTransactions(count: number): Promise<void> {
 
 describe("Keeper on the Hardhat network: order races", function () {
   it("reports the keeper that came second as lost to the first, not failed; the fee is paid once", async function () {
-    const sys = await loadFixture(ordersFixture);
+    const sys = await loadFixture(keeperOrdersFixture);
     const [a, b] = [keeperOn(sys, 10), keeperOn(sys, 11)];
     const t0 = (await latestTime()) + 10n;
     const { orderId, accountId } = await commitAt(sys, sys.alice, t0, WAD(2));
@@ -88,7 +89,7 @@ describe("Keeper on the Hardhat network: order races", function () {
   });
 
   it("forgets an order another keeper ended, without sending anything", async function () {
-    const sys = await loadFixture(ordersFixture);
+    const sys = await loadFixture(keeperOrdersFixture);
     const a = keeperOn(sys, 10);
     const t0 = (await latestTime()) + 10n;
     const { orderId } = await commitAt(sys, sys.alice, t0, WAD(2));
