@@ -12,7 +12,7 @@ import path from "node:path";
 import { expect } from "chai";
 import { ethers } from "ethers";
 import type { Browser, Page } from "playwright-core";
-import { LOCAL_WITHDRAWAL_DELAY, LOCAL_WITHDRAWAL_WINDOW } from "../../../deploy/config";
+import { LOCAL_ORDER_PARAMS, LOCAL_WITHDRAWAL_DELAY, LOCAL_WITHDRAWAL_WINDOW } from "../../../deploy/config";
 import { formatUsdExact } from "../../../scripts/common/format";
 import { marginRequirement } from "../../shared/math";
 import type { RefPosition } from "../../shared/math";
@@ -242,6 +242,22 @@ describe("The trader's app in a real browser", function () {
     expect(await row.textContent()).to.contain("≤ $2,000.00");
     await page.click("[data-testid=order-limit] [data-testid=order-cancel]");
     await page.waitForSelector("[data-testid=no-orders]");
+  });
+
+  it("commits a two-step market order, which its owner cannot cancel before its deadline", async function () {
+    await page.selectOption("[data-testid=trade-type]", "two-step");
+    await page.fill("[data-testid=trade-amount]", "0.5");
+    await rawOf(page, "[data-testid=preview-fill]");
+    await page.click("[data-testid=trade-submit]");
+    await confirmed(page, "[data-testid=trade]", "Commit two-step order");
+    balance -= LOCAL_ORDER_PARAMS.settlementFee; // escrowed for the keeper that settles it
+    const row = await page.waitForSelector("[data-testid=order-market]");
+    expect(await row.textContent()).to.contain("0.5000");
+    await page.click("[data-testid=order-market] [data-testid=order-cancel]");
+    const refused = await (await page.waitForSelector(".panel > [data-testid=tx-error]")).textContent();
+    expect(refused).to.match(
+      /^Cancel order failed: Order book not expired: order id \d+, deadline \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ, block timestamp \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(OrderBookNotExpired\)$/,
+    );
     await page.selectOption("[data-testid=trade-type]", "market");
   });
 
