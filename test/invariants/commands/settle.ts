@@ -9,7 +9,7 @@ import { network } from "hardhat";
 import * as math from "../../shared/math";
 import { stateFields } from "../checks";
 import type { SettlementModel } from "../model";
-import { decodeError, expectOneOf, same, send, show } from "../system";
+import { decodeError, eventsFrom, expectOneOf, same, send, show } from "../system";
 import type { DecodedError, Suite } from "../system";
 import { roundProof } from "../../../scripts/common/orders";
 import { BAND, KeelCommand, act, expectEvent, fail, tally, trader } from "./core";
@@ -62,7 +62,7 @@ export class SettleOrderCommand extends KeelCommand {
   constructor(
     readonly pick: number,
     readonly variant: SettleVariant,
-    /** ‰ move of the round the command publishes for a market order. */
+    /** ‰ move of the round published for a market order (and back for `moved`); its parity picks the wrong round. */
     readonly move: number,
     /** The keeper settles (else trader 0, paid into its subaccount 0). */
     readonly byKeeper: boolean,
@@ -133,10 +133,16 @@ export class SettleOrderCommand extends KeelCommand {
       expectEvent(s, done.logs, s.address.orderBook, "OrderSettled", [...args, o.fee, keeper], label);
       const trade = math.tradeExecutedEventArgs(o.accountId, BigInt(o.marketId), o.sizeDelta, ref);
       expectEvent(s, done.logs, s.address.clearinghouse, "TradeExecuted", [...trade], label);
+      // And straight against the preview: the trade's size, fill price and fee are the ones it showed.
+      const executed = eventsFrom(s, done.logs, s.address.clearinghouse, "TradeExecuted")[0].args;
+      const shown = [o.sizeDelta, viewed.value.fillPrice, viewed.value.tradeFee];
+      if (!viewed.value.filled || !same(executed.slice(2, 5), shown))
+        fail(`${label}: TradeExecuted ${executed.slice(2, 5).join("/")} != the preview's ${shown.join("/")}`);
       const gap = math.abs((o.sizeDelta * (b.m.markets[o.marketId].price - v.price)) / math.WAD);
       orderStats.roundGapFills++;
       if (gap > orderStats.roundGap) orderStats.roundGap = gap;
     } else {
+      if (viewed.value.filled) fail(`${label}: refused, but the preview showed a fill`);
       const reason = expectCancelled(s, done.logs, o, v.reasons, keeper, label);
       tally(`${label}.refusal`, false, decodeError(s, reason).name);
       // The refusal is the preview's, byte for byte.
