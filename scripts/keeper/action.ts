@@ -60,6 +60,18 @@ export interface ActionEvents {
   uncertain: string;
 }
 
+/** An action's log event names, `<prefix>_sent`, `<prefix>_lost`, …, with its own name for a success if it has one. */
+export const actionEvents = (prefix: string, succeeded = `${prefix}_succeeded`): ActionEvents => ({
+  sent: `${prefix}_sent`,
+  succeeded,
+  lost: `${prefix}_lost`,
+  skipped: `${prefix}_skipped`,
+  failed: `${prefix}_failed`,
+  pending: `${prefix}_pending`,
+  dropped: `${prefix}_dropped`,
+  uncertain: `${prefix}_send_uncertain`,
+});
+
 /** A mined transaction's effect: the outcome, and the level and fields of its `succeeded` line. */
 export interface ParsedReceipt {
   outcome: KeeperOutcome;

@@ -4,6 +4,7 @@
  * `lost`), not expired yet (`OrderBookNotExpired`) or not ours to cancel (`OrderBookNotCancellable`): `skipped`.
  */
 import type { TransactionReceipt } from "ethers";
+import { actionEvents } from "../action";
 import type { ActionResult, KeeperAction, ParsedReceipt, Winner } from "../action";
 import type { KeeperChain } from "../chain";
 import type { DecodedRevert } from "../../common/errors";
@@ -29,16 +30,7 @@ export const CANCEL_ORDER_REVERTS: ReadonlySet<string> = new Set([
 
 export class CancelOrderAction implements KeeperAction<OrderPlan> {
   readonly kind = "cancelOrder" as const;
-  readonly events = {
-    sent: "order_cancel_sent",
-    succeeded: "order_cancel_succeeded",
-    lost: "order_cancel_lost",
-    skipped: "order_cancel_skipped",
-    failed: "order_cancel_failed",
-    pending: "order_cancel_pending",
-    dropped: "order_cancel_dropped",
-    uncertain: "order_cancel_send_uncertain",
-  };
+  readonly events = actionEvents("order_cancel");
   readonly expectedReverts = CANCEL_ORDER_REVERTS;
 
   constructor(private readonly chain: KeeperChain) {}

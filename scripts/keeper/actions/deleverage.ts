@@ -6,6 +6,7 @@
  */
 import { ethers } from "ethers";
 import type { TransactionReceipt } from "ethers";
+import { actionEvents } from "../action";
 import type { ActionPlan, ActionResult, KeeperAction, ParsedReceipt, Winner } from "../action";
 import type { KeeperChain } from "../chain";
 import type { SendOverrides } from "../sender";
@@ -26,16 +27,7 @@ export interface DeleveragePlan extends ActionPlan {
 
 export class DeleverageAction implements KeeperAction<DeleveragePlan> {
   readonly kind = "deleverage" as const;
-  readonly events = {
-    sent: "deleverage_sent",
-    succeeded: "deleveraged",
-    lost: "deleverage_lost",
-    skipped: "deleverage_skipped",
-    failed: "deleverage_failed",
-    pending: "deleverage_pending",
-    dropped: "deleverage_dropped",
-    uncertain: "deleverage_send_uncertain",
-  };
+  readonly events = actionEvents("deleverage", "deleveraged");
   readonly expectedReverts: ReadonlySet<string> = new Set([
     "ClearinghouseDeleverageNotNeeded",
     "ClearinghouseDeleverageIneligible",

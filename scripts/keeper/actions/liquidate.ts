@@ -7,6 +7,7 @@
  * collateral (`BadDebtBooked`), which the debt pass then liquidates.
  */
 import type { TransactionReceipt } from "ethers";
+import { actionEvents } from "../action";
 import type { ActionPlan, ActionResult, KeeperAction, ParsedReceipt } from "../action";
 import type { KeeperChain } from "../chain";
 import type { DecodedRevert } from "../../common/errors";
@@ -26,16 +27,7 @@ const args = (revert: DecodedRevert): unknown[] => Array.from(revert.args as Arr
 
 export class LiquidateAction implements KeeperAction {
   readonly kind = "liquidate" as const;
-  readonly events = {
-    sent: "liquidation_sent",
-    succeeded: "liquidation_succeeded",
-    lost: "liquidation_lost",
-    skipped: "liquidation_skipped",
-    failed: "liquidation_failed",
-    pending: "liquidation_pending",
-    dropped: "liquidation_dropped",
-    uncertain: "liquidation_send_uncertain",
-  };
+  readonly events = actionEvents("liquidation");
   readonly expectedReverts = new Set([NOT_LIQUIDATABLE]);
 
   constructor(private readonly chain: KeeperChain) {}

@@ -6,6 +6,7 @@
  */
 import { ethers } from "ethers";
 import type { TransactionReceipt } from "ethers";
+import { actionEvents } from "../action";
 import type { ActionPlan, ActionResult, ParsedReceipt } from "../action";
 import type { KeeperChain } from "../chain";
 import {
@@ -39,16 +40,7 @@ export interface CollateralPlan extends ActionPlan {
 
 export class LiquidateCollateralAction implements DebtAction<CollateralPlan> {
   readonly kind = "liquidateCollateral" as const;
-  readonly events = {
-    sent: "collateral_liquidation_sent",
-    succeeded: "collateral_liquidated",
-    lost: "collateral_liquidation_lost",
-    skipped: "collateral_liquidation_skipped",
-    failed: "collateral_liquidation_failed",
-    pending: "collateral_liquidation_pending",
-    dropped: "collateral_liquidation_dropped",
-    uncertain: "collateral_liquidation_send_uncertain",
-  };
+  readonly events = actionEvents("collateral_liquidation", "collateral_liquidated");
   readonly expectedReverts = DEBT_REVERTS;
   /** Known allowance of the Vault over the keeper's settlement tokens (undefined: read it). */
   private allowance: bigint | undefined;

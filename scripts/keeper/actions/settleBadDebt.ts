@@ -4,6 +4,7 @@
  * insurance fund and the pool are empty.
  */
 import type { TransactionReceipt } from "ethers";
+import { actionEvents } from "../action";
 import type { ActionPlan, ActionResult, ParsedReceipt } from "../action";
 import type { KeeperChain } from "../chain";
 import { errorMessage } from "../../common/errors";
@@ -21,16 +22,7 @@ export interface BadDebtPlan extends ActionPlan {
 
 export class SettleBadDebtAction implements DebtAction<BadDebtPlan> {
   readonly kind = "settleBadDebt" as const;
-  readonly events = {
-    sent: "bad_debt_settlement_sent",
-    succeeded: "bad_debt_settled",
-    lost: "bad_debt_settlement_lost",
-    skipped: "bad_debt_settlement_skipped",
-    failed: "bad_debt_settlement_failed",
-    pending: "bad_debt_settlement_pending",
-    dropped: "bad_debt_settlement_dropped",
-    uncertain: "bad_debt_settlement_send_uncertain",
-  };
+  readonly events = actionEvents("bad_debt_settlement", "bad_debt_settled");
   readonly expectedReverts = DEBT_REVERTS;
 
   constructor(

@@ -9,6 +9,7 @@
  * published after the commit): `skipped`.
  */
 import type { TransactionReceipt } from "ethers";
+import { actionEvents } from "../action";
 import type { ActionResult, KeeperAction, ParsedReceipt, Winner } from "../action";
 import type { KeeperChain } from "../chain";
 import type { DecodedRevert } from "../../common/errors";
@@ -42,16 +43,7 @@ export const SETTLE_ORDER_REVERTS: ReadonlySet<string> = new Set([
 
 export class SettleOrderAction implements KeeperAction<SettleOrderPlan> {
   readonly kind = "settleOrder" as const;
-  readonly events = {
-    sent: "order_settle_sent",
-    succeeded: "order_settle_succeeded",
-    lost: "order_settle_lost",
-    skipped: "order_settle_skipped",
-    failed: "order_settle_failed",
-    pending: "order_settle_pending",
-    dropped: "order_settle_dropped",
-    uncertain: "order_settle_send_uncertain",
-  };
+  readonly events = actionEvents("order_settle");
   readonly expectedReverts = SETTLE_ORDER_REVERTS;
 
   constructor(private readonly chain: KeeperChain) {}

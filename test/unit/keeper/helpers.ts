@@ -6,8 +6,9 @@ import path from "node:path";
 import { ethers } from "hardhat";
 import { ETH, FEED, USDC, WAD, accountIdOf as refAccountIdOf, fundedFixture } from "../../shared/fixtures";
 import { ordersFixture } from "../orders/shared";
+import type { OrdersSystem } from "../orders/shared";
 import { Keeper, MemoryLogger } from "../../../scripts/keeper";
-import type { KeeperConfig } from "../../../scripts/keeper";
+import type { KeeperConfig, OrderOutcome } from "../../../scripts/keeper";
 import type { KeeperTaskArgs } from "../../../scripts/keeper/cli";
 
 /**
@@ -142,4 +143,28 @@ export async function keeperOrdersFixture() {
   const sys = await ordersFixture();
   await sys.orderBook.setMaxPriceAge(3_600);
   return sys;
+}
+
+/** A keeper with the order pass (signer 10, unfunded: its subaccount 0 holds only the fees it earns). */
+export function orderKeeper(sys: OrdersSystem, options: Partial<KeeperConfig> = {}) {
+  const logger = new MemoryLogger();
+  const keeper = new Keeper({
+    clearinghouse: sys.clearinghouse,
+    vault: sys.vault,
+    orderBook: sys.orderBook,
+    signer: sys.signers[10],
+    logger,
+    receiptPollMs: 10,
+    deleverageMarkets: [],
+    ...options,
+  });
+  return { keeper, logger, keeperId: refAccountIdOf(sys.signers[10].address) };
+}
+
+/** Scans every block so far, then runs one keeper round; its order outcomes. */
+export async function orderRound(keeper: Keeper): Promise<OrderOutcome[]> {
+  await keeper.scanLogs(0, await ethers.provider.getBlockNumber());
+  return (await keeper.checkAndLiquidate()).filter(
+    (o): o is OrderOutcome => o.action === "settleOrder" || o.action === "cancelOrder",
+  );
 }

@@ -4,39 +4,13 @@
  * market order out of a round (`maxOrdersPerRound`); a market order whose round cannot be proven is reported once. Fees are the deployment's settlement fee, never read back.
  */
 import { expect } from "chai";
-import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { Keeper, MemoryLogger } from "../../../scripts/keeper";
-import type { KeeperConfig, OrderOutcome } from "../../../scripts/keeper";
 import { BTC, ETH, WAD, accountIdOf, latestTime } from "../../shared/fixtures";
 import { FEE, MAX, commitAt, conditionalOrderId, postAt } from "../orders/shared";
-import { keeperOrdersFixture } from "./helpers";
-import type { OrdersSystem } from "../orders/shared";
+import { keeperOrdersFixture, orderKeeper, orderRound } from "./helpers";
 
 const STOP_LOSS = 2;
 const LIMIT = 1;
-
-function orderKeeper(sys: OrdersSystem, options: Partial<KeeperConfig> = {}) {
-  const logger = new MemoryLogger();
-  const keeper = new Keeper({
-    clearinghouse: sys.clearinghouse,
-    vault: sys.vault,
-    orderBook: sys.orderBook,
-    signer: sys.signers[10],
-    logger,
-    receiptPollMs: 10,
-    deleverageMarkets: [],
-    ...options,
-  });
-  return { keeper, logger, keeperId: accountIdOf(sys.signers[10].address) };
-}
-
-async function round(keeper: Keeper) {
-  await keeper.scanLogs(0, await ethers.provider.getBlockNumber());
-  return (await keeper.checkAndLiquidate()).filter(
-    (o): o is OrderOutcome => o.action === "settleOrder" || o.action === "cancelOrder",
-  );
-}
 
 describe("Keeper on the Hardhat network: conditional and unprovable orders", function () {
   it("cancels a stop-loss once its position is gone, not while it is there, and earns the fee", async function () {
@@ -49,11 +23,11 @@ describe("Keeper on the Hardhat network: conditional and unprovable orders", fun
       .connect(sys.alice)
       .commitConditionalOrder(accountId, BTC, -WAD("0.1"), 0n, WAD(1), STOP_LOSS);
     const orderId = conditionalOrderId(accountId, BTC, STOP_LOSS);
-    expect(await round(keeper)).to.deep.equal([]);
+    expect(await orderRound(keeper)).to.deep.equal([]);
     expect(keeper.pendingOrders()).to.deep.equal([orderId]);
 
     await sys.clearinghouse.connect(sys.alice).trade(0, BTC, -WAD("0.1"), 0n); // closed: nothing left to protect
-    const outcomes = await round(keeper);
+    const outcomes = await orderRound(keeper);
     expect(outcomes.map((o) => [o.action, o.status])).to.deep.equal([["cancelOrder", "succeeded"]]);
     expect(outcomes[0]).to.include({ orderId, fee: FEE });
     expect(await sys.vault.balanceOf(keeperId, sys.usdc)).to.equal(FEE);
@@ -72,9 +46,9 @@ describe("Keeper on the Hardhat network: conditional and unprovable orders", fun
     const { orderId, accountId } = await commitAt(sys, sys.alice, t0, WAD(2));
     await postAt(sys.ethFeed, 3_010, t0 + 2n);
     // The first round reads the oldest order, unknown until then: a conditional one, not triggered.
-    expect(await round(keeper)).to.deep.equal([]);
+    expect(await orderRound(keeper)).to.deep.equal([]);
     // From then on market orders come first.
-    const outcomes = await round(keeper);
+    const outcomes = await orderRound(keeper);
     expect(outcomes.map((o) => [o.action, o.status, o.orderId])).to.deep.equal([
       ["settleOrder", "succeeded", orderId],
     ]);
@@ -89,8 +63,8 @@ describe("Keeper on the Hardhat network: conditional and unprovable orders", fun
     const { orderId } = await commitAt(sys, sys.alice, t0, WAD(2), { lifetime: 600n });
     // 65 rounds after the commit: the first one is more than the 64 steps back the keeper walks.
     for (let i = 1n; i <= 65n; i++) await postAt(sys.ethFeed, 3_000, t0 + i);
-    expect(await round(keeper)).to.deep.equal([]);
-    expect(await round(keeper)).to.deep.equal([]);
+    expect(await orderRound(keeper)).to.deep.equal([]);
+    expect(await orderRound(keeper)).to.deep.equal([]);
     const warnings = logger.events("order_unprovable");
     expect(warnings).to.have.length(1);
     expect(warnings[0]).to.include({

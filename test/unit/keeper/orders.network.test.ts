@@ -11,30 +11,13 @@ import path from "node:path";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, mine, time } from "@nomicfoundation/hardhat-network-helpers";
-import { Keeper, MemoryLogger, decodeRevert, formatRevert } from "../../../scripts/keeper";
+import { decodeRevert, formatRevert } from "../../../scripts/keeper";
 import { PriceOracle__factory } from "../../../typechain-types";
-import type { KeeperConfig, OrderOutcome } from "../../../scripts/keeper";
 import { loadCheckpoint, makeCheckpoint, saveCheckpoint } from "../../../scripts/keeper/state";
 import { ETH, WAD, accountIdOf, latestTime } from "../../shared/fixtures";
 import { FEE, MAX, commitAt, conditionalOrderId, postAt, proofOf } from "../orders/shared";
-import { keeperOrdersFixture } from "./helpers";
+import { keeperOrdersFixture, orderKeeper, orderRound } from "./helpers";
 import type { OrdersSystem } from "../orders/shared";
-
-/** A keeper with the order pass (signer 10, unfunded: its subaccount 0 holds only the fees it earns). */
-function orderKeeper(sys: OrdersSystem, options: Partial<KeeperConfig> = {}) {
-  const logger = new MemoryLogger();
-  const keeper = new Keeper({
-    clearinghouse: sys.clearinghouse,
-    vault: sys.vault,
-    orderBook: sys.orderBook,
-    signer: sys.signers[10],
-    logger,
-    receiptPollMs: 10,
-    deleverageMarkets: [],
-    ...options,
-  });
-  return { keeper, logger, keeperId: accountIdOf(sys.signers[10].address) };
-}
 
 /** The keeper's fee account balance (settlement-token units). */
 const feesOf = async (sys: OrdersSystem, keeperId: bigint) => sys.vault.balanceOf(keeperId, sys.usdc);
@@ -45,13 +28,6 @@ async function mineAt(at: bigint): Promise<void> {
   await mine();
 }
 
-/** Scans every block so far, then runs one round; the order outcomes. */
-async function round(keeper: Keeper) {
-  await keeper.scanLogs(0, await ethers.provider.getBlockNumber());
-  const outcomes = await keeper.checkAndLiquidate();
-  return outcomes.filter((o): o is OrderOutcome => o.action === "settleOrder" || o.action === "cancelOrder");
-}
-
 describe("Keeper on the Hardhat network: orders", function () {
   it("waits for the first round after a market order's commit, then settles it and earns the fee", async function () {
     const sys = await loadFixture(keeperOrdersFixture);
@@ -60,13 +36,13 @@ describe("Keeper on the Hardhat network: orders", function () {
     const { orderId, accountId } = await commitAt(sys, sys.alice, t0, WAD(2));
     // Settleable from t0 + minDelay, but no round was published after the commit: nothing is sent.
     await mineAt(t0 + 1n);
-    expect(await round(keeper)).to.deep.equal([]);
+    expect(await orderRound(keeper)).to.deep.equal([]);
     expect(keeper.pendingOrders()).to.deep.equal([orderId]);
     expect(keeper.stats.orders.sent).to.equal(0);
     expect(await feesOf(sys, keeperId)).to.equal(0n);
 
     const roundId = await postAt(sys.ethFeed, 3_010, t0 + 2n);
-    const outcomes = await round(keeper);
+    const outcomes = await orderRound(keeper);
     expect(outcomes.map((o) => [o.action, o.status, o.accountId])).to.deep.equal([
       ["settleOrder", "succeeded", accountId],
     ]);
@@ -78,7 +54,7 @@ describe("Keeper on the Hardhat network: orders", function () {
     expect(logger.events("order_settle_sent")[0]).to.include({ orderId, kind: "market", roundId });
     expect(logger.events("order_settle_succeeded")[0]).to.include({ orderId, filled: true, feeRaw: FEE });
     // Our receipt ended the order: forgotten at once, the next round has nothing to do.
-    expect(await round(keeper)).to.deep.equal([]);
+    expect(await orderRound(keeper)).to.deep.equal([]);
     expect(keeper.pendingOrders()).to.deep.equal([]);
   });
 
@@ -91,10 +67,10 @@ describe("Keeper on the Hardhat network: orders", function () {
     const orderId = conditionalOrderId(accountId, ETH, 1);
     const t = await latestTime();
     await postAt(sys.ethFeed, "2900.00000001", t + 2n); // one unit (1e-8 USD) above: a buy limit waits
-    expect(await round(keeper)).to.deep.equal([]);
+    expect(await orderRound(keeper)).to.deep.equal([]);
     expect(keeper.stats.orders.sent).to.equal(0);
     await postAt(sys.ethFeed, "2900", t + 4n);
-    const outcomes = await round(keeper);
+    const outcomes = await orderRound(keeper);
     expect(outcomes.map((o) => [o.action, o.status])).to.deep.equal([["settleOrder", "succeeded"]]);
     expect(outcomes[0]).to.include({ orderId, fee: FEE, filled: true });
     expect((await sys.clearinghouse.position(accountId, ETH)).size).to.equal(WAD(1));
@@ -107,10 +83,10 @@ describe("Keeper on the Hardhat network: orders", function () {
     const t0 = (await latestTime()) + 10n;
     const { orderId, accountId } = await commitAt(sys, sys.alice, t0, WAD(2), { lifetime: 60n });
     await mineAt(t0 + 60n); // at the deadline: still settleable (no round yet), not cancellable
-    expect(await round(keeper)).to.deep.equal([]);
+    expect(await orderRound(keeper)).to.deep.equal([]);
     expect((await sys.orderBook.order(orderId)).accountId).to.equal(accountId);
     await mineAt(t0 + 61n);
-    const outcomes = await round(keeper);
+    const outcomes = await orderRound(keeper);
     expect(outcomes.map((o) => [o.action, o.status])).to.deep.equal([["cancelOrder", "succeeded"]]);
     expect(outcomes[0]).to.include({ orderId, fee: FEE });
     expect((await sys.orderBook.order(orderId)).accountId).to.equal(0n);
@@ -165,7 +141,7 @@ describe("Keeper on the Hardhat network: orders", function () {
     const t0 = (await latestTime()) + 10n;
     const { orderId } = await commitAt(sys, sys.alice, t0, WAD(2));
     await postAt(sys.ethFeed, 3_010, t0 + 2n);
-    expect(await round(keeper)).to.deep.equal([]);
+    expect(await orderRound(keeper)).to.deep.equal([]);
     expect(keeper.pendingOrders()).to.deep.equal([]);
     expect(await keeper.processOrders()).to.deep.equal([]);
     expect(await feesOf(sys, keeperId)).to.equal(0n);
