@@ -6,7 +6,7 @@
 import { ethers } from "ethers";
 import type { TransactionReceipt } from "ethers";
 import type { OrderBook } from "../../../typechain-types";
-import type { ActionPlan, ActionResult, Winner } from "../action";
+import type { ActionPlan, ActionResult, ParsedReceipt, Winner } from "../action";
 import type { KeeperChain } from "../chain";
 import type { DecodedRevert } from "../../common/errors";
 import { decodeRevertData, formatRevert } from "../../common/errors";
@@ -155,4 +155,31 @@ export function describeOrderSkip(
 ): { reason: string; fields: LogFields } {
   if (byUs) return { reason: `already ended by this keeper (${byUs.event})`, fields: {} };
   return { reason: SKIP_REASONS[revert.name] ?? revert.name, fields: {} };
+}
+
+/**
+ * What the two order actions do alike, whatever they send: who ended the order first (`findWinner`), what our receipt
+ * says (`parse`), the counters and the words of a skip.
+ */
+export abstract class OrderActionBase<P extends OrderPlan> {
+  abstract readonly kind: OrderActionKind;
+
+  constructor(protected readonly chain: KeeperChain) {}
+
+  findWinner(_accountId: bigint, fromBlock: number, toBlock: number, plan: P): Promise<Winner | undefined> {
+    return findOrderEnd(this.chain, plan.orderId, fromBlock, toBlock);
+  }
+
+  async parse(plan: P, receipt: TransactionReceipt): Promise<ParsedReceipt> {
+    const { outcome, fields } = await readOrderReceipt(this.chain, this.kind, plan, receipt);
+    return { outcome, level: "info", fields };
+  }
+
+  count(result: ActionResult): void {
+    countOrder(this.chain, result);
+  }
+
+  describeSkip(revert: DecodedRevert, byUs: Winner | undefined) {
+    return describeOrderSkip(revert, byUs);
+  }
 }

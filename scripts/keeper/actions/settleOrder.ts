@@ -8,23 +8,12 @@
  * first: `lost`), not yet or no longer settleable (too early, expired, not triggered, price too old or not yet
  * published after the commit): `skipped`.
  */
-import type { TransactionReceipt } from "ethers";
 import { actionEvents } from "../action";
-import type { ActionResult, KeeperAction, ParsedReceipt, Winner } from "../action";
-import type { KeeperChain } from "../chain";
-import type { DecodedRevert } from "../../common/errors";
+import type { KeeperAction } from "../action";
 import type { LogFields } from "../log";
 import type { SendOverrides } from "../sender";
 import type { OrderPlan } from "./orderShared";
-import {
-  ORDER_GONE,
-  bookOf,
-  countOrder,
-  describeOrderSkip,
-  findOrderEnd,
-  orderPlan,
-  readOrderReceipt,
-} from "./orderShared";
+import { ORDER_GONE, OrderActionBase, bookOf, orderPlan } from "./orderShared";
 
 export interface SettleOrderPlan extends OrderPlan {
   /** `abi.encode(uint80 roundId)` of a market order's settlement round; `0x` for a conditional order. */
@@ -41,12 +30,13 @@ export const SETTLE_ORDER_REVERTS: ReadonlySet<string> = new Set([
   "OrderPriceNotPublishedAfter",
 ]);
 
-export class SettleOrderAction implements KeeperAction<SettleOrderPlan> {
+export class SettleOrderAction
+  extends OrderActionBase<SettleOrderPlan>
+  implements KeeperAction<SettleOrderPlan>
+{
   readonly kind = "settleOrder" as const;
   readonly events = actionEvents("order_settle");
   readonly expectedReverts = SETTLE_ORDER_REVERTS;
-
-  constructor(private readonly chain: KeeperChain) {}
 
   /** The plan for a pending order found settleable at `checkedAt` with `proof` (`fields`: what was decided). */
   plan(
@@ -69,27 +59,5 @@ export class SettleOrderAction implements KeeperAction<SettleOrderPlan> {
 
   replay(plan: SettleOrderPlan, blockTag: number): Promise<unknown> {
     return bookOf(this.chain).settleOrder.staticCall(plan.orderId, plan.proof, { blockTag });
-  }
-
-  findWinner(
-    _accountId: bigint,
-    fromBlock: number,
-    toBlock: number,
-    plan: SettleOrderPlan,
-  ): Promise<Winner | undefined> {
-    return findOrderEnd(this.chain, plan.orderId, fromBlock, toBlock);
-  }
-
-  async parse(plan: SettleOrderPlan, receipt: TransactionReceipt): Promise<ParsedReceipt> {
-    const { outcome, fields } = await readOrderReceipt(this.chain, this.kind, plan, receipt);
-    return { outcome, level: "info", fields };
-  }
-
-  count(result: ActionResult): void {
-    countOrder(this.chain, result);
-  }
-
-  describeSkip(revert: DecodedRevert, byUs: Winner | undefined) {
-    return describeOrderSkip(revert, byUs);
   }
 }
