@@ -130,20 +130,8 @@ const GLOBAL_OPTIONS: Record<string, boolean> = {
   "--flamegraph": false,
   "--typecheck": false,
 };
-const TAKES_VALUE = new Set([
-  "--scenario",
-  "--seed",
-  "--seeds",
-  "--accounts",
-  "--steps",
-  "--prices",
-  "--rescale",
-  "--from",
-  "--to",
-  "--sweep",
-  "--set",
-  "--out",
-]);
+/** Every option of the task but the one flag that takes no value. */
+const TAKES_VALUE = new Set(SIMULATE_FLAGS.filter((flag) => flag !== "--no-compile"));
 
 /**
  * For a command line running `simulate` (`process.argv.slice(2)`): the one-line message for an option it does not
