@@ -4,13 +4,14 @@
  * same seed gives the same people with the same books in every variant of a scenario.
  */
 import type { Rng } from "./rng";
+import type { AdversaryName } from "./scenarios/definitions";
 
 export type TraderKind = "directional" | "hedger" | "adversary";
 /**
  * Directional traders' temperament: how much leverage they take and whether they cut losses; an adversary's strategy
- * (`latency-arb`: scripts/sim/agents/latencyArb.ts).
+ * (its name: scripts/sim/agents/adversaries/registry.ts).
  */
-export type TraderStyle = "conservative" | "swing" | "degen" | "hedger" | "latency-arb" | "reward-farmer";
+export type TraderStyle = "conservative" | "swing" | "degen" | "hedger" | AdversaryName;
 
 /** One intended position of a book. */
 export interface Leg {
@@ -68,7 +69,7 @@ export interface Population {
 
 /** Settlement-token units per USD (6 decimals). */
 const UNIT = 1_000_000;
-const usdc = (usd: number): bigint => BigInt(Math.round(usd)) * BigInt(UNIT);
+export const usdc = (usd: number): bigint => BigInt(Math.round(usd)) * BigInt(UNIT);
 
 /** Share of the directional traders that post half of their collateral in WETH or WBTC. */
 export const TOKEN_COLLATERAL_SHARE = 0.3;
@@ -172,46 +173,6 @@ export function drawPopulation(rng: Rng, accounts: number, markets: MarketRef[])
   // Insurance starts at 5% of the traders' collateral.
   const insuranceFunding = usdc((0.05 * Number(traderCollateral)) / UNIT);
   return { traders, lps, insuranceFunding, traderCollateral, plannedNotional: planned };
-}
-
-/** The latency arbitrageur's deposit (USD) and the leverage of the position it flips on ETH. */
-export const LATENCY_ARB_COLLATERAL_USD = 20_000;
-export const LATENCY_ARB_LEVERAGE = 3;
-
-/**
- * The population plus the oracle-latency arbitrageur (scenario `latency-arb`): appended after the draw, so the honest
- * traders, LPs and the insurance fund are those of the same seed without it.
- */
-export function withLatencyArbitrageur(population: Population, markets: MarketRef[]): Population {
-  const arb: TraderSpec = {
-    label: "latency-arb",
-    kind: "adversary",
-    style: "latency-arb",
-    collateral: usdc(LATENCY_ARB_COLLATERAL_USD),
-    tokenShare: 0,
-    leverage: LATENCY_ARB_LEVERAGE,
-    legs: [{ ...markets[0], side: 1, weight: 1 }],
-    activity: 0,
-  };
-  return { ...population, traders: [...population.traders, arb] };
-}
-
-/** Hedged pairs of minimum positions the reward-floor farmer holds (agents/rewardFarmer.ts). */
-export const REWARD_FARMER_PAIRS = 20;
-
-/** The population plus the reward-floor farmer (scenario `adversaries`), appended after the draw. */
-export function withRewardFarmer(population: Population, markets: MarketRef[]): Population {
-  const farmer: TraderSpec = {
-    label: "reward-farmer",
-    kind: "adversary",
-    style: "reward-farmer",
-    collateral: 0n, // deposits what each pair needs when it opens it
-    tokenShare: 0,
-    leverage: 10,
-    legs: [{ ...markets[0], side: 1, weight: 1 }],
-    activity: 0,
-  };
-  return { ...population, traders: [...population.traders, farmer] };
 }
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;

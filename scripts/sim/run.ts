@@ -9,14 +9,15 @@ import { requireDevChain } from "../lib/system";
 import { runVariant } from "./pipeline/variant";
 import { withRollback } from "./rollback";
 import { generatePath } from "./market";
-import { drawPopulation, withLatencyArbitrageur, withRewardFarmer } from "./population";
+import { withAdversaries } from "./agents/adversaries/registry";
+import { drawPopulation } from "./population";
 import { Rng } from "./rng";
 import { CORRELATION, DEFAULTS, assetModels, pathSpec, scenarioSpec } from "./scenarios/definitions";
 import type { AssetModel, Tick } from "./market";
 import { SHIPPED_FILE, historyCrashPath, pricesPath } from "./history/paths";
 import type { PricesOption } from "./history/options";
 import type { Setting } from "./risk/options";
-import type { ScenarioName } from "./scenarios/definitions";
+import type { AdversaryName, ScenarioName } from "./scenarios/definitions";
 import type { ReplayInfo, SimulationResult, VariantResult } from "./types";
 
 export interface SimulationOptions {
@@ -28,6 +29,8 @@ export interface SimulationOptions {
   prices?: PricesOption;
   /** Parameters changed from the deployed values (`--set`, a sweep's value). */
   settings?: Setting[];
+  /** The adversaries joining the population instead of the scenario's own (tests of one adversary on a short path). */
+  adversaries?: AdversaryName[];
   /** Progress: ticks done and total over all variants, and the variant running. */
   onProgress?: (p: { done: number; total: number; variant: string }) => void;
 }
@@ -52,9 +55,7 @@ export async function runSimulation(
   const markets = DEFAULT_MARKETS.map((m, i) => ({ marketId: BigInt(i), symbol: m.symbol }));
   const assets = assetModels(markets);
   const drawn = drawPopulation(root.fork("population"), accounts, markets);
-  let population = drawn;
-  if (scenario.adversaries.includes("latency-arb")) population = withLatencyArbitrageur(population, markets);
-  if (scenario.adversaries.includes("reward-farmer")) population = withRewardFarmer(population, markets);
+  const population = withAdversaries(drawn, markets, options.adversaries ?? scenario.adversaries);
   const { path, replay } = marketPath(scenario, steps, assets, root, options.prices);
 
   const variants: VariantResult[] = [];

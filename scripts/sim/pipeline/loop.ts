@@ -10,6 +10,7 @@
  */
 import type { AccountStateData } from "../../lib/system";
 import { toAccountStateData } from "../../lib/system";
+import type { TickView } from "../agents/adversaries/adversary";
 import { LpAgent } from "../agents/lp";
 import { toFeedAnswer } from "../market";
 import type { StepRecord, TickRecord } from "../types";
@@ -17,6 +18,9 @@ import type { EventRecorder } from "./events";
 import type { SimKeeper } from "./keeper";
 import type { World } from "./setup";
 import { readStep } from "./steps";
+
+/** Feed answers (8 decimals) to WAD. */
+const FEED_TO_WAD = 10n ** 10n;
 
 export interface LoopResult {
   ticks: TickRecord[];
@@ -50,8 +54,24 @@ export async function runSteps(
     const logImpact = impact.current();
     const usd = tick.logPrice.map((lp, i) => Math.exp(lp + logImpact[i]));
     await world.pushPrices(usd);
-    // The reward-floor farmer liquidates its own accounts before any keeper can.
-    if (world.farmer && !(tick.step === 0 && tick.index === 0)) await world.farmer.farm(env);
+    // What the adversaries are told: the tick, and the next update as the path and today's impact make it.
+    const next = path[tickIndex + 1];
+    const view: TickView = {
+      step: tick.step,
+      index: tick.index,
+      first: tickIndex === 0,
+      immediateTrades: variant.immediateTrades,
+      next: next
+        ? new Map(
+            assets.map((a, i) => [
+              a.marketId,
+              toFeedAnswer(Math.exp(next.logPrice[i] + logImpact[i]), 8) * FEED_TO_WAD,
+            ]),
+          )
+        : undefined,
+    };
+    // Some act before anyone else sees the new prices (the reward-floor farmer liquidates its own accounts first).
+    for (const a of world.adversaries) await a.afterPrices?.(env, view);
 
     if (tick.index === 0) {
       if (tick.step === 0) {
@@ -72,13 +92,8 @@ export async function runSteps(
 
     recorder.tick = { liquidations: 0, notional: 0n };
     capped += await keeper.round(world);
-    // The arbitrageur knows the next update (the exogenous path with today's impact), and acts on it now.
-    const next = path[tickIndex + 1];
-    if (world.arb && next) {
-      const i = assets.findIndex((a) => a.marketId === world.arb?.spec.legs[0].marketId);
-      const nextUsd = Math.exp(next.logPrice[i] + logImpact[i]);
-      await world.arb.arbitrage(env, toFeedAnswer(nextUsd, 8) * 10n ** 10n, variant.immediateTrades);
-    }
+    // Others act after the keeper (the latency arbitrageur, on the next update it knows).
+    for (const a of world.adversaries) await a.afterKeeper?.(env, view);
     const sold = await recorder.collect(tick.step);
     impact.apply(sold);
 
@@ -112,5 +127,6 @@ export async function runSteps(
       capped = 0;
     }
   }
+  for (const a of world.adversaries) await a.finish?.(env);
   return { ticks, steps, insuranceMin, navMin };
 }

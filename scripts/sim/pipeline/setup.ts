@@ -11,18 +11,17 @@ import { MockERC20__factory } from "../../../typechain-types";
 import type { System } from "../../lib/system";
 import { deployLocalStack } from "../../lib/system";
 import type { AgentEnv, MarketInfo, TokenInfo } from "../agents/env";
-import { LatencyArbAgent } from "../agents/latencyArb";
+import type { AdversaryAgent } from "../agents/adversaries/adversary";
+import { ADVERSARIES } from "../agents/adversaries/registry";
 import { LpAgent } from "../agents/lp";
-import { RewardFarmerAgent } from "../agents/rewardFarmer";
 import { TraderAgent } from "../agents/trader";
 import type { ChainClock } from "../clock";
 import { PriceImpact, toFeedAnswer } from "../market";
 import type { AssetModel, Tick } from "../market";
-import { REWARD_FARMER_PAIRS } from "../population";
-import type { Population } from "../population";
+import type { Population, TraderSpec } from "../population";
 import type { Rng } from "../rng";
 import { IMPACT_DEPTH_MULTIPLE, IMPACT_HALF_LIFE_SECONDS, NO_CAP, dampedCap } from "../scenarios/definitions";
-import type { VariantSpec } from "../scenarios/definitions";
+import type { AdversaryName, VariantSpec } from "../scenarios/definitions";
 import { Sender, createActors, emptyFlows, emptyTokenFlows, errorInterfaces } from "../world";
 import type { Actor, Flows, TokenFlows } from "../world";
 import type { Setting } from "../risk/options";
@@ -86,10 +85,8 @@ export interface World extends Stack {
   env: AgentEnv;
   lps: LpAgent[];
   traders: TraderAgent[];
-  /** The oracle-latency arbitrageur, when the scenario has one (it is also among `traders`). */
-  arb?: LatencyArbAgent;
-  /** The reward-floor farmer, when the scenario has one (also among `traders`). */
-  farmer?: RewardFarmerAgent;
+  /** The scenario's adversaries, in its order (each is also among `traders`). */
+  adversaries: AdversaryAgent[];
   /** Turns every market's immediate trades on or off (`Clearinghouse.setImmediateTrades`, the admin). */
   setImmediateTrades: (enabled: boolean) => Promise<void>;
   /** The OrderBook's own Vault account: the settlement fees of pending orders (DESIGN §21). */
@@ -226,6 +223,10 @@ async function applyDamping(
   return liquidationCap;
 }
 
+/** An adversary's extra wallets (labels suffixed to its own); none for an honest trader. */
+const walletsOf = (spec: TraderSpec): string[] =>
+  spec.kind === "adversary" ? ADVERSARIES[spec.style as AdversaryName].wallets : [];
+
 /** The actors (the keeper, the LPs, the traders) and the agents that act for them. */
 async function createAgents(input: VariantInput) {
   const { hre, population, variant } = input;
@@ -233,25 +234,30 @@ async function createAgents(input: VariantInput) {
     "keeper",
     ...population.lps.map((l) => l.label),
     ...population.traders.map((t) => t.label),
-    ...population.traders.filter((t) => t.style === "reward-farmer").map((t) => `${t.label}-liquidator`),
+    ...population.traders.flatMap((t) => walletsOf(t).map((w) => `${t.label}-${w}`)),
   ]);
   const actorOf = new Map<string, Actor>(actors.map((a) => [a.label, a]));
   const keeperActor = actorOf.get("keeper") as Actor;
   const lps = population.lps.map(
     (s) => new LpAgent(s, actorOf.get(s.label) as Actor, input.rng.fork(`agent:${s.label}`)),
   );
-  const traders = population.traders.map((s) => {
-    const actor = actorOf.get(s.label) as Actor;
-    const rng = input.rng.fork(`agent:${s.label}`);
-    if (s.style === "reward-farmer") {
-      const liquidator = actorOf.get(`${s.label}-liquidator`) as Actor;
-      return new RewardFarmerAgent(s, actor, rng, accountIdOf, liquidator, REWARD_FARMER_PAIRS);
-    }
-    const Agent = s.style === "latency-arb" ? LatencyArbAgent : TraderAgent;
-    return new Agent(s, actor, rng, variant.margin, accountIdOf);
+  const adversaries: AdversaryAgent[] = [];
+  const traders = population.traders.map((spec) => {
+    const actor = actorOf.get(spec.label) as Actor;
+    const rng = input.rng.fork(`agent:${spec.label}`);
+    if (spec.kind !== "adversary") return new TraderAgent(spec, actor, rng, variant.margin, accountIdOf);
+    const wallets = walletsOf(spec).map((w) => actorOf.get(`${spec.label}-${w}`) as Actor);
+    const agent = ADVERSARIES[spec.style as AdversaryName].create({
+      spec,
+      actor,
+      rng,
+      variant,
+      accountIdOf,
+      wallets,
+    });
+    adversaries.push(agent);
+    return agent;
   });
-  const arb = traders.find((t): t is LatencyArbAgent => t instanceof LatencyArbAgent);
-  const farmer = traders.find((t): t is RewardFarmerAgent => t instanceof RewardFarmerAgent);
   const known: KnownAccount[] = traders.flatMap((agent) =>
     agent.accounts.map((a) => ({ accountId: a.accountId, agent })),
   );
@@ -259,7 +265,7 @@ async function createAgents(input: VariantInput) {
   const keeperAccount = accountIdOf(keeperActor.address, 0n);
   labelOf.set(keeperAccount, "keeper");
   const addressLabel = new Map<string, string>(actors.map((a) => [a.address.toLowerCase(), a.label]));
-  return { keeperActor, keeperAccount, lps, traders, arb, farmer, known, labelOf, addressLabel };
+  return { keeperActor, keeperAccount, lps, traders, adversaries, known, labelOf, addressLabel };
 }
 
 /**

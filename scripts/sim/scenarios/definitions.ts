@@ -14,8 +14,9 @@ export const SCENARIOS = [
   "history-crash",
   "session",
 ] as const;
-/** The adversary agents a scenario can add to its population. */
-export type Adversary = "latency-arb" | "reward-farmer";
+/** The adversary agents a scenario can add to its population (scripts/sim/agents/adversaries/registry.ts). */
+export const ADVERSARY_NAMES = ["latency-arb", "reward-farmer"] as const;
+export type AdversaryName = (typeof ADVERSARY_NAMES)[number];
 export type ScenarioName = (typeof SCENARIOS)[number];
 export const isScenario = (name: string): name is ScenarioName =>
   (SCENARIOS as readonly string[]).includes(name);
@@ -49,8 +50,8 @@ export interface ScenarioSpec {
   jumps: boolean;
   /** Simulated seconds per step (one price update each, outside a crash). */
   stepSeconds: number;
-  /** Adversaries joining the traders: the oracle-latency arbitrageur (agents/latencyArb.ts), the reward-floor farmer. */
-  adversaries: Adversary[];
+  /** Adversaries joining the traders (agents/adversaries/registry.ts). */
+  adversaries: AdversaryName[];
   /** The market replays the shipped BTC/USD file's worst falls (history/paths.ts) instead of a drawn path. */
   history?: boolean;
 }

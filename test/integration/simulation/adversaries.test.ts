@@ -2,7 +2,7 @@ import { expect } from "chai";
 import hre from "hardhat";
 import { takeSnapshot } from "@nomicfoundation/hardhat-network-helpers";
 import { DEFAULT_RISK } from "../../../deploy/config";
-import { REWARD_FARMER_PAIRS } from "../../../scripts/sim/population";
+import { REWARD_FARMER_PAIRS } from "../../../scripts/sim/agents/adversaries/rewardFarmer";
 import { verdict } from "../../../scripts/sim/report/summary";
 import { runSimulation } from "../../../scripts/sim/run";
 import type { AdversaryOutcome, SimEvent, SimulationResult, VariantResult } from "../../../scripts/sim/types";

@@ -1,7 +1,10 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { takeSnapshot } from "@nomicfoundation/hardhat-network-helpers";
-import { LATENCY_ARB_COLLATERAL_USD, LATENCY_ARB_LEVERAGE } from "../../../scripts/sim/population";
+import {
+  LATENCY_ARB_COLLATERAL_USD,
+  LATENCY_ARB_LEVERAGE,
+} from "../../../scripts/sim/agents/adversaries/latencyArb";
 import { verdict } from "../../../scripts/sim/report/summary";
 import { runSimulation } from "../../../scripts/sim/run";
 import type { AdversaryOutcome, SimulationResult, VariantResult } from "../../../scripts/sim/types";

@@ -9,9 +9,30 @@
  * commit: the very update it knew. Its position then runs over the following move, which it does not know, and it pays
  * the fees for nothing.
  */
-import { TraderAgent } from "./trader";
-import { TO_WAD, WAD, usd } from "./env";
-import type { AgentEnv } from "./env";
+import { usdc } from "../../population";
+import type { MarketRef, TraderSpec } from "../../population";
+import type { VariantSpec } from "../../scenarios/definitions";
+import { TraderAgent } from "../trader";
+import { TO_WAD, WAD, usd } from "../env";
+import type { AgentEnv } from "../env";
+import type { AdversaryAgent, AdversaryDescription, BaseOutcome, TickView } from "./adversary";
+
+/** Its deposit (USD) and the leverage of the position it flips on the first market (ETH). */
+export const LATENCY_ARB_COLLATERAL_USD = 20_000;
+export const LATENCY_ARB_LEVERAGE = 3;
+
+export function latencyArbSpec(markets: MarketRef[]): TraderSpec {
+  return {
+    label: "latency-arb",
+    kind: "adversary",
+    style: "latency-arb",
+    collateral: usdc(LATENCY_ARB_COLLATERAL_USD),
+    tokenShare: 0,
+    leverage: LATENCY_ARB_LEVERAGE,
+    legs: [{ ...markets[0], side: 1, weight: 1 }],
+    activity: 0,
+  };
+}
 
 /** Widest move accepted between the commit and the settlement (a market order's `acceptablePrice`). */
 const ORDER_SLIPPAGE_PERCENT = 10n;
@@ -27,7 +48,7 @@ export interface LatencyArbRecord {
   waited: number;
 }
 
-export class LatencyArbAgent extends TraderAgent {
+export class LatencyArbAgent extends TraderAgent implements AdversaryAgent {
   readonly record: LatencyArbRecord = { trades: 0, orders: 0, settlementFees: 0n, waited: 0 };
   private size = 0n;
   private orderId?: bigint;
@@ -41,6 +62,28 @@ export class LatencyArbAgent extends TraderAgent {
   /** The honest traders' discretion is not its game: `arbitrage` is called after every update instead. */
   override act(): Promise<void> {
     return Promise.resolve();
+  }
+
+  /** After the keeper's round: it acts on the next update of its market's feed. */
+  async afterKeeper(env: AgentEnv, tick: TickView): Promise<void> {
+    const next = tick.next?.get(this.spec.legs[0].marketId);
+    if (next !== undefined) await this.arbitrage(env, next, tick.immediateTrades);
+  }
+
+  settlementFeeUnits(): bigint {
+    return this.record.settlementFees;
+  }
+
+  describe(base: BaseOutcome, variant: VariantSpec): AdversaryDescription {
+    return {
+      strategy: variant.immediateTrades
+        ? "knows the next oracle update; trades immediately at the stale answer"
+        : "knows the next oracle update; commits market orders (settled at the next round)",
+      orders: this.record.orders,
+      waited: this.record.waited,
+      paidBy:
+        base.profit > 0n ? "the pool's LPs (its counterparty)" : "nobody: it lost to the pool and the keeper",
+    };
   }
 
   /**

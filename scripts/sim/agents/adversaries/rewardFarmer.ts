@@ -8,11 +8,30 @@
  * after a gap past the loser's margin also the bad debt the protocol absorbs. It then closes the winner and opens the
  * pair again at the new price.
  */
-import type { Actor } from "../world";
-import { TraderAgent } from "./trader";
-import type { TraderAccount } from "./trader";
-import { MAX_UINT, TO_WAD, WAD, marketInfo } from "./env";
-import type { AgentEnv } from "./env";
+import type { MarketRef, TraderSpec } from "../../population";
+import type { Rng } from "../../rng";
+import type { Actor } from "../../world";
+import { TraderAgent } from "../trader";
+import type { TraderAccount } from "../trader";
+import { MAX_UINT, TO_WAD, WAD, marketInfo } from "../env";
+import type { AgentEnv } from "../env";
+import type { AdversaryAgent, AdversaryDescription, BaseOutcome, TickView } from "./adversary";
+
+/** Hedged pairs of minimum positions it holds. */
+export const REWARD_FARMER_PAIRS = 20;
+
+export function rewardFarmerSpec(markets: MarketRef[]): TraderSpec {
+  return {
+    label: "reward-farmer",
+    kind: "adversary",
+    style: "reward-farmer",
+    collateral: 0n, // deposits what each pair needs when it opens it
+    tokenShare: 0,
+    leverage: 10,
+    legs: [{ ...markets[0], side: 1, weight: 1 }],
+    activity: 0,
+  };
+}
 
 /** Position notional as a multiple of the market's minimum, and the deposit as a multiple of the initial margin. */
 const NOTIONAL_OVER_MINIMUM = 105n; // percent
@@ -27,7 +46,7 @@ export interface FarmerRecord {
   pairsOpened: number;
 }
 
-export class RewardFarmerAgent extends TraderAgent {
+export class RewardFarmerAgent extends TraderAgent implements AdversaryAgent {
   readonly record: FarmerRecord = { liquidations: 0, rewards: 0n, pairsOpened: 0 };
   /** The pairs' accounts: `[long, short]` per pair. */
   private readonly pairs: [TraderAccount, TraderAccount][];
@@ -35,13 +54,13 @@ export class RewardFarmerAgent extends TraderAgent {
   private readonly abandoned = new Set<number>();
 
   constructor(
-    spec: ConstructorParameters<typeof TraderAgent>[0],
+    spec: TraderSpec,
     actor: Actor,
-    rng: ConstructorParameters<typeof TraderAgent>[2],
+    rng: Rng,
     accountIdOf: (owner: string, subaccount: bigint) => bigint,
     /** The second wallet it liquidates from (the owner's own address gets no subsidy). */
     readonly liquidator: Actor,
-    pairCount: number,
+    pairCount = REWARD_FARMER_PAIRS,
   ) {
     super(spec, actor, rng, "cross", accountIdOf);
     // Its accounts: 2 per pair (subaccounts 1, 2, …) and the liquidator's subaccount 0, where the rewards land.
@@ -80,7 +99,25 @@ export class RewardFarmerAgent extends TraderAgent {
     return Promise.resolve();
   }
 
-  /** Right after every price update, before the keeper: liquidate its own liquidatable accounts, then re-open. */
+  /** Right after every price update, before the keeper (not at the first tick: nothing is open yet). */
+  async afterPrices(env: AgentEnv, tick: TickView): Promise<void> {
+    if (!tick.first) await this.farm(env);
+  }
+
+  describe(base: BaseOutcome): AdversaryDescription {
+    const r = this.record;
+    return {
+      strategy:
+        `hedged pairs of minimum positions; liquidated its own losing side ${r.liquidations} times from a second ` +
+        `wallet for $${Number(r.rewards) / 1e6} of rewards`,
+      paidBy:
+        base.profit > 0n
+          ? "the insurance fund, then the pool (keeper-reward subsidies and bad debt)"
+          : "nobody: its fees cost more than the subsidies",
+    };
+  }
+
+  /** Liquidates its own liquidatable accounts, then re-opens the pairs. */
   async farm(env: AgentEnv): Promise<void> {
     const ids = this.pairs.flat().map((a) => a.accountId);
     const flags = await env.sys.clearinghouse.liquidatable(ids);
