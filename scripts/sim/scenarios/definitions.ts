@@ -15,7 +15,7 @@ export const SCENARIOS = [
   "session",
 ] as const;
 /** The adversary agents a scenario can add to its population (scripts/sim/agents/adversaries/registry.ts). */
-export const ADVERSARY_NAMES = ["latency-arb", "reward-farmer"] as const;
+export const ADVERSARY_NAMES = ["latency-arb", "reward-farmer", "lp-sandwich", "bad-debt-hider"] as const;
 export type AdversaryName = (typeof ADVERSARY_NAMES)[number];
 export type ScenarioName = (typeof SCENARIOS)[number];
 export const isScenario = (name: string): name is ScenarioName =>

@@ -8,7 +8,9 @@ import type { Rng } from "../../rng";
 import type { AdversaryName, VariantSpec } from "../../scenarios/definitions";
 import type { Actor } from "../../world";
 import type { AdversaryAgent } from "./adversary";
+import { BadDebtHiderAgent, badDebtHiderSpec } from "./badDebtHider";
 import { LatencyArbAgent, latencyArbSpec } from "./latencyArb";
+import { LpSandwichAgent, lpSandwichSpec } from "./lpSandwich";
 import { RewardFarmerAgent, rewardFarmerSpec } from "./rewardFarmer";
 
 export interface AdversaryContext {
@@ -39,6 +41,16 @@ export const ADVERSARIES: Record<AdversaryName, AdversaryDefinition> = {
     spec: rewardFarmerSpec,
     wallets: ["liquidator"],
     create: (c) => new RewardFarmerAgent(c.spec, c.actor, c.rng, c.accountIdOf, c.wallets[0]),
+  },
+  "lp-sandwich": {
+    spec: lpSandwichSpec,
+    wallets: [],
+    create: (c) => new LpSandwichAgent(c.spec, c.actor, c.rng, c.accountIdOf),
+  },
+  "bad-debt-hider": {
+    spec: badDebtHiderSpec,
+    wallets: [],
+    create: (c) => new BadDebtHiderAgent(c.spec, c.actor, c.rng, c.accountIdOf),
   },
 };
 
