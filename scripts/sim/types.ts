@@ -350,6 +350,8 @@ export interface AdversaryOutcome {
   /** `profit + fees`: what the strategy took from its counterparty before paying for the attempt. */
   gross: bigint;
   paidBy: string;
+  /** The agent's own record of its attack (its tests read it; summary.json does not). */
+  record?: unknown;
 }
 
 export interface TraderOutcome {

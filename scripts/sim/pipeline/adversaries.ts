@@ -1,6 +1,6 @@
 /**
  * What each adversary of a variant made, and from whom (the report's first lines, issues 15 and 17): its profit is its
- * final equity less what it deposited; the fees are what it paid for the attempt (trading fees to the pool, settlement
+ * final equity (each account's at least zero) plus what it withdrew and holds elsewhere, less what it deposited; the fees are what it paid for the attempt (trading fees to the pool, settlement
  * fees to the keeper), so `gross = profit + fees` is what the strategy itself took from its counterparties.
  */
 import { ethers } from "ethers";
@@ -30,7 +30,12 @@ function baseOutcome(
   const trades = events.filter((e) => e.type === "trade" && mine.has(e.accountId));
   const tradingFees = sumWad(trades.map((e) => e.feeUsd));
   const settlementFees = settlementFeeUnits * TO_WAD;
-  const equity = agent.accounts.reduce((acc, a) => acc + (final.marketEquity.get(a.accountId) ?? 0n), 0n);
+  // An account left owing (debt its collateral does not cover) is abandoned: no owner pays it (its debt stays on the
+  // account or goes through the waterfall), so it counts as zero, not as a loss beyond what was put in.
+  const equity = agent.accounts.reduce((acc, a) => {
+    const e = final.marketEquity.get(a.accountId) ?? 0n;
+    return acc + (e > 0n ? e : 0n);
+  }, 0n);
   const profit = equity + agent.withdrawn * TO_WAD + heldValue - agent.depositedValue;
   return {
     label: agent.label,

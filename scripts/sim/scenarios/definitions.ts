@@ -233,12 +233,16 @@ export function scenarioSpec(name: Exclude<ScenarioName, "session">): ScenarioSp
         description:
           "The crash scenario's market and traders, plus adversaries, each reporting what it made and from whom: the " +
           "oracle-latency arbitrageur (it knows the next hourly update; immediate trades are on, as on the local " +
-          "stack) and the reward-floor farmer (hedged pairs of minimum positions; it liquidates its losing side from " +
-          "a second wallet, before the keeper, for the keeper reward's floor).",
+          "stack), the reward-floor farmer (hedged pairs of minimum positions; it liquidates its losing side from " +
+          "a second wallet, before the keeper, for the keeper reward's floor), the LP sandwich (an LP that opens the " +
+          "largest position on the skew's side before each redemption and closes the skew before each deposit, " +
+          "trading back right after) and the bad-debt hider (an LP with a matured request and a hedged pair whose " +
+          "long, on WETH at ~10x, it keeps levered; when an update puts the long under water it redeems before the " +
+          "keeper's close-out).",
         crash: true,
         jumps: true,
         stepSeconds: STEP_SECONDS,
-        adversaries: ["latency-arb", "reward-farmer"],
+        adversaries: ["latency-arb", "reward-farmer", "lp-sandwich", "bad-debt-hider"],
         variants: [
           {
             key: "adversaries",

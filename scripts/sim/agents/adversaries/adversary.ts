@@ -31,6 +31,8 @@ export interface AdversaryDescription {
   paidBy: string;
   orders?: number;
   waited?: number;
+  /** What the agent saw of its own attack (its pool flows, the values it read), for its tests; not in the report. */
+  record?: unknown;
 }
 
 /** The numbers every adversary's line has, from its accounts' trades and equity (pipeline/adversaries.ts). */
@@ -53,7 +55,10 @@ export interface AdversaryAgent extends TraderAgent {
   afterKeeper?(env: AgentEnv, tick: TickView): Promise<void>;
   /** After the last tick, before the final reads: values what it holds outside its trading accounts. */
   finish?(env: AgentEnv): Promise<void>;
-  /** Value it holds outside its trading accounts at the end (pool shares at the final NAV, USD WAD). */
+  /**
+   * Value it holds outside its trading accounts at the end, net of what it put there (USD WAD): an LP's pool shares at
+   * the final NAV plus what it redeemed minus what it deposited (agents/adversaries/lpStake.ts).
+   */
   heldValue?: bigint;
   /** Settlement fees it escrowed for orders (settlement-token units). */
   settlementFeeUnits?(): bigint;

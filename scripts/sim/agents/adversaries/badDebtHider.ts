@@ -42,6 +42,8 @@ export const HIDER_MARGIN_USD = 20_000;
 export const HIDER_LEVERAGE = 9.5;
 /** The hedge's leverage (USDC margin): low enough that no move of the run liquidates it. */
 export const HIDER_HEDGE_LEVERAGE = 3;
+/** The long is levered up again once it is this far (percent) below its target size. */
+const RELEVER_SLACK_PERCENT = 5n;
 
 export function badDebtHiderSpec(markets: MarketRef[]): TraderSpec {
   return {
@@ -68,7 +70,15 @@ export interface HiderRecord {
   shares: bigint;
   supply: bigint;
   received: bigint;
-  /** The same shares' value once the long's debt was cleared (settlement units), and the step. */
+  /** The pool's value and the insurance fund right after the redemption (settlement units). */
+  valueAfterExit?: bigint;
+  insuranceAtExit?: bigint;
+  /**
+   * After the keeper's round of the same update, once the long was closed out (its loss on the books: booked bad debt,
+   * DESIGN §10.5): the pool's value and supply, and the redeemed shares' value then (settlement units).
+   */
+  valueBooked?: bigint;
+  supplyBooked?: bigint;
   settledValue?: bigint;
   settledStep?: number;
   /** The pair opened again after a liquidation that left no debt. */
@@ -134,8 +144,12 @@ export class BadDebtHiderAgent extends TraderAgent implements AdversaryAgent {
   /** After the keeper: a stale booking, the settled value after an exit, the pair re-opened, the request renewed. */
   async afterKeeper(env: AgentEnv, tick: TickView): Promise<void> {
     if (this.record.trigger) {
-      if (this.record.settledValue === undefined && (await this.longCleared(env))) {
-        this.record.settledValue = await env.sys.pool.convertToAssets(this.record.shares);
+      const closedOut = (await env.sys.clearinghouse.positionCount(this.long.accountId)) === 0n;
+      if (this.record.settledValue === undefined && closedOut) {
+        const { pool } = env.sys;
+        this.record.valueBooked = await pool.poolValue();
+        this.record.supplyBooked = await pool.totalSupply();
+        this.record.settledValue = await pool.convertToAssets(this.record.shares);
         this.record.settledStep = tick.step;
       }
       return;
@@ -146,7 +160,8 @@ export class BadDebtHiderAgent extends TraderAgent implements AdversaryAgent {
     }
     await this.stake.renewIfExpired(env);
     const long = await env.sys.clearinghouse.position(this.long.accountId, this.marketId(env));
-    if (long.size === 0n && !tick.first && (await this.longCleared(env))) {
+    if (long.size !== 0n) await this.relever(env);
+    else if (!tick.first && (await this.longCleared(env))) {
       await this.closeHedge(env);
       await this.openPair(env);
       this.record.reopened++;
@@ -174,17 +189,19 @@ export class BadDebtHiderAgent extends TraderAgent implements AdversaryAgent {
     const when =
       r.trigger === "under-water" ? "before the keeper's close-out" : "while the booking was stale";
     return {
+      record: r,
       strategy:
         `its WETH-margined long went under at step ${r.step}; it redeemed ${usd(r.received)} ${when}` +
         (beat === undefined
-          ? " (its long's loss was not settled by the end)"
-          : `, ${usd(beat)} more than the same shares were worth once the loss was settled`),
+          ? " (its long was not closed out by the end)"
+          : `, ${usd(beat)} more than the same shares were worth once the keeper had closed it out`),
       paidBy:
         beat !== undefined && beat > 0n
           ? "the LPs who stayed (the write-offs its exit skipped: an underwater account's loss counts as the pool's " +
             "gain until it is liquidated, DESIGN §11), and the insurance fund, then the pool, for its pair's gap " +
             "(DESIGN §19.2)"
-          : "nobody through its exit: the pool's value already counted the loss (booked bad debt, DESIGN §18.18)",
+          : "nobody through its exit: what the pool's value counted was paid (the WETH covered the long's debt at " +
+            "the keepers' price, the insurance fund pays first, the rest is booked at the close-out: DESIGN §18.18)",
     };
   }
 
@@ -201,6 +218,8 @@ export class BadDebtHiderAgent extends TraderAgent implements AdversaryAgent {
     const { shares, received } = await this.stake.redeem(env, matured);
     if (shares === 0n) return false;
     Object.assign(this.record, { trigger, step: tick.step, equity, shares, supply, received });
+    this.record.valueAfterExit = await env.sys.pool.poolValue();
+    this.record.insuranceAtExit = await env.sys.vault.insuranceBalance();
     return true;
   }
 
@@ -237,31 +256,39 @@ export class BadDebtHiderAgent extends TraderAgent implements AdversaryAgent {
     if (size !== 0n) await this.trade(env, this.hedge, marketId, -size);
   }
 
-  /**
-   * Tops the long's WETH up to `HIDER_MARGIN_USD` at today's price and the hedge's USDC to a third of the notional,
-   * then opens the long at `HIDER_LEVERAGE` × the WETH's haircut value and the short of the same size.
-   */
+  /** Tops the long's WETH up to `HIDER_MARGIN_USD` at today's price, then opens the pair. */
   private async openPair(env: AgentEnv): Promise<void> {
+    const weth = this.weth(env);
+    const unit = 10n ** BigInt(weth.decimals);
+    const target = (usdc(HIDER_MARGIN_USD) * TO_WAD * unit) / env.price(weth.marketId);
+    const held = await env.sys.vault.balanceOf(this.long.accountId, weth.address);
+    if (held < target) await this.depositWeth(env, weth, target - held);
+    await this.relever(env);
+  }
+
+  /**
+   * Keeps the long at `HIDER_LEVERAGE` × its haircut equity (within the initial margin after the fee) whenever it has
+   * fallen more than `RELEVER_SLACK_PERCENT` below (a rise, a partial liquidation), and the short at the same size
+   * with a third of its notional in USDC: at the update that gaps, the long is as levered as it can be.
+   */
+  private async relever(env: AgentEnv): Promise<void> {
     const { sys } = env;
     const marketId = this.marketId(env);
-    const weth = this.weth(env);
-    const price = env.price(marketId);
-    const unit = 10n ** BigInt(weth.decimals);
-    const target = (usdc(HIDER_MARGIN_USD) * TO_WAD * unit) / price;
-    const held = await sys.vault.balanceOf(this.long.accountId, weth.address);
-    if (held < target) await this.depositWeth(env, weth, target - held);
     const state = await readState(env, this.long.accountId);
+    if (state.liquidatable || state.equity <= 0n) return;
     const m = marketInfo(env, marketId);
-    // Notional within the initial margin after the fee: leverage × haircut equity, capped at equity / (imf + fee).
+    const price = env.price(marketId);
     const wanted = (state.equity * BigInt(Math.round(HIDER_LEVERAGE * 100))) / 100n;
     const cap = (state.equity * WAD * 99n) / (m.imf + m.takerFee) / 100n;
-    const notional = wanted < cap ? wanted : cap;
-    if (notional <= 0n) return;
-    const size = (notional * WAD) / price;
-    const hedgeMargin = notional / BigInt(HIDER_HEDGE_LEVERAGE) / TO_WAD;
+    const target = ((wanted < cap ? wanted : cap) * WAD) / price;
+    const long = (await sys.clearinghouse.position(this.long.accountId, marketId)).size;
+    if (target * 100n <= long * (100n + RELEVER_SLACK_PERCENT)) return;
+    const hedge = (await sys.clearinghouse.position(this.hedge.accountId, marketId)).size;
+    const hedgeMargin = (target * price) / WAD / BigInt(HIDER_HEDGE_LEVERAGE) / TO_WAD;
     const balance = await sys.vault.balanceOf(this.hedge.accountId, sys.addresses.usdc);
     if (balance < hedgeMargin) await this.depositUsdc(env, this.hedge, hedgeMargin - balance);
-    if (await this.trade(env, this.long, marketId, size)) await this.trade(env, this.hedge, marketId, -size);
+    if (await this.trade(env, this.long, marketId, target - long))
+      await this.trade(env, this.hedge, marketId, -target - hedge);
   }
 
   private async depositWeth(env: AgentEnv, weth: TokenInfo, amount: bigint): Promise<void> {

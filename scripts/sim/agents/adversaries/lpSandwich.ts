@@ -66,8 +66,16 @@ export interface Sandwich {
   supplyAfter: bigint;
 }
 
+/** What it saw: its sandwiches, and the shares it holds at the end with the pool's supply then. */
+export interface SandwichRecord {
+  sandwiches: Sandwich[];
+  finalShares: bigint;
+  finalSupply: bigint;
+}
+
 export class LpSandwichAgent extends TraderAgent implements AdversaryAgent {
   readonly sandwiches: Sandwich[] = [];
+  private final = { shares: 0n, supply: 0n };
   readonly stake: LpStake;
   heldValue?: bigint;
 
@@ -112,6 +120,7 @@ export class LpSandwichAgent extends TraderAgent implements AdversaryAgent {
 
   async finish(env: AgentEnv): Promise<void> {
     this.heldValue = await this.stake.netValue(env);
+    this.final = { shares: await this.stake.sharesHeld(env), supply: await env.sys.pool.totalSupply() };
   }
 
   /**
@@ -132,6 +141,11 @@ export class LpSandwichAgent extends TraderAgent implements AdversaryAgent {
     const usd = (wad: bigint) => `$${(Number(wad / 10n ** 12n) / 1e6).toFixed(2)}`;
     const net = edge - base.tradingFees;
     return {
+      record: {
+        sandwiches: this.sandwiches,
+        finalShares: this.final.shares,
+        finalSupply: this.final.supply,
+      } satisfies SandwichRecord,
       strategy:
         `an LP trading around its own pool flows: ${n("redeem")} redemptions after opening the largest position on ` +
         `the skew's side, ${n("deposit")} deposits after closing the skew; the trades moved its flows by ` +
