@@ -81,6 +81,8 @@ export interface HiderRecord {
   supplyBooked?: bigint;
   settledValue?: bigint;
   settledStep?: number;
+  /** The first update that found its long under water (whether or not its request had matured). */
+  underWaterStep?: number;
   /** The pair opened again after a liquidation that left no debt. */
   reopened: number;
 }
@@ -138,6 +140,7 @@ export class BadDebtHiderAgent extends TraderAgent implements AdversaryAgent {
     if (tick.first || this.record.trigger) return;
     const state = await readState(env, this.long.accountId);
     if (state.maintenanceMargin === 0n || state.equity >= 0n) return;
+    this.record.underWaterStep ??= tick.step;
     if (await this.exit(env, tick, "under-water", state.equity)) await this.closeHedge(env);
   }
 
@@ -176,13 +179,18 @@ export class BadDebtHiderAgent extends TraderAgent implements AdversaryAgent {
     const r = this.record;
     const usd = (units: bigint) => `$${(Number(units) / 1e6).toFixed(2)}`;
     if (!r.trigger) {
+      const under = r.underWaterStep !== undefined;
       return {
-        strategy:
-          "a hedged pair (the long on WETH at ~10x) and a matured pool request; its long never went under water",
-        paidBy:
-          base.profit > 0n
-            ? "the traders who lost to the pool (its stake's share) and its pair's hedge"
-            : "nobody",
+        record: r,
+        strategy: under
+          ? `its WETH-margined long went under at step ${r.underWaterStep}, before its pool request had matured: no exit`
+          : "a hedged pair (the long on WETH at ~10x) and a pool request; its long never went under water",
+        paidBy: !(base.profit > 0n)
+          ? "nobody"
+          : under
+            ? "the insurance fund, then the pool: its long's debt past its margin, which its hedge kept (the gap of " +
+              "DESIGN §19.2); its stake took its share of the LPs' result"
+            : "the traders who lost to the pool (its stake's share) and its pair's hedge",
       };
     }
     const beat = r.settledValue === undefined ? undefined : r.received - r.settledValue;
