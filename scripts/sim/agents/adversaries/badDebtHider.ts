@@ -205,11 +205,15 @@ export class BadDebtHiderAgent extends TraderAgent implements AdversaryAgent {
           : `, ${usd(beat)} more than the same shares were worth once the keeper had closed it out`),
       paidBy:
         beat !== undefined && beat > 0n
-          ? "the LPs who stayed (the write-offs its exit skipped: an underwater account's loss counts as the pool's " +
-            "gain until it is liquidated, DESIGN §11), and the insurance fund, then the pool, for its pair's gap " +
-            "(DESIGN §19.2)"
-          : "nobody through its exit: what the pool's value counted was paid (the WETH covered the long's debt at " +
-            "the keepers' price, the insurance fund pays first, the rest is booked at the close-out: DESIGN §18.18)",
+          ? "the LPs who stayed (the loss its exit skipped: an underwater account's loss counts as the pool's gain " +
+            "until it is liquidated, DESIGN §11), and the insurance fund, then the pool, for its pair's gap (DESIGN " +
+            "§19.2)"
+          : (base.profit > 0n
+              ? "the insurance fund, then the pool, for its pair's gap past the long's margin (DESIGN §19.2); not the " +
+                "LPs through its exit: "
+              : "nobody through its exit: ") +
+            "the close-out booked the loss at once (DESIGN §18.18), within what its WETH and the insurance fund " +
+            "(which pays first) covered",
     };
   }
 
