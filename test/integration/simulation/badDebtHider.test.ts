@@ -15,7 +15,7 @@ import type { AdversaryOutcome, SimEvent, SimulationResult, VariantResult } from
  * Checked against a reference from the run's events and the deploy constants:
  *
  *   the long's debt at the close-out = −(Σ its trades' account deltas + ⌊realized − funding⌋ of the close-out); the
- *     Vault books `min(debt − ⌈haircut value of its WETH⌉, debt − what the keeper repaid)` (DESIGN §10.5), the
+ *     Vault books `min(debt − ⌊haircut value of its WETH⌋, debt − what the keeper repaid)` (DESIGN §10.5), the
  *     insurance fund pays first, so the pool's value drops by `booked − insurance` (less the fee the pool keeps from
  *     the hedge's close and the skew premium the close-out at the oracle price released, DESIGN §11);
  *   its redemption beat the same shares' value after that drop by `shares × drop / supply` (the LPs who stayed paid);
@@ -99,11 +99,14 @@ describe("simulation: the bad-debt hider (DESIGN §10.5, §11, §18.18)", functi
     const balance = tradesDelta + (closed >= 0n ? closed / TO_WAD : -((-closed + TO_WAD - 1n) / TO_WAD));
     expect(units(liquidation.penaltyUsdc)).to.equal(0n);
     const debt = -balance;
-    const wethIn = mine("1", "deposit").reduce((a, e) => a + wad(e.tokenAmount), 0n);
+    const seizedBefore = mine("1", "collateral_liquidation")
+      .filter((e) => e.block < liquidation.block)
+      .reduce((a, e) => a + wad(e.tokenAmount), 0n);
+    const wethIn = mine("1", "deposit").reduce((a, e) => a + wad(e.tokenAmount), 0n) - seizedBefore;
     const price = wad(position.price);
     const haircut = (((wethIn * price) / WAD) * WETH.weight) / WAD;
     const repaid = mine("1", "collateral_liquidation")
-      .filter((e) => e.step === exit.step)
+      .filter((e) => e.step === exit.step && e.block > liquidation.block)
       .reduce((a, e) => a + units(e.amountUsdc), 0n);
     const bookedAtCloseOut = debt - haircut / TO_WAD;
     const booked = bookedAtCloseOut < debt - repaid ? bookedAtCloseOut : debt - repaid;

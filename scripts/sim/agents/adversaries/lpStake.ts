@@ -44,10 +44,7 @@ export class LpStake {
     );
     const before = await sys.pool.balanceOf(this.actor.address);
     const result = await env.sender.send(() => sys.pool.connect(signer).deposit(amount, this.actor.address));
-    if (!result.ok) {
-      // The minted tokens stay in the wallet, outside the Vault: burn nothing, count nothing.
-      return 0n;
-    }
+    if (!result.ok) return 0n; // the minted tokens stay in the wallet, outside the Vault and its ledger
     this.deposited += amount;
     env.flows.lpDeposits += amount;
     return (await sys.pool.balanceOf(this.actor.address)) - before;
