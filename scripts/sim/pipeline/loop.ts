@@ -51,6 +51,7 @@ export async function runSteps(
   for (const tick of path) {
     clock.advanceTo(world.firstTick + tick.offset);
     impact.decay(tick.dt);
+    world.spot.at(tick.logPrice);
     const logImpact = impact.current();
     const usd = tick.logPrice.map((lp, i) => Math.exp(lp + logImpact[i]));
     await world.pushPrices(usd);
@@ -61,6 +62,8 @@ export async function runSteps(
       index: tick.index,
       first: tickIndex === 0,
       immediateTrades: variant.immediateTrades,
+      spot: world.spot,
+      secondsToNext: next ? next.offset - tick.offset : undefined,
       next: next
         ? new Map(
             assets.map((a, i) => [

@@ -25,6 +25,7 @@ import type { AdversaryName, VariantSpec } from "../scenarios/definitions";
 import { Sender, createActors, emptyFlows, emptyTokenFlows, errorInterfaces } from "../world";
 import type { Actor, Flows, TokenFlows } from "../world";
 import type { Setting } from "../risk/options";
+import { SpotVenue } from "../spot";
 import { accountIdOf } from "./keeper";
 import { applySettings } from "./params";
 
@@ -100,6 +101,8 @@ export interface World extends Stack {
   insurance: bigint;
   poolNavStart: bigint;
   impact: PriceImpact;
+  /** The spot venue the oracle follows (its price is the path's times `impact`), for adversaries' own flow. */
+  spot: SpotVenue;
 }
 
 /** Deploys the local stack and reads its markets (before the chain clock is installed). */
@@ -196,6 +199,7 @@ export async function setUp(stack: Stack, clock: ChainClock, input: VariantInput
     tokenFlows,
     env,
     impact,
+    spot: new SpotVenue(assets, impact),
   };
 }
 

@@ -15,7 +15,7 @@ export const SCENARIOS = [
   "session",
 ] as const;
 /** The adversary agents a scenario can add to its population (scripts/sim/agents/adversaries/registry.ts). */
-export const ADVERSARY_NAMES = ["latency-arb", "reward-farmer"] as const;
+export const ADVERSARY_NAMES = ["latency-arb", "reward-farmer", "window-filler", "thin-market-pump"] as const;
 export type AdversaryName = (typeof ADVERSARY_NAMES)[number];
 export type ScenarioName = (typeof SCENARIOS)[number];
 export const isScenario = (name: string): name is ScenarioName =>
@@ -233,12 +233,15 @@ export function scenarioSpec(name: Exclude<ScenarioName, "session">): ScenarioSp
         description:
           "The crash scenario's market and traders, plus adversaries, each reporting what it made and from whom: the " +
           "oracle-latency arbitrageur (it knows the next hourly update; immediate trades are on, as on the local " +
-          "stack) and the reward-floor farmer (hedged pairs of minimum positions; it liquidates its losing side from " +
-          "a second wallet, before the keeper, for the keeper reward's floor).",
+          "stack), the reward-floor farmer (hedged pairs of minimum positions; it liquidates its losing side from " +
+          "a second wallet, before the keeper, for the keeper reward's floor), the liquidation-window filler (a " +
+          "levered ETH long whose small filler accounts it liquidates first, to use up a liquidation window that no " +
+          "longer exists) and the thin-market manipulator (a long up to the open-interest cap, then a spot buy on " +
+          "the venue the oracle follows, closed against the pool at the pumped update).",
         crash: true,
         jumps: true,
         stepSeconds: STEP_SECONDS,
-        adversaries: ["latency-arb", "reward-farmer"],
+        adversaries: ["latency-arb", "reward-farmer", "window-filler", "thin-market-pump"],
         variants: [
           {
             key: "adversaries",

@@ -10,6 +10,8 @@ import type { Actor } from "../../world";
 import type { AdversaryAgent } from "./adversary";
 import { LatencyArbAgent, latencyArbSpec } from "./latencyArb";
 import { RewardFarmerAgent, rewardFarmerSpec } from "./rewardFarmer";
+import { ThinMarketPumpAgent, thinMarketPumpSpec } from "./thinMarketPump";
+import { WindowFillerAgent, windowFillerSpec } from "./windowFiller";
 
 export interface AdversaryContext {
   spec: TraderSpec;
@@ -39,6 +41,16 @@ export const ADVERSARIES: Record<AdversaryName, AdversaryDefinition> = {
     spec: rewardFarmerSpec,
     wallets: ["liquidator"],
     create: (c) => new RewardFarmerAgent(c.spec, c.actor, c.rng, c.accountIdOf, c.wallets[0]),
+  },
+  "window-filler": {
+    spec: windowFillerSpec,
+    wallets: ["liquidator"],
+    create: (c) => new WindowFillerAgent(c.spec, c.actor, c.rng, c.accountIdOf, c.wallets[0]),
+  },
+  "thin-market-pump": {
+    spec: thinMarketPumpSpec,
+    wallets: [],
+    create: (c) => new ThinMarketPumpAgent(c.spec, c.actor, c.rng, "cross", c.accountIdOf),
   },
 };
 

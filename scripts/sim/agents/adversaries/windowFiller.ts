@@ -1,0 +1,197 @@
+/**
+ * The liquidation-window filler (scenario `adversaries`, issue 17): an account that fills the liquidation window to
+ * shield another. Under cascade damping (a cap on the notional liquidated per market per window) an attacker holding a
+ * big under-margined account could get small accounts of its own liquidated first whenever the big one becomes
+ * liquidatable: they use up the window's room, the keeper's liquidation of the big account is refused until the window
+ * rolls over, and the attacker keeps its position through the move — it recovers, or it goes under water and the
+ * insurance fund and the pool pay the gap. `test/attacks/liquidationCapStall.test.ts` is the stall it relied on.
+ *
+ * The defence is that there is no window any more: cascade damping was removed (DESIGN §10.6, §18.11),
+ * `maxLiquidationNotionalPerWindow` is stored but nothing reads it, so the keeper liquidates the big account in the
+ * tick it becomes liquidatable whatever was liquidated before it.
+ *
+ * What it does: a `WINDOW_FILLER_LEVERAGE`× ETH long of `WINDOW_FILLER_COLLATERAL_USD` (subaccount 0, the shielded
+ * account) and `WINDOW_FILLERS` filler longs of `FILLER_COLLATERAL_USD` at the same leverage (subaccounts 1…), opened
+ * after the big one so the skew premium leaves them a little weaker: they cross the maintenance margin with it. After
+ * every update, before the traders and the keeper, if the big account is liquidatable it liquidates every
+ * liquidatable filler from a second wallet (which collects their keeper rewards). At the last update it closes what is
+ * left, so every funding payment is in the run's record.
+ */
+import { formatUsd as usd } from "../../../common/format";
+import { usdc } from "../../population";
+import type { MarketRef, TraderSpec } from "../../population";
+import type { Rng } from "../../rng";
+import type { Actor } from "../../world";
+import { TraderAgent } from "../trader";
+import type { TraderAccount } from "../trader";
+import { MAX_UINT, TO_WAD, WAD, notionalOf } from "../env";
+import type { AgentEnv } from "../env";
+import type { AdversaryAgent, AdversaryDescription, BaseOutcome, TickView } from "./adversary";
+
+/** The shielded account: its deposit (USD) and the leverage of its ETH long. */
+export const WINDOW_FILLER_COLLATERAL_USD = 20_000;
+export const WINDOW_FILLER_LEVERAGE = 5;
+/** The fillers: how many, and each one's deposit (USD), at the same leverage. */
+export const WINDOW_FILLERS = 4;
+export const FILLER_COLLATERAL_USD = 500;
+
+export function windowFillerSpec(markets: MarketRef[]): TraderSpec {
+  return {
+    label: "window-filler",
+    kind: "adversary",
+    style: "window-filler",
+    collateral: usdc(WINDOW_FILLER_COLLATERAL_USD + WINDOW_FILLERS * FILLER_COLLATERAL_USD),
+    tokenShare: 0,
+    leverage: WINDOW_FILLER_LEVERAGE,
+    legs: [{ ...markets[0], side: 1, weight: 1 }],
+    activity: 0,
+  };
+}
+
+/** What the filler did. */
+export interface WindowFillerRecord {
+  /** Ticks at which the shielded account was liquidatable and it liquidated fillers first. */
+  shields: number;
+  /** Its fillers' liquidations it sent, the notional they closed (USD, WAD) and the rewards its wallet got (units). */
+  fillerLiquidations: number;
+  fillerNotional: bigint;
+  rewards: bigint;
+  /** Shield ticks after which the keeper had liquidated the shielded account anyway (its position shrank). */
+  liquidatedSameTick: number;
+}
+
+export class WindowFillerAgent extends TraderAgent implements AdversaryAgent {
+  readonly record: WindowFillerRecord = {
+    shields: 0,
+    fillerLiquidations: 0,
+    fillerNotional: 0n,
+    rewards: 0n,
+    liquidatedSameTick: 0,
+  };
+  private readonly big: TraderAccount;
+  private readonly fillers: TraderAccount[];
+  private readonly rewardAccount: TraderAccount;
+  /** The shielded account's size when a shield fired this tick (undefined: none fired). */
+  private shieldedSize?: bigint;
+
+  constructor(
+    spec: TraderSpec,
+    actor: Actor,
+    rng: Rng,
+    accountIdOf: (owner: string, subaccount: bigint) => bigint,
+    /** The second wallet it liquidates its fillers from (rewards land in its subaccount 0). */
+    readonly liquidator: Actor,
+  ) {
+    super(spec, actor, rng, "cross", accountIdOf);
+    const account = (owner: string, sub: number, usd: number): TraderAccount => ({
+      subaccount: BigInt(sub),
+      accountId: accountIdOf(owner, BigInt(sub)),
+      legs: owner === actor.address ? [0] : [],
+      collateral: usdc(usd),
+    });
+    this.big = account(actor.address, 0, WINDOW_FILLER_COLLATERAL_USD);
+    this.fillers = Array.from({ length: WINDOW_FILLERS }, (_, i) =>
+      account(actor.address, i + 1, FILLER_COLLATERAL_USD),
+    );
+    this.rewardAccount = account(liquidator.address, 0, 0);
+    this.accounts.splice(0, this.accounts.length, this.big, ...this.fillers, this.rewardAccount);
+  }
+
+  /** Deposits into the shielded account and the fillers (the second wallet holds nothing but its rewards). */
+  override async setup(env: AgentEnv): Promise<void> {
+    const { sys } = env;
+    const signer = this.actor.signer;
+    await env.sender.must(`${this.label} approve`, () =>
+      sys.usdc.connect(signer).approve(sys.addresses.vault, MAX_UINT),
+    );
+    for (const a of [this.big, ...this.fillers]) {
+      await env.sender.must(`${this.label} mint`, () =>
+        sys.usdc.connect(signer).mint(this.actor.address, a.collateral),
+      );
+      await env.sender.must(`${this.label} deposit`, () =>
+        sys.vault.connect(signer).deposit(a.subaccount, sys.addresses.usdc, a.collateral),
+      );
+      this.deposited += a.collateral;
+      this.depositedValue += a.collateral * TO_WAD;
+      env.flows.traderDeposits += a.collateral;
+    }
+  }
+
+  /** The shielded long first, then the fillers at the same leverage. */
+  override async openBook(env: AgentEnv): Promise<void> {
+    const marketId = this.marketId();
+    const price = env.price(marketId);
+    for (const a of [this.big, ...this.fillers]) {
+      const notional = a.collateral * TO_WAD * BigInt(WINDOW_FILLER_LEVERAGE);
+      await this.trade(env, a, marketId, (notional * WAD) / price);
+    }
+  }
+
+  override act(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** Before the traders and the keeper: if the shielded account is liquidatable, its fillers go first. */
+  async afterPrices(env: AgentEnv, tick: TickView): Promise<void> {
+    this.shieldedSize = undefined;
+    if (tick.first) return;
+    const ch = env.sys.clearinghouse;
+    const flags = await ch.liquidatable([this.big, ...this.fillers].map((a) => a.accountId));
+    if (!flags[0]) return;
+    this.record.shields++;
+    this.shieldedSize = await this.size(env, this.big);
+    const usdcAddress = env.sys.addresses.usdc;
+    for (const [i, filler] of this.fillers.entries()) {
+      if (!flags[i + 1]) continue;
+      const sizeBefore = await this.size(env, filler);
+      const rewardsBefore = await env.sys.vault.balanceOf(this.rewardAccount.accountId, usdcAddress);
+      const result = await env.sender.send(() =>
+        ch.connect(this.liquidator.signer).liquidate(filler.accountId),
+      );
+      if (!result.ok) continue;
+      this.record.fillerLiquidations++;
+      const closed = sizeBefore - (await this.size(env, filler));
+      this.record.fillerNotional += notionalOf(closed, env.price(this.marketId()));
+      this.record.rewards +=
+        (await env.sys.vault.balanceOf(this.rewardAccount.accountId, usdcAddress)) - rewardsBefore;
+    }
+  }
+
+  /** After the keeper: was the shielded account liquidated anyway? At the last update, it takes everything off. */
+  async afterKeeper(env: AgentEnv, tick: TickView): Promise<void> {
+    if (this.shieldedSize !== undefined && (await this.size(env, this.big)) !== this.shieldedSize)
+      this.record.liquidatedSameTick++;
+    if (tick.next !== undefined) return;
+    for (const a of [this.big, ...this.fillers]) {
+      const size = await this.size(env, a);
+      if (size !== 0n) await this.trade(env, a, this.marketId(), -size);
+    }
+  }
+
+  describe(base: BaseOutcome): AdversaryDescription {
+    const r = this.record;
+    const strategy =
+      `a ${usd(BigInt(WINDOW_FILLER_COLLATERAL_USD * WINDOW_FILLER_LEVERAGE) * WAD, { dp: 0 })} ETH long at ${WINDOW_FILLER_LEVERAGE}x shielded ` +
+      `by ${WINDOW_FILLERS} filler longs; in the ${r.shields} update(s) it was liquidatable it liquidated its ` +
+      `fillers first from a second wallet (${r.fillerLiquidations} liquidations, ${usd(r.fillerNotional)} of ` +
+      `notional, ${usd(r.rewards * TO_WAD)} of rewards back) to use up the liquidation window`;
+    const defence =
+      "no liquidation window exists (cascade damping removed, DESIGN §10.6, §18.11): the keeper liquidated the " +
+      `shielded account in the same update it became liquidatable (${r.liquidatedSameTick} of ${r.shields})`;
+    return {
+      strategy,
+      paidBy:
+        base.profit > 0n
+          ? `the pool's LPs, as the counterparty of its long's price move — not the window: ${defence}`
+          : `stopped by the defence: ${defence}; it lost its fillers' penalties and its fees`,
+    };
+  }
+
+  private marketId(): bigint {
+    return this.spec.legs[0].marketId;
+  }
+
+  private async size(env: AgentEnv, a: TraderAccount): Promise<bigint> {
+    return (await env.sys.clearinghouse.position(a.accountId, this.marketId())).size;
+  }
+}
