@@ -81,12 +81,15 @@ describe("simulation: the liquidation-window filler", function () {
     const leg = v.events.find((e) => e.type === "position_liquidated" && e.txHash === first.txHash);
     if (!leg) throw new Error("no liquidated leg");
 
+    const deposit = v.events.find((e) => e.type === "deposit" && e.accountId === big);
+    if (!deposit) throw new Error("no deposit");
+    expect(units(deposit.amountUsdc)).to.equal(BigInt(WINDOW_FILLER_COLLATERAL_USD) * 1_000_000n);
     const mmf = DEFAULT_MARKETS[0].mmf;
     const size = wad(open.size);
     const funding = wad(leg.fundingUsd);
     const reference = (price: bigint) => {
       const equity =
-        BigInt(WINDOW_FILLER_COLLATERAL_USD) * WAD -
+        units(deposit.amountUsdc) * TO_WAD -
         wad(open.feeUsd) +
         (size * (price - wad(open.price))) / WAD -
         funding;

@@ -11,7 +11,7 @@
  * tick it becomes liquidatable whatever was liquidated before it.
  *
  * What it does: a `WINDOW_FILLER_LEVERAGE`× ETH long of `WINDOW_FILLER_COLLATERAL_USD` (subaccount 0, the shielded
- * account) and `WINDOW_FILLERS` filler longs of `FILLER_COLLATERAL_USD` at the same leverage (subaccounts 1…), opened
+ * account; less if the open-interest cap leaves less room) and `WINDOW_FILLERS` filler longs of `FILLER_COLLATERAL_USD` at the same leverage (subaccounts 1…), opened
  * after the big one so the skew premium leaves them a little weaker: they cross the maintenance margin with it. After
  * every update, before the traders and the keeper, if the big account is liquidatable it liquidates every
  * liquidatable filler from a second wallet (which collects their keeper rewards). At the last update it closes what is
@@ -97,34 +97,54 @@ export class WindowFillerAgent extends TraderAgent implements AdversaryAgent {
     this.accounts.splice(0, this.accounts.length, this.big, ...this.fillers, this.rewardAccount);
   }
 
-  /** Deposits into the shielded account and the fillers (the second wallet holds nothing but its rewards). */
+  /** Approves the Vault; the deposits come with the book (`openBook`). */
   override async setup(env: AgentEnv): Promise<void> {
-    const { sys } = env;
-    const signer = this.actor.signer;
     await env.sender.must(`${this.label} approve`, () =>
-      sys.usdc.connect(signer).approve(sys.addresses.vault, MAX_UINT),
+      env.sys.usdc.connect(this.actor.signer).approve(env.sys.addresses.vault, MAX_UINT),
     );
-    for (const a of [this.big, ...this.fillers]) {
-      await env.sender.must(`${this.label} mint`, () =>
-        sys.usdc.connect(signer).mint(this.actor.address, a.collateral),
-      );
-      await env.sender.must(`${this.label} deposit`, () =>
-        sys.vault.connect(signer).deposit(a.subaccount, sys.addresses.usdc, a.collateral),
-      );
-      this.deposited += a.collateral;
-      this.depositedValue += a.collateral * TO_WAD;
-      env.flows.traderDeposits += a.collateral;
-    }
   }
 
-  /** The shielded long first, then the fillers at the same leverage. */
+  /**
+   * The shielded long first, then the fillers, each deposited for its position at `WINDOW_FILLER_LEVERAGE`. The
+   * shielded long is cut to 90% of the open-interest room the fillers leave (the cap against the pool's cash, DESIGN
+   * §18.1) when the crowd's longs leave less than its target.
+   */
   override async openBook(env: AgentEnv): Promise<void> {
     const marketId = this.marketId();
     const price = env.price(marketId);
+    const leverage = BigInt(WINDOW_FILLER_LEVERAGE);
+    const fillers = BigInt(WINDOW_FILLERS * FILLER_COLLATERAL_USD) * WAD * leverage;
+    const room = (await this.openInterestRoom(env)) - fillers;
+    const target = BigInt(WINDOW_FILLER_COLLATERAL_USD) * WAD * leverage;
+    const notional = target < (room * 9n) / 10n ? target : (room * 9n) / 10n;
+    if (notional <= 0n) return;
+    this.big.collateral = notional / leverage / TO_WAD;
     for (const a of [this.big, ...this.fillers]) {
-      const notional = a.collateral * TO_WAD * BigInt(WINDOW_FILLER_LEVERAGE);
-      await this.trade(env, a, marketId, (notional * WAD) / price);
+      await this.deposit(env, a);
+      await this.trade(env, a, marketId, (a.collateral * TO_WAD * leverage * WAD) / price);
     }
+  }
+
+  private async openInterestRoom(env: AgentEnv): Promise<bigint> {
+    const { lens, vault } = env.sys;
+    const cash = (await vault.poolBalance()) * TO_WAD;
+    const cap = (cash * (await lens.riskParams()).maxOpenInterestToPool) / WAD;
+    const longs = (await lens.market(this.marketId())).longOpenInterest;
+    return cap - notionalOf(longs, env.price(this.marketId()));
+  }
+
+  private async deposit(env: AgentEnv, a: TraderAccount): Promise<void> {
+    const { sys } = env;
+    const signer = this.actor.signer;
+    await env.sender.must(`${this.label} mint`, () =>
+      sys.usdc.connect(signer).mint(this.actor.address, a.collateral),
+    );
+    await env.sender.must(`${this.label} deposit`, () =>
+      sys.vault.connect(signer).deposit(a.subaccount, sys.addresses.usdc, a.collateral),
+    );
+    this.deposited += a.collateral;
+    this.depositedValue += a.collateral * TO_WAD;
+    env.flows.traderDeposits += a.collateral;
   }
 
   override act(): Promise<void> {
@@ -170,8 +190,9 @@ export class WindowFillerAgent extends TraderAgent implements AdversaryAgent {
 
   describe(base: BaseOutcome): AdversaryDescription {
     const r = this.record;
+    const notional = this.big.collateral * TO_WAD * BigInt(WINDOW_FILLER_LEVERAGE);
     const strategy =
-      `a ${usd(BigInt(WINDOW_FILLER_COLLATERAL_USD * WINDOW_FILLER_LEVERAGE) * WAD, { dp: 0 })} ETH long at ${WINDOW_FILLER_LEVERAGE}x shielded ` +
+      `a ${usd(notional, { dp: 0 })} ETH long at ${WINDOW_FILLER_LEVERAGE}x shielded ` +
       `by ${WINDOW_FILLERS} filler longs; in the ${r.shields} update(s) it was liquidatable it liquidated its ` +
       `fillers first from a second wallet (${r.fillerLiquidations} liquidations, ${usd(r.fillerNotional)} of ` +
       `notional, ${usd(r.rewards * TO_WAD)} of rewards back) to use up the liquidation window`;
