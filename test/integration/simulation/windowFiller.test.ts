@@ -11,9 +11,9 @@ import { runSimulation } from "../../../scripts/sim/run";
 import type { AdversaryOutcome, SimEvent, VariantResult, SimulationResult } from "../../../scripts/sim/types";
 
 /**
- * The liquidation-window filler (issue 17) on the `adversaries` crash market, alone: a 5x ETH long of $20,000 and
- * four small filler longs, which it liquidates from a second wallet, before the keeper, whenever the big one is
- * liquidatable. With cascade damping removed (DESIGN §10.6, §18.11) nothing limits the notional liquidated per window,
+ * The liquidation-window filler (issue 17) on the `adversaries` crash market, alone: a 5x long of $20,000 (on the
+ * market with the most open-interest room; BTC on this seed) and four small filler longs, which it liquidates from a
+ * second wallet, before the keeper, whenever the big one is liquidatable. With cascade damping removed (DESIGN §10.6, §18.11) nothing limits the notional liquidated per window,
  * so the keeper liquidates the big account in the very update it becomes liquidatable. Both are checked against
  * references computed from the run's own prices and events and the deploy constants:
  *
@@ -64,7 +64,7 @@ describe("simulation: the liquidation-window filler", function () {
     });
     return index;
   };
-  const oracleAt = (e: SimEvent): bigint => v.ticks[tickOf(e)].priceWad.ETH;
+  const oracleAt = (e: SimEvent): bigint => v.ticks[tickOf(e)].priceWad[e.market];
   const mine = (): SimEvent[] => v.events.filter((e) => e.agent === "window-filler");
   const outcome = (): AdversaryOutcome => {
     expect(v.adversaries).to.have.length(1);
@@ -84,7 +84,7 @@ describe("simulation: the liquidation-window filler", function () {
     const deposit = v.events.find((e) => e.type === "deposit" && e.accountId === big);
     if (!deposit) throw new Error("no deposit");
     expect(units(deposit.amountUsdc)).to.equal(BigInt(WINDOW_FILLER_COLLATERAL_USD) * 1_000_000n);
-    const mmf = DEFAULT_MARKETS[0].mmf;
+    const mmf = DEFAULT_MARKETS.find((m) => m.symbol === open.market)?.mmf as bigint;
     const size = wad(open.size);
     const funding = wad(leg.fundingUsd);
     const reference = (price: bigint) => {
@@ -96,14 +96,15 @@ describe("simulation: the liquidation-window filler", function () {
       const margin = (size * price * mmf + WAD * WAD - 1n) / (WAD * WAD);
       return { equity, margin, liquidatable: equity < margin };
     };
-    const expected = v.ticks.findIndex((t, i) => i > tickOf(open) && reference(t.priceWad.ETH).liquidatable);
+    const price = (i: number): bigint => v.ticks[i].priceWad[open.market];
+    const expected = v.ticks.findIndex((_, i) => i > tickOf(open) && reference(price(i)).liquidatable);
     expect(expected, "the reference never finds it liquidatable").to.be.greaterThan(0);
     // Both sides of the threshold: healthy at the update before, liquidatable at this one.
-    expect(reference(v.ticks[expected - 1].priceWad.ETH).liquidatable).to.equal(false);
+    expect(reference(price(expected - 1)).liquidatable).to.equal(false);
     expect(tickOf(first)).to.equal(expected);
     expect(first.feeRecipient).to.equal("keeper");
     // The reference's equity is the contract's own, to the micro-dollar rounding of the ledgers.
-    const gap = wad(first.equityBeforeUsd) - reference(v.ticks[expected].priceWad.ETH).equity;
+    const gap = wad(first.equityBeforeUsd) - reference(price(expected)).equity;
     expect(gap < 0n ? -gap : gap).to.be.lessThan(TOLERANCE);
 
     // Its fillers went first in that update, liquidated by its own second wallet: the window the attack needed.

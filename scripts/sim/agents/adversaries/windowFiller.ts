@@ -10,8 +10,8 @@
  * `maxLiquidationNotionalPerWindow` is stored but nothing reads it, so the keeper liquidates the big account in the
  * tick it becomes liquidatable whatever was liquidated before it.
  *
- * What it does: a `WINDOW_FILLER_LEVERAGE`× ETH long of `WINDOW_FILLER_COLLATERAL_USD` (subaccount 0, the shielded
- * account; less if the open-interest cap leaves less room) and `WINDOW_FILLERS` filler longs of `FILLER_COLLATERAL_USD` at the same leverage (subaccounts 1…), opened
+ * What it does: a `WINDOW_FILLER_LEVERAGE`× long of `WINDOW_FILLER_COLLATERAL_USD` (subaccount 0, the shielded
+ * account) on the market with the most open-interest room (less than that if the cap leaves less) and `WINDOW_FILLERS` filler longs of `FILLER_COLLATERAL_USD` at the same leverage (subaccounts 1…), opened
  * after the big one so the skew premium leaves them a little weaker: they cross the maintenance margin with it. After
  * every update, before the traders and the keeper, if the big account is liquidatable it liquidates every
  * liquidatable filler from a second wallet (which collects their keeper rewards). At the last update it closes what is
@@ -25,10 +25,10 @@ import type { Actor } from "../../world";
 import { TraderAgent } from "../trader";
 import type { TraderAccount } from "../trader";
 import { MAX_UINT, TO_WAD, WAD, notionalOf } from "../env";
-import type { AgentEnv } from "../env";
+import type { AgentEnv, MarketInfo } from "../env";
 import type { AdversaryAgent, AdversaryDescription, BaseOutcome, TickView } from "./adversary";
 
-/** The shielded account: its deposit (USD) and the leverage of its ETH long. */
+/** The shielded account: its deposit (USD) and the leverage of its long. */
 export const WINDOW_FILLER_COLLATERAL_USD = 20_000;
 export const WINDOW_FILLER_LEVERAGE = 5;
 /** The fillers: how many, and each one's deposit (USD), at the same leverage. */
@@ -73,6 +73,8 @@ export class WindowFillerAgent extends TraderAgent implements AdversaryAgent {
   private readonly rewardAccount: TraderAccount;
   /** The shielded account's size when a shield fired this tick (undefined: none fired). */
   private shieldedSize?: bigint;
+  /** The market of its longs, chosen when it opens them. */
+  private market?: MarketInfo;
 
   constructor(
     spec: TraderSpec,
@@ -110,11 +112,14 @@ export class WindowFillerAgent extends TraderAgent implements AdversaryAgent {
    * §18.1) when the crowd's longs leave less than its target.
    */
   override async openBook(env: AgentEnv): Promise<void> {
+    const rooms = await Promise.all(env.markets.map((m) => this.openInterestRoom(env, m.marketId)));
+    const best = rooms.indexOf(rooms.reduce((a, b) => (b > a ? b : a)));
+    this.market = env.markets[best];
     const marketId = this.marketId();
     const price = env.price(marketId);
     const leverage = BigInt(WINDOW_FILLER_LEVERAGE);
     const fillers = BigInt(WINDOW_FILLERS * FILLER_COLLATERAL_USD) * WAD * leverage;
-    const room = (await this.openInterestRoom(env)) - fillers;
+    const room = rooms[best] - fillers;
     const target = BigInt(WINDOW_FILLER_COLLATERAL_USD) * WAD * leverage;
     const notional = target < (room * 9n) / 10n ? target : (room * 9n) / 10n;
     if (notional <= 0n) return;
@@ -125,12 +130,13 @@ export class WindowFillerAgent extends TraderAgent implements AdversaryAgent {
     }
   }
 
-  private async openInterestRoom(env: AgentEnv): Promise<bigint> {
+  /** The notional (USD, WAD) the open-interest cap against the pool's cash leaves the longs of a market. */
+  private async openInterestRoom(env: AgentEnv, marketId: bigint): Promise<bigint> {
     const { lens, vault } = env.sys;
     const cash = (await vault.poolBalance()) * TO_WAD;
     const cap = (cash * (await lens.riskParams()).maxOpenInterestToPool) / WAD;
-    const longs = (await lens.market(this.marketId())).longOpenInterest;
-    return cap - notionalOf(longs, env.price(this.marketId()));
+    const longs = (await lens.market(marketId)).longOpenInterest;
+    return cap - notionalOf(longs, env.price(marketId));
   }
 
   private async deposit(env: AgentEnv, a: TraderAccount): Promise<void> {
@@ -192,7 +198,7 @@ export class WindowFillerAgent extends TraderAgent implements AdversaryAgent {
     const r = this.record;
     const notional = this.big.collateral * TO_WAD * BigInt(WINDOW_FILLER_LEVERAGE);
     const strategy =
-      `a ${usd(notional, { dp: 0 })} ETH long at ${WINDOW_FILLER_LEVERAGE}x shielded ` +
+      `a ${usd(notional, { dp: 0 })} ${this.market?.symbol ?? ""} long at ${WINDOW_FILLER_LEVERAGE}x shielded ` +
       `by ${WINDOW_FILLERS} filler longs; in the ${r.shields} update(s) it was liquidatable it liquidated its ` +
       `fillers first from a second wallet (${r.fillerLiquidations} liquidations, ${usd(r.fillerNotional)} of ` +
       `notional, ${usd(r.rewards * TO_WAD)} of rewards back) to use up the liquidation window`;
@@ -209,7 +215,7 @@ export class WindowFillerAgent extends TraderAgent implements AdversaryAgent {
   }
 
   private marketId(): bigint {
-    return this.spec.legs[0].marketId;
+    return this.market?.marketId ?? this.spec.legs[0].marketId;
   }
 
   private async size(env: AgentEnv, a: TraderAccount): Promise<bigint> {
