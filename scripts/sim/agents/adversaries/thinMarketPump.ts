@@ -147,17 +147,18 @@ export class ThinMarketPumpAgent extends TraderAgent implements AdversaryAgent {
     const r = this.record;
     if (!r.buy || !r.symbol) {
       return {
-        strategy:
-          "pump a thin market's spot to close a long against the pool: it found no open-interest room",
-        paidBy: "nobody: the open-interest cap left it no position (DESIGN §18.1)",
+        strategy: "pump a thin market's spot to close a long against the pool: it opened no position",
+        paidBy: "nobody: the open-interest cap left it no room, or its long was refused (DESIGN §7, §18.1)",
       };
     }
     const perp = base.profit - this.heldValue;
     const pump = r.sale ? r.sale.before / r.buy.before - 1 : 0;
     const strategy =
       `opened a ${usd(r.notional)} ${r.symbol} long (${PUMP_ROOM_SHARE_PERCENT}% of the open-interest room: a cap ` +
-      `of ${usd(r.cap)} at the pool's ${usd(r.cash)} of cash, less ${usd(r.longs)} of longs open), bought ${usd(toWad(r.buy.usd))} of spot against ${usd(toWad(r.depth))} of depth, ` +
-      `closed at the next update (${pct(pump)} from its open) and sold the spot back`;
+      `of ${usd(r.cap)} at the pool's ${usd(r.cash)} of cash, less ${usd(r.longs)} of longs open), bought ` +
+      `${usd(toWad(r.buy.usd))} of spot against ${usd(toWad(r.depth))} of depth, ` +
+      (r.closed ? "closed" : "could not close (refused)") +
+      ` at the next update (${pct(pump)} from its open) and sold the spot back`;
     const bounds =
       `bounded by the open-interest cap (${usd(r.notional)} of position), the skew premium and fees ` +
       `(${usd(base.tradingFees)}) and the spot round trip (${usd(this.heldValue, { signed: true })}, paid to ` +
@@ -166,9 +167,9 @@ export class ThinMarketPumpAgent extends TraderAgent implements AdversaryAgent {
       strategy,
       outside: this.heldValue,
       paidBy:
-        perp > 0n
+        base.profit > 0n
           ? `the pool's LPs (its perp made ${usd(perp, { signed: true })} after fees and premium); ${bounds}`
-          : `nobody: the pumped close did not cover its costs; ${bounds}`,
+          : `the pump did not pay (its perp made ${usd(perp, { signed: true })} after fees and premium); ${bounds}`,
     };
   }
 

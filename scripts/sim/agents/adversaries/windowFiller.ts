@@ -122,8 +122,8 @@ export class WindowFillerAgent extends TraderAgent implements AdversaryAgent {
     const room = rooms[best] - fillers;
     const target = BigInt(WINDOW_FILLER_COLLATERAL_USD) * WAD * leverage;
     const notional = target < (room * 9n) / 10n ? target : (room * 9n) / 10n;
-    if (notional <= 0n) return;
-    this.big.collateral = notional / leverage / TO_WAD;
+    this.big.collateral = notional > 0n ? notional / leverage / TO_WAD : 0n;
+    if (this.big.collateral === 0n) return;
     for (const a of [this.big, ...this.fillers]) {
       await this.deposit(env, a);
       await this.trade(env, a, marketId, (a.collateral * TO_WAD * leverage * WAD) / price);
@@ -202,16 +202,28 @@ export class WindowFillerAgent extends TraderAgent implements AdversaryAgent {
       `by ${WINDOW_FILLERS} filler longs; in the ${r.shields} update(s) it was liquidatable it liquidated its ` +
       `fillers first from a second wallet (${r.fillerLiquidations} liquidations, ${usd(r.fillerNotional)} of ` +
       `notional, ${usd(r.rewards * TO_WAD)} of rewards back) to use up the liquidation window`;
+    return { strategy, paidBy: this.outcome(base.profit) };
+  }
+
+  /** Who paid, or what stopped it: the defence is the missing window (the keeper is never refused). */
+  private outcome(profit: bigint): string {
+    const r = this.record;
+    const window = "cascade damping removed, DESIGN §10.6, §18.11";
+    if (r.shields === 0)
+      return profit > 0n
+        ? "the pool's LPs, as the counterparty of its long's price move: its shielded account never became liquidatable"
+        : "nobody: its shielded account never became liquidatable, so it never played the shield";
+    if (r.liquidatedSameTick < r.shields)
+      return (
+        `the shield held in ${r.shields - r.liquidatedSameTick} of ${r.shields} update(s): the keeper did not ` +
+        `liquidate the shielded account after its fillers (${window}: no window should refuse it)`
+      );
     const defence =
-      "no liquidation window exists (cascade damping removed, DESIGN §10.6, §18.11): the keeper liquidated the " +
-      `shielded account in the same update it became liquidatable (${r.liquidatedSameTick} of ${r.shields})`;
-    return {
-      strategy,
-      paidBy:
-        base.profit > 0n
-          ? `the pool's LPs, as the counterparty of its long's price move — not the window: ${defence}`
-          : `stopped by the defence: ${defence}; it lost its fillers' penalties and its fees`,
-    };
+      `no liquidation window exists (${window}): the keeper liquidated the shielded account in the same update ` +
+      `it became liquidatable (${r.liquidatedSameTick} of ${r.shields})`;
+    return profit > 0n
+      ? `the pool's LPs, as the counterparty of its long's price move — not the window: ${defence}`
+      : `stopped by the defence: ${defence}; it lost its fillers' penalties and its fees`;
   }
 
   private marketId(): bigint {
