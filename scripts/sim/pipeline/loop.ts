@@ -9,7 +9,6 @@
  * and at each step's end every trader account's margin, the pool and the insurance fund are read.
  */
 import type { AccountStateData } from "../../lib/system";
-import { toAccountStateData } from "../../lib/system";
 import type { TickView } from "../agents/adversaries/adversary";
 import { LpAgent } from "../agents/lp";
 import { toFeedAnswer } from "../market";
@@ -117,9 +116,7 @@ export async function runSteps(
 
     const last = tickIndex === path.length || path[tickIndex].step !== tick.step;
     if (last) {
-      cached = new Map();
-      for (const k of known)
-        cached.set(k.accountId, toAccountStateData(await sys.clearinghouse.accountState(k.accountId)));
+      cached = await world.reader.accountStates(known.map((k) => k.accountId));
       const counters = { ...recorder.step, capped };
       const record = await readStep(sys, world.markets, tick, cached, counters, recorder.cumulative, prices);
       record.lpNetDeposits = world.flows.lpDeposits - world.flows.lpRedemptions;

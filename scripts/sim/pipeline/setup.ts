@@ -28,6 +28,7 @@ import type { Setting } from "../risk/options";
 import { SpotVenue } from "../spot";
 import { accountIdOf } from "./keeper";
 import { applySettings } from "./params";
+import { StateReader } from "./reader";
 
 const FEED_DECIMALS = 8;
 const FEED_TO_WAD = 10n ** BigInt(18 - FEED_DECIMALS);
@@ -63,6 +64,8 @@ export interface Stack {
   sender: Sender;
   markets: MarketInfo[];
   symbolOf: Map<bigint, string>;
+  /** Batched reads (a MulticallLens deployed with the stack). */
+  reader: StateReader;
 }
 
 /** Everything a variant's later stages work on. */
@@ -110,7 +113,8 @@ export async function deployStack(hre: HardhatRuntimeEnvironment): Promise<Stack
   const sys = await deployLocalStack(hre);
   const sender = new Sender(errorInterfaces(sys));
   const markets = await readMarketInfo(sys);
-  return { sys, sender, markets, symbolOf: new Map(markets.map((m) => [m.marketId, m.symbol])) };
+  const reader = await StateReader.deploy(sys);
+  return { sys, sender, markets, symbolOf: new Map(markets.map((m) => [m.marketId, m.symbol])), reader };
 }
 
 /** The start of the simulated clock: the epoch, or the next midnight after `latestTimestamp` if that is later. */
