@@ -58,6 +58,8 @@ interface MarketFeed {
 export class OrderPass {
   /** The feeds of this pass's markets. */
   private readonly feeds = new Map<bigint, Promise<MarketFeed>>();
+  /** Each market's oracle price, read once per pass (the conditional orders of a market share it). */
+  private readonly prices = new Map<bigint, Promise<bigint>>();
   /** Orders already reported unprovable (one warning each). */
   private readonly unprovable = new Set<bigint>();
 
@@ -76,6 +78,7 @@ export class OrderPass {
     const ids = this.tracker.batch(maxOrdersPerRound, (id) => !this.executor.busyKey(orderKey(id)));
     if (ids.length === 0) return [];
     this.feeds.clear(); // read again each pass: governance may replace a market's feed
+    this.prices.clear();
     for (const id of this.unprovable) if (!this.tracker.has(id)) this.unprovable.delete(id);
     const header = await this.chain.rpc(() => this.chain.provider.getBlock(block));
     if (!header) throw new Error(`block ${block} not found`);
@@ -174,10 +177,9 @@ export class OrderPass {
       proof = roundProof(round.roundId);
       decided = { roundId: round.roundId, publishedAt: round.updatedAt };
     } else {
-      const oracle = await this.chain.oracle();
       let price: bigint;
       try {
-        price = await this.chain.rpc(() => oracle.price(asset));
+        price = await this.marketPrice(order.marketId, asset);
       } catch (err) {
         this.chain.log("warn", "order_check_failed", {
           orderId,
@@ -206,6 +208,16 @@ export class OrderPass {
       return undefined;
     }
     return this.settle.plan(orderId, order.accountId, proof, block, { ...fields, ...decided });
+  }
+
+  /** The market's oracle price (read once per market and pass; a failed read fails this pass's orders of it). */
+  private marketPrice(marketId: bigint, asset: string): Promise<bigint> {
+    let price = this.prices.get(marketId);
+    if (!price) {
+      price = this.chain.oracle().then((oracle) => this.chain.rpc(() => oracle.price(asset)));
+      this.prices.set(marketId, price);
+    }
+    return price;
   }
 
   /** The market's asset and its Chainlink feed (read once per market and pass). */

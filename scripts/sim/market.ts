@@ -16,7 +16,7 @@
  * moves that asset's price by `-netSoldNotional / depth` in log terms, and the impact decays exponentially with
  * `halfLifeSeconds`, as market makers refill the book. This is what turns a crash into a cascade, and what cascade
  * damping (a cap on the notional liquidated per window) slows down. The realized price is the exogenous price times
- * the impact factor.
+ * the impact factor. Adversaries trading the spot venue the oracle follows move the same impact (`spot.ts`).
  */
 import type { Rng } from "./rng";
 
@@ -174,9 +174,19 @@ export class PriceImpact {
 
   /** Lets `seconds` pass: every asset's impact decays toward zero. */
   decay(seconds: number): void {
-    if (seconds <= 0 || !(this.spec.halfLifeSeconds > 0)) return;
-    const factor = Math.pow(0.5, seconds / this.spec.halfLifeSeconds);
+    const factor = this.decayFactor(seconds);
     for (let i = 0; i < this.log.length; i++) this.log[i] *= factor;
+  }
+
+  /** Share of an impact left after `seconds`. */
+  decayFactor(seconds: number): number {
+    if (seconds <= 0 || !(this.spec.halfLifeSeconds > 0)) return 1;
+    return Math.pow(0.5, seconds / this.spec.halfLifeSeconds);
+  }
+
+  /** USD of net flow that moves an asset's log price by 1 (0 if it has none). */
+  depth(symbol: string): number {
+    return this.spec.depthUsd[symbol] ?? 0;
   }
 
   /**

@@ -350,6 +350,8 @@ export interface AdversaryOutcome {
   /** `profit + fees`: what the strategy took from its counterparty before paying for the attempt. */
   gross: bigint;
   paidBy: string;
+  /** What it gained (+) or paid (−) outside Keel (a spot round trip), included in `profit`; undefined: nothing. */
+  outside?: bigint;
   /** The agent's own record of its attack (its tests read it; summary.json does not). */
   record?: unknown;
 }

@@ -9,7 +9,6 @@
  * and at each step's end every trader account's margin, the pool and the insurance fund are read.
  */
 import type { AccountStateData } from "../../lib/system";
-import { toAccountStateData } from "../../lib/system";
 import type { TickView } from "../agents/adversaries/adversary";
 import { LpAgent } from "../agents/lp";
 import { toFeedAnswer } from "../market";
@@ -51,6 +50,7 @@ export async function runSteps(
   for (const tick of path) {
     clock.advanceTo(world.firstTick + tick.offset);
     impact.decay(tick.dt);
+    world.spot.at(tick.logPrice);
     const logImpact = impact.current();
     const usd = tick.logPrice.map((lp, i) => Math.exp(lp + logImpact[i]));
     await world.pushPrices(usd);
@@ -61,6 +61,8 @@ export async function runSteps(
       index: tick.index,
       first: tickIndex === 0,
       immediateTrades: variant.immediateTrades,
+      spot: world.spot,
+      secondsToNext: next ? next.offset - tick.offset : undefined,
       next: next
         ? new Map(
             assets.map((a, i) => [
@@ -114,9 +116,7 @@ export async function runSteps(
 
     const last = tickIndex === path.length || path[tickIndex].step !== tick.step;
     if (last) {
-      cached = new Map();
-      for (const k of known)
-        cached.set(k.accountId, toAccountStateData(await sys.clearinghouse.accountState(k.accountId)));
+      cached = await world.reader.accountStates(known.map((k) => k.accountId));
       const counters = { ...recorder.step, capped };
       const record = await readStep(sys, world.markets, tick, cached, counters, recorder.cumulative, prices);
       record.lpNetDeposits = world.flows.lpDeposits - world.flows.lpRedemptions;

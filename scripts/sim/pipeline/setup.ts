@@ -25,8 +25,10 @@ import type { AdversaryName, VariantSpec } from "../scenarios/definitions";
 import { Sender, createActors, emptyFlows, emptyTokenFlows, errorInterfaces } from "../world";
 import type { Actor, Flows, TokenFlows } from "../world";
 import type { Setting } from "../risk/options";
+import { SpotVenue } from "../spot";
 import { accountIdOf } from "./keeper";
 import { applySettings } from "./params";
+import { StateReader } from "./reader";
 
 const FEED_DECIMALS = 8;
 const FEED_TO_WAD = 10n ** BigInt(18 - FEED_DECIMALS);
@@ -62,6 +64,8 @@ export interface Stack {
   sender: Sender;
   markets: MarketInfo[];
   symbolOf: Map<bigint, string>;
+  /** Batched reads (a MulticallLens deployed with the stack). */
+  reader: StateReader;
 }
 
 /** Everything a variant's later stages work on. */
@@ -100,6 +104,8 @@ export interface World extends Stack {
   insurance: bigint;
   poolNavStart: bigint;
   impact: PriceImpact;
+  /** The spot venue the oracle follows (its price is the path's times `impact`), for adversaries' own flow. */
+  spot: SpotVenue;
 }
 
 /** Deploys the local stack and reads its markets (before the chain clock is installed). */
@@ -107,7 +113,8 @@ export async function deployStack(hre: HardhatRuntimeEnvironment): Promise<Stack
   const sys = await deployLocalStack(hre);
   const sender = new Sender(errorInterfaces(sys));
   const markets = await readMarketInfo(sys);
-  return { sys, sender, markets, symbolOf: new Map(markets.map((m) => [m.marketId, m.symbol])) };
+  const reader = await StateReader.deploy(sys);
+  return { sys, sender, markets, symbolOf: new Map(markets.map((m) => [m.marketId, m.symbol])), reader };
 }
 
 /** The start of the simulated clock: the epoch, or the next midnight after `latestTimestamp` if that is later. */
@@ -196,6 +203,7 @@ export async function setUp(stack: Stack, clock: ChainClock, input: VariantInput
     tokenFlows,
     env,
     impact,
+    spot: new SpotVenue(assets, impact),
   };
 }
 

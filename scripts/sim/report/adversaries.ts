@@ -12,9 +12,10 @@ const wad = (x: bigint): string => formatUsd(x);
 /** "ADVERSARY PROFITED: latency-arb made +$1,234.00 …", or that it made nothing. */
 export function adversaryLine(a: AdversaryOutcome): { severity: "loss" | "ok"; text: string } {
   const fees = a.tradingFees + a.settlementFees;
+  const outside = a.outside === undefined ? "" : `, outside Keel ${signedWad(a.outside)}`;
   const attempt =
     `(${a.trades} trades${a.orders ? `, ${a.orders} orders` : ""}; gross ${signedWad(a.gross)}, ` +
-    `fees ${wad(fees)})`;
+    `fees ${wad(fees)}${outside})`;
   if (a.profit > 0n) {
     return {
       severity: "loss",
@@ -23,7 +24,9 @@ export function adversaryLine(a: AdversaryOutcome): { severity: "loss" | "ok"; t
   }
   return {
     severity: "ok",
-    text: `Adversary ${a.label} made no money: ${signedWad(a.profit)} ${attempt}; its gross was at most its fees.`,
+    text:
+      `Adversary ${a.label} made no money: ${signedWad(a.profit)} ${attempt}; its gross was at most its fees: ` +
+      `${a.paidBy}.`,
   };
 }
 
@@ -39,6 +42,7 @@ export function adversariesJson(v: VariantResult) {
     tradingFeesUsd: fmt(a.tradingFees, 18),
     settlementFeesUsd: fmt(a.settlementFees, 18),
     paidBy: a.paidBy,
+    ...(a.outside === undefined ? {} : { outsideKeelUsd: fmt(a.outside, 18) }),
   }));
 }
 

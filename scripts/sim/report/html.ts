@@ -274,7 +274,7 @@ function assumptions(result: SimulationResult): string {
 
 export function renderHtml(result: SimulationResult, charts: Chart[]): string {
   const lines = verdict(result);
-  const worst = lines[0]?.severity ?? "ok";
+  const worst = (["loss", "warning"] as const).find((s) => lines.some((l) => l.severity === s)) ?? "ok";
   const titlePrefix = worst === "loss" ? "LOSS — " : worst === "warning" ? "WARNING — " : "";
   const title = `${titlePrefix}Keel simulation: ${result.scenario.title} (seed ${result.seed})`;
   const groups = (["loss", "warning", "ok"] as const)

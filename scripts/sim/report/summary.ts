@@ -2,7 +2,8 @@
  * `summary.json` and the verdict: the headline figures of a run as plain JSON (amounts as exact decimal strings in
  * USD), and the lines that open the terminal output and the report. The verdict never hides a loss: if the protocol's
  * side (LPs and the insurance fund) lost money, if an adversary made money, if there was bad debt, or if conservation
- * failed, the first lines say so.
+ * failed, the first lines say so: each adversary's line (what it made and from whom, or what stopped it), then the
+ * protocol's, losses first within each.
  *
  * Nothing here depends on the wall clock or the file system: the same seed gives the same file.
  */
@@ -84,16 +85,21 @@ export function variantVerdict(v: VariantResult): VerdictLine[] {
 /** The verdict of a run: every variant's lines, labelled when there are several, the worst first. */
 export function verdict(result: SimulationResult): VerdictLine[] {
   const many = result.variants.length > 1;
+  // Each adversary's line comes first (what it made and from whom, or what stopped it), then the protocol's.
   const lines = result.variants.flatMap((v) =>
-    variantVerdict(v).map((l) => ({ ...l, text: many ? `[${v.variant.label}] ${l.text}` : l.text })),
+    variantVerdict(v).map((l, k) => ({
+      l: { ...l, text: many ? `[${v.variant.label}] ${l.text}` : l.text },
+      adversary: k < v.adversaries.length,
+    })),
   );
   const damping = dampingEffect(result);
-  if (damping) lines.push(dampingLine(damping));
+  if (damping) lines.push({ l: dampingLine(damping), adversary: false });
   const rank: Record<Severity, number> = { loss: 0, warning: 1, ok: 2 };
+  const key = (x: (typeof lines)[number]) => (x.adversary ? 0 : 3) + rank[x.l.severity];
   return lines
-    .map((l, i) => ({ l, i }))
-    .sort((a, b) => rank[a.l.severity] - rank[b.l.severity] || a.i - b.i)
-    .map(({ l }) => l);
+    .map((x, i) => ({ x, i }))
+    .sort((a, b) => key(a.x) - key(b.x) || a.i - b.i)
+    .map(({ x }) => x.l);
 }
 
 /** Cascade damping's effect, when a run has a damping-on and a damping-off variant of the same market (`cascade`). */

@@ -15,7 +15,14 @@ export const SCENARIOS = [
   "session",
 ] as const;
 /** The adversary agents a scenario can add to its population (scripts/sim/agents/adversaries/registry.ts). */
-export const ADVERSARY_NAMES = ["latency-arb", "reward-farmer", "lp-sandwich", "bad-debt-hider"] as const;
+export const ADVERSARY_NAMES = [
+  "latency-arb",
+  "reward-farmer",
+  "window-filler",
+  "thin-market-pump",
+  "lp-sandwich",
+  "bad-debt-hider",
+] as const;
 export type AdversaryName = (typeof ADVERSARY_NAMES)[number];
 export type ScenarioName = (typeof SCENARIOS)[number];
 export const isScenario = (name: string): name is ScenarioName =>
@@ -234,15 +241,25 @@ export function scenarioSpec(name: Exclude<ScenarioName, "session">): ScenarioSp
           "The crash scenario's market and traders, plus adversaries, each reporting what it made and from whom: the " +
           "oracle-latency arbitrageur (it knows the next hourly update; immediate trades are on, as on the local " +
           "stack), the reward-floor farmer (hedged pairs of minimum positions; it liquidates its losing side from " +
-          "a second wallet, before the keeper, for the keeper reward's floor), the LP sandwich (an LP that opens the " +
-          "largest position on the skew's side before each redemption and closes the skew before each deposit, " +
-          "trading back right after) and the bad-debt hider (an LP with a matured request and a hedged pair whose " +
-          "long, on WETH at ~10x, it keeps levered; when an update puts the long under water it redeems before the " +
-          "keeper's close-out).",
+          "a second wallet, before the keeper, for the keeper reward's floor), the liquidation-window filler (a " +
+          "levered ETH long whose small filler accounts it liquidates first, to use up a liquidation window that no " +
+          "longer exists), the thin-market manipulator (a long up to the open-interest cap, then a spot buy on " +
+          "the venue the oracle follows, closed against the pool at the pumped update), the LP sandwich (an LP that " +
+          "opens the largest position on the skew's side before each redemption and closes the skew before each " +
+          "deposit, trading back right after) and the bad-debt hider (an LP with a matured request and a hedged pair " +
+          "whose long, on WETH at ~10x, it keeps levered; when an update puts the long under water it redeems before " +
+          "the keeper's close-out).",
         crash: true,
         jumps: true,
         stepSeconds: STEP_SECONDS,
-        adversaries: ["latency-arb", "reward-farmer", "lp-sandwich", "bad-debt-hider"],
+        adversaries: [
+          "latency-arb",
+          "reward-farmer",
+          "window-filler",
+          "thin-market-pump",
+          "lp-sandwich",
+          "bad-debt-hider",
+        ],
         variants: [
           {
             key: "adversaries",

@@ -5,6 +5,7 @@ import { drawPopulation } from "../../../scripts/sim/population";
 import { renderHtml } from "../../../scripts/sim/report/html";
 import { verdict } from "../../../scripts/sim/report/summary";
 import { Rng } from "../../../scripts/sim/rng";
+import { SpotVenue } from "../../../scripts/sim/spot";
 import {
   CRASH_DROP,
   STEP_SECONDS,
@@ -107,6 +108,36 @@ describe("simulation: the model (no chain)", function () {
       impact.decay(600);
       expect(impact.current()[0]).to.be.closeTo(-0.05, 1e-12);
       expect(toFeedAnswer(3000.123456789, 8)).to.equal(300012345679n);
+    });
+
+    it("fills spot trades along the impact curve: a round trip is free at once and costs the decay later", function () {
+      const depth = 1_000_000;
+      const venue = () => {
+        const impact = new PriceImpact(assets, {
+          depthUsd: { ETH: depth, BTC: depth },
+          halfLifeSeconds: 600,
+        });
+        const spot = new SpotVenue(assets, impact);
+        spot.at([Math.log(3000), Math.log(60_000)]);
+        return { impact, spot };
+      };
+      // Buying 10% of the depth moves the log price by 0.1; the units are ∫ ds / (P e^{s/D}), below x / P.
+      const { impact, spot } = venue();
+      const buy = spot.buy("ETH", 100_000);
+      expect(buy.after / buy.before).to.be.closeTo(Math.exp(0.1), 1e-12);
+      expect(buy.units).to.be.closeTo((depth / 3000) * (1 - Math.exp(-0.1)), 1e-9);
+      expect(buy.units).to.be.lessThan(100_000 / 3000);
+      // Selling them back at once walks the same curve down: the same dollars back, the price where it was.
+      const sale = spot.sell("ETH", buy.units);
+      expect(sale.usd).to.be.closeTo(100_000, 1e-6);
+      expect(impact.current()[0]).to.be.closeTo(0, 1e-12);
+      // After one half-life half of the push is gone: the sale gets D ln(1 + (1 − e^{−0.1}) e^{0.05}) < x.
+      const later = venue();
+      const units = later.spot.buy("ETH", 100_000).units;
+      later.impact.decay(600);
+      const proceeds = later.spot.sell("ETH", units).usd;
+      expect(proceeds).to.be.closeTo(depth * Math.log(1 + (1 - Math.exp(-0.1)) * Math.exp(0.05)), 1e-6);
+      expect(100_000 - proceeds).to.be.within(4_500, 5_000); // (1 − δ) u² D = $5,000 to second order
     });
   });
 

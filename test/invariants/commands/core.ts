@@ -194,3 +194,10 @@ export async function sameBlock(s: Suite, t: bigint, txs: [string, string, strin
     }
   }
 }
+
+/** The open positions of the traders' accounts, in a fixed order. */
+export function openPositions(b: Readonly<Box>): { trader: number; sub: number; market: number }[] {
+  return b.ids.flatMap((subs, trader) =>
+    subs.flatMap((id, sub) => b.m.openMarkets(id).map((market) => ({ trader, sub, market }))),
+  );
+}

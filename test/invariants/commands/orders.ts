@@ -11,7 +11,17 @@ import { accountIdOf, eventsFrom, expectOneOf, decodeError } from "../system";
 import type { Suite } from "../system";
 import { ownerOf } from "../../../scripts/common/accounts";
 import { triggersAbove } from "../../../scripts/common/orders";
-import { KeelCommand, MAX_UINT, act, expectEvent, fail, freeCollateral, sign, trader } from "./core";
+import {
+  KeelCommand,
+  MAX_UINT,
+  act,
+  expectEvent,
+  fail,
+  freeCollateral,
+  openPositions,
+  sign,
+  trader,
+} from "./core";
 import type { Box, Post } from "./core";
 
 /** `market`, `limit`, `stop-loss`, `take-profit`: the labels' order kinds. */
@@ -131,13 +141,6 @@ function expectCommitted(s: Suite, logs: Log[], o: OrderModel, sender: string, l
     const event = [o.id, BigInt(o.kind), o.trigger, above];
     expectEvent(s, logs, s.address.orderBook, "ConditionalOrderCommitted", event, label);
   }
-}
-
-/** The open positions of the traders' accounts, in a fixed order. */
-function openPositions(b: Readonly<Box>): { trader: number; sub: number; market: number }[] {
-  return b.ids.flatMap((subs, trader) =>
-    subs.flatMap((id, sub) => b.m.openMarkets(id).map((market) => ({ trader, sub, market }))),
-  );
 }
 
 export class CommitConditionalCommand extends KeelCommand {

@@ -15,6 +15,7 @@ import {
   expectEvent,
   fail,
   freeCollateral,
+  openPositions,
   pendingCall,
   sameBlock,
   sign,
@@ -26,13 +27,6 @@ import type { Box, Post } from "./core";
 /* TRADING */
 
 export type TradeKind = "increase" | "reduce" | "flip" | "close";
-
-/** The open positions of the traders' accounts, in a fixed order. */
-function openPositions(b: Readonly<Box>): { trader: number; sub: number; market: number }[] {
-  return b.ids.flatMap((subs, trader) =>
-    subs.flatMap((id, sub) => b.m.openMarkets(id).map((market) => ({ trader, sub, market }))),
-  );
-}
 
 export class TradeCommand extends KeelCommand {
   constructor(

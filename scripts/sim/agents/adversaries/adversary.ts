@@ -4,6 +4,7 @@
  * in `registry.ts`; the loop, the set-up and the report know only this interface.
  */
 import type { VariantSpec } from "../../scenarios/definitions";
+import type { SpotVenue } from "../../spot";
 import type { AgentEnv } from "../env";
 import type { TraderAgent } from "../trader";
 
@@ -19,6 +20,10 @@ export interface TickView {
    * an adversary that knows the next update knows. Undefined at the last tick.
    */
   next?: Map<bigint, bigint>;
+  /** Seconds from this tick to the next (undefined at the last tick). */
+  secondsToNext?: number;
+  /** The spot venue the oracle follows: a trade there moves the next oracle updates (spot.ts). */
+  spot: SpotVenue;
   /** Whether immediate trades stay on after the opening books (the variant's setting). */
   immediateTrades: boolean;
 }
@@ -31,6 +36,8 @@ export interface AdversaryDescription {
   paidBy: string;
   orders?: number;
   waited?: number;
+  /** What it gained (+) or paid (−) outside Keel, already in its profit: a spot round trip (USD, WAD). */
+  outside?: bigint;
   /** What the agent saw of its own attack (its pool flows, the values it read), for its tests; not in the report. */
   record?: unknown;
 }

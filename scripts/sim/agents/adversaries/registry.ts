@@ -12,6 +12,8 @@ import { BadDebtHiderAgent, badDebtHiderSpec } from "./badDebtHider";
 import { LatencyArbAgent, latencyArbSpec } from "./latencyArb";
 import { LpSandwichAgent, lpSandwichSpec } from "./lpSandwich";
 import { RewardFarmerAgent, rewardFarmerSpec } from "./rewardFarmer";
+import { ThinMarketPumpAgent, thinMarketPumpSpec } from "./thinMarketPump";
+import { WindowFillerAgent, windowFillerSpec } from "./windowFiller";
 
 export interface AdversaryContext {
   spec: TraderSpec;
@@ -41,6 +43,16 @@ export const ADVERSARIES: Record<AdversaryName, AdversaryDefinition> = {
     spec: rewardFarmerSpec,
     wallets: ["liquidator"],
     create: (c) => new RewardFarmerAgent(c.spec, c.actor, c.rng, c.accountIdOf, c.wallets[0]),
+  },
+  "window-filler": {
+    spec: windowFillerSpec,
+    wallets: ["liquidator"],
+    create: (c) => new WindowFillerAgent(c.spec, c.actor, c.rng, c.accountIdOf, c.wallets[0]),
+  },
+  "thin-market-pump": {
+    spec: thinMarketPumpSpec,
+    wallets: [],
+    create: (c) => new ThinMarketPumpAgent(c.spec, c.actor, c.rng, "cross", c.accountIdOf),
   },
   "lp-sandwich": {
     spec: lpSandwichSpec,
