@@ -162,7 +162,8 @@ export class LpSandwichAgent extends TraderAgent implements AdversaryAgent {
             ? "the traders who lost to the pool (its stake's ordinary share): the sandwiches themselves lost " +
               `${usd(-net)}, the pool being valued net of the skew premium (DESIGN §18.23)`
             : "nobody: the pool is valued net of the skew premium (DESIGN §18.23), a trade moves it only by the fee " +
-              "the pool keeps, so each sandwich cost it its fees less its share of them",
+              "the pool keeps, so each sandwich cost it its fees less its share of them (the rest of its result is " +
+              "its stake's share of the LPs' result)",
     };
   }
 
