@@ -1,10 +1,9 @@
 import { expect } from "chai";
 import hre from "hardhat";
-import { takeSnapshot } from "@nomicfoundation/hardhat-network-helpers";
 import { DEFAULT_RISK } from "../../../deploy/config";
 import { REWARD_FARMER_PAIRS } from "../../../scripts/sim/agents/adversaries/rewardFarmer";
+import { simulateIsolated } from "./isolated";
 import { verdict } from "../../../scripts/sim/report/summary";
-import { runSimulation } from "../../../scripts/sim/run";
 import type { AdversaryOutcome, SimEvent, SimulationResult, VariantResult } from "../../../scripts/sim/types";
 
 /**
@@ -27,13 +26,8 @@ describe("simulation: adversaries (latency arbitrageur, reward-floor farmer)", f
   let v: VariantResult;
 
   before(async function () {
-    const snapshot = await takeSnapshot();
-    try {
-      result = await runSimulation(hre, { scenario: "adversaries", seed: 2, accounts: 4, steps: 24 });
-      v = result.variants[0];
-    } finally {
-      await snapshot.restore();
-    }
+    result = await simulateIsolated({ scenario: "adversaries", seed: 2, accounts: 4, steps: 24 });
+    v = result.variants[0];
   });
 
   const adversary = (label: string): AdversaryOutcome => {

@@ -1,11 +1,10 @@
 import { expect } from "chai";
 import hre from "hardhat";
-import { takeSnapshot } from "@nomicfoundation/hardhat-network-helpers";
 import { DEFAULT_MARKETS, DEFAULT_RISK, LOCAL_COLLATERALS } from "../../../deploy/config";
 import { HIDER_LP_USD } from "../../../scripts/sim/agents/adversaries/badDebtHider";
 import type { HiderRecord } from "../../../scripts/sim/agents/adversaries/badDebtHider";
+import { simulateIsolated } from "./isolated";
 import { verdict } from "../../../scripts/sim/report/summary";
-import { runSimulation } from "../../../scripts/sim/run";
 import type { AdversaryOutcome, SimEvent, SimulationResult, VariantResult } from "../../../scripts/sim/types";
 
 /**
@@ -36,21 +35,16 @@ describe("simulation: the bad-debt hider (DESIGN §10.5, §11, §18.18)", functi
   let record: HiderRecord;
 
   before(async function () {
-    const snapshot = await takeSnapshot();
-    try {
-      result = await runSimulation(hre, {
-        scenario: "adversaries",
-        seed: 1,
-        accounts: 3,
-        steps: 75,
-        adversaries: ["bad-debt-hider"],
-      });
-      v = result.variants[0];
-      agent = v.adversaries[0];
-      record = agent.record as HiderRecord;
-    } finally {
-      await snapshot.restore();
-    }
+    result = await simulateIsolated({
+      scenario: "adversaries",
+      seed: 1,
+      accounts: 3,
+      steps: 75,
+      adversaries: ["bad-debt-hider"],
+    });
+    v = result.variants[0];
+    agent = v.adversaries[0];
+    record = agent.record as HiderRecord;
   });
 
   const units = (s: string): bigint => (s === "" ? 0n : hre.ethers.parseUnits(s, 6));

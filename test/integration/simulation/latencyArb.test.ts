@@ -1,12 +1,10 @@
 import { expect } from "chai";
-import hre from "hardhat";
-import { takeSnapshot } from "@nomicfoundation/hardhat-network-helpers";
 import {
   LATENCY_ARB_COLLATERAL_USD,
   LATENCY_ARB_LEVERAGE,
 } from "../../../scripts/sim/agents/adversaries/latencyArb";
+import { simulateIsolated } from "./isolated";
 import { verdict } from "../../../scripts/sim/report/summary";
-import { runSimulation } from "../../../scripts/sim/run";
 import type { AdversaryOutcome, SimulationResult, VariantResult } from "../../../scripts/sim/types";
 
 /**
@@ -23,12 +21,7 @@ describe("simulation: the latency arbitrageur, immediate trades on and orders on
   let result: SimulationResult;
 
   before(async function () {
-    const snapshot = await takeSnapshot();
-    try {
-      result = await runSimulation(hre, { scenario: "latency-arb", seed: 3, accounts: 3, steps: 120 });
-    } finally {
-      await snapshot.restore();
-    }
+    result = await simulateIsolated({ scenario: "latency-arb", seed: 3, accounts: 3, steps: 120 });
   });
 
   const variant = (key: string): VariantResult => {

@@ -1,10 +1,9 @@
 import { expect } from "chai";
 import hre from "hardhat";
-import { takeSnapshot } from "@nomicfoundation/hardhat-network-helpers";
 import { DEFAULT_RISK } from "../../../deploy/config";
 import type { Sandwich, SandwichRecord } from "../../../scripts/sim/agents/adversaries/lpSandwich";
+import { simulateIsolated } from "./isolated";
 import { verdict } from "../../../scripts/sim/report/summary";
-import { runSimulation } from "../../../scripts/sim/run";
 import type { AdversaryOutcome, SimEvent, SimulationResult, VariantResult } from "../../../scripts/sim/types";
 
 /**
@@ -40,22 +39,17 @@ describe("simulation: the LP sandwich (DESIGN §18.23)", function () {
   let agent: AdversaryOutcome;
 
   before(async function () {
-    const snapshot = await takeSnapshot();
-    try {
-      result = await runSimulation(hre, {
-        scenario: "adversaries",
-        seed: 1,
-        accounts: 3,
-        steps: 30,
-        adversaries: ["lp-sandwich"],
-      });
-      v = result.variants[0];
-      agent = v.adversaries[0];
-      record = agent.record as SandwichRecord;
-      sandwiches = record.sandwiches;
-    } finally {
-      await snapshot.restore();
-    }
+    result = await simulateIsolated({
+      scenario: "adversaries",
+      seed: 1,
+      accounts: 3,
+      steps: 30,
+      adversaries: ["lp-sandwich"],
+    });
+    v = result.variants[0];
+    agent = v.adversaries[0];
+    record = agent.record as SandwichRecord;
+    sandwiches = record.sandwiches;
   });
 
   const units = (s: string): bigint => (s === "" ? 0n : hre.ethers.parseUnits(s, 6));

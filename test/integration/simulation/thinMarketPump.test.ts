@@ -1,12 +1,11 @@
 import { expect } from "chai";
 import hre from "hardhat";
-import { takeSnapshot } from "@nomicfoundation/hardhat-network-helpers";
 import { DEFAULT_MARKETS, DEFAULT_RISK } from "../../../deploy/config";
 import { PUMP_ROOM_SHARE_PERCENT, bestImpact } from "../../../scripts/sim/agents/adversaries/thinMarketPump";
 import { drawPopulation } from "../../../scripts/sim/population";
+import { simulateIsolated } from "./isolated";
 import { verdict } from "../../../scripts/sim/report/summary";
 import { Rng } from "../../../scripts/sim/rng";
-import { runSimulation } from "../../../scripts/sim/run";
 import { IMPACT_DEPTH_MULTIPLE, IMPACT_HALF_LIFE_SECONDS } from "../../../scripts/sim/scenarios/definitions";
 import type { AdversaryOutcome, SimEvent, SimulationResult, VariantResult } from "../../../scripts/sim/types";
 
@@ -38,19 +37,14 @@ describe("simulation: the thin-market manipulator", function () {
   let v: VariantResult;
 
   before(async function () {
-    const snapshot = await takeSnapshot();
-    try {
-      result = await runSimulation(hre, {
-        scenario: "adversaries",
-        seed: SEED,
-        accounts: ACCOUNTS,
-        steps: 24,
-        adversaries: ["thin-market-pump"],
-      });
-      v = result.variants[0];
-    } finally {
-      await snapshot.restore();
-    }
+    result = await simulateIsolated({
+      scenario: "adversaries",
+      seed: SEED,
+      accounts: ACCOUNTS,
+      steps: 24,
+      adversaries: ["thin-market-pump"],
+    });
+    v = result.variants[0];
   });
 
   const units = (s: string): bigint => (s === "" ? 0n : hre.ethers.parseUnits(s, 6));

@@ -1,13 +1,12 @@
 import { expect } from "chai";
 import hre from "hardhat";
-import { takeSnapshot } from "@nomicfoundation/hardhat-network-helpers";
 import { DEFAULT_MARKETS } from "../../../deploy/config";
 import {
   WINDOW_FILLERS,
   WINDOW_FILLER_COLLATERAL_USD,
 } from "../../../scripts/sim/agents/adversaries/windowFiller";
+import { simulateIsolated } from "./isolated";
 import { verdict } from "../../../scripts/sim/report/summary";
-import { runSimulation } from "../../../scripts/sim/run";
 import type { AdversaryOutcome, SimEvent, VariantResult, SimulationResult } from "../../../scripts/sim/types";
 
 /**
@@ -39,19 +38,14 @@ describe("simulation: the liquidation-window filler", function () {
   let v: VariantResult;
 
   before(async function () {
-    const snapshot = await takeSnapshot();
-    try {
-      result = await runSimulation(hre, {
-        scenario: "adversaries",
-        seed: 2,
-        accounts: 4,
-        steps: 24,
-        adversaries: ["window-filler"],
-      });
-      v = result.variants[0];
-    } finally {
-      await snapshot.restore();
-    }
+    result = await simulateIsolated({
+      scenario: "adversaries",
+      seed: 2,
+      accounts: 4,
+      steps: 24,
+      adversaries: ["window-filler"],
+    });
+    v = result.variants[0];
   });
 
   const units = (s: string): bigint => (s === "" ? 0n : hre.ethers.parseUnits(s, 6));
