@@ -1,7 +1,8 @@
 /**
  * What each adversary of a variant made, and from whom (the report's first lines, issues 15 and 17): its profit is its
- * final equity (each account's at least zero) plus what it withdrew and holds elsewhere, less what it deposited; the fees are what it paid for the attempt (trading fees to the pool, settlement
- * fees to the keeper), so `gross = profit + fees` is what the strategy itself took from its counterparties.
+ * final equity (each account's at least zero: a debt it leaves is abandoned, not repaid) plus what it withdrew and
+ * holds elsewhere, less what it deposited; the fees are what it paid for the attempt (trading fees to the pool,
+ * settlement fees to the keeper), so `gross = profit + fees` is what the strategy itself took from its counterparties.
  */
 import { ethers } from "ethers";
 import type { BaseOutcome } from "../agents/adversaries/adversary";
