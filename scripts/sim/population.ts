@@ -3,6 +3,7 @@
  * pairs), the LPs, and how much goes into the insurance fund. Drawn from the seed, independent of the chain, so the
  * same seed gives the same people with the same books in every variant of a scenario.
  */
+import { DEFAULT_MARKETS } from "../../deploy/config";
 import type { Rng } from "./rng";
 import type { AdversaryName } from "./scenarios/definitions";
 
@@ -173,6 +174,27 @@ export function drawPopulation(rng: Rng, accounts: number, markets: MarketRef[])
   // Insurance starts at 5% of the traders' collateral.
   const insuranceFunding = usdc((0.05 * Number(traderCollateral)) / UNIT);
   return { traders, lps, insuranceFunding, traderCollateral, plannedNotional: planned };
+}
+
+/** The initial margin fraction the traders' leverage is drawn for: the deployed markets' (all alike). */
+export const DRAWN_FOR_IMF = Number(DEFAULT_MARKETS[0].imf) / 1e18;
+
+/**
+ * Degens take what the market allows. Their leverage is drawn for the deployed initial margin fraction; under another
+ * one (`--set imf=…`, a sweep's value) it is scaled by `DRAWN_FOR_IMF / imf`, keeping its share of the largest leverage
+ * allowed, so a lower `imf` meets traders who use the room (without it a sweep of `imf` downwards changed nothing and
+ * recommended its lowest value). Conservative and swing traders and hedgers keep theirs. The planned notional (the
+ * spot depth, the pool's size) stays that of the draw: the market's depth does not follow the protocol's margins.
+ */
+export function withImf(population: Population, imf: number | undefined): Population {
+  if (imf === undefined || imf === DRAWN_FOR_IMF) return population;
+  const scale = DRAWN_FOR_IMF / imf;
+  return {
+    ...population,
+    traders: population.traders.map((t) =>
+      t.style === "degen" ? { ...t, leverage: round2(t.leverage * scale) } : t,
+    ),
+  };
 }
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;

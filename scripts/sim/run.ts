@@ -10,7 +10,7 @@ import { runVariant } from "./pipeline/variant";
 import { withRollback } from "./rollback";
 import { generatePath } from "./market";
 import { withAdversaries } from "./agents/adversaries/registry";
-import { drawPopulation } from "./population";
+import { drawPopulation, withImf } from "./population";
 import { Rng } from "./rng";
 import { CORRELATION, DEFAULTS, assetModels, pathSpec, scenarioSpec } from "./scenarios/definitions";
 import type { AssetModel, Tick } from "./market";
@@ -55,7 +55,12 @@ export async function runSimulation(
   const markets = DEFAULT_MARKETS.map((m, i) => ({ marketId: BigInt(i), symbol: m.symbol }));
   const assets = assetModels(markets);
   const drawn = drawPopulation(root.fork("population"), accounts, markets);
-  const population = withAdversaries(drawn, markets, options.adversaries ?? scenario.adversaries);
+  const imf = options.settings?.find((x) => x.name === "imf")?.value;
+  const population = withAdversaries(
+    withImf(drawn, imf),
+    markets,
+    options.adversaries ?? scenario.adversaries,
+  );
   const { path, replay } = marketPath(scenario, steps, assets, root, options.prices);
 
   const variants: VariantResult[] = [];
