@@ -252,14 +252,7 @@ export function scenarioSpec(name: Exclude<ScenarioName, "session">): ScenarioSp
         crash: true,
         jumps: true,
         stepSeconds: STEP_SECONDS,
-        adversaries: [
-          "latency-arb",
-          "reward-farmer",
-          "window-filler",
-          "thin-market-pump",
-          "lp-sandwich",
-          "bad-debt-hider",
-        ],
+        adversaries: [...ADVERSARY_NAMES], // every adversary there is, in the registry's order
         variants: [
           {
             key: "adversaries",
