@@ -1,8 +1,8 @@
 /**
  * The order pass (DESIGN §21): for at most `maxOrdersPerRound` pending orders the tracker knows (orders.ts: market
  * orders oldest first, then conditional ones in turn) that have no transaction of ours in flight, reads each order
- * (`readConcurrency` at a time; a failed read skips that order this round) and decides at the checked block's
- * timestamp:
+ * it has not read since the id's last log (`readConcurrency` at a time; a failed read skips that order this round;
+ * `pendingOrder`) and decides at the checked block's timestamp:
  *
  *   - gone (settled or cancelled): forgotten;
  *   - a market order past its deadline: `cancelOrder` (anyone may; the fee is ours); so is a stop-loss or take-profit
@@ -58,10 +58,14 @@ interface MarketFeed {
 export class OrderPass {
   /** The feeds of this pass's markets. */
   private readonly feeds = new Map<bigint, Promise<MarketFeed>>();
+  /** Each market's asset (immutable once listed), kept across passes. */
+  private readonly assets = new Map<bigint, Promise<string>>();
   /** Each market's oracle price, read once per pass (the conditional orders of a market share it). */
   private readonly prices = new Map<bigint, Promise<bigint>>();
   /** Orders already reported unprovable (one warning each). */
   private readonly unprovable = new Set<bigint>();
+  /** Pending orders read, with the tracker's version of their id when read (valid while it is unchanged). */
+  private readonly known = new Map<bigint, { version: number; order: PendingOrder }>();
 
   constructor(
     private readonly chain: KeeperChain,
@@ -80,6 +84,7 @@ export class OrderPass {
     this.feeds.clear(); // read again each pass: governance may replace a market's feed
     this.prices.clear();
     for (const id of this.unprovable) if (!this.tracker.has(id)) this.unprovable.delete(id);
+    for (const id of this.known.keys()) if (!this.tracker.has(id)) this.known.delete(id);
     const header = await this.chain.rpc(() => this.chain.provider.getBlock(block));
     if (!header) throw new Error(`block ${block} not found`);
     const now = BigInt(header.timestamp);
@@ -116,7 +121,7 @@ export class OrderPass {
     now: bigint,
     minDelay: bigint,
   ): Promise<Decision | undefined> {
-    const order = await this.chain.rpc(() => readPendingOrder(bookOf(this.chain), orderId));
+    const order = await this.pendingOrder(orderId);
     if (!order) {
       this.tracker.remove(orderId);
       this.unprovable.delete(orderId);
@@ -153,6 +158,21 @@ export class OrderPass {
     return plan && { action: "settle", plan };
   }
 
+  /**
+   * The pending order behind an id: read from the chain once, then kept while the tracker's version of the id is
+   * unchanged (an order's fields never change while it is pending; a settlement, a cancellation or a new commit of the
+   * id comes with a log that changes its version). Undefined when the chain says it is gone.
+   */
+  private async pendingOrder(orderId: bigint): Promise<PendingOrder | undefined> {
+    const version = this.tracker.version(orderId);
+    const kept = this.known.get(orderId);
+    if (kept && kept.version === version) return kept.order;
+    const order = await this.chain.rpc(() => readPendingOrder(bookOf(this.chain), orderId));
+    if (order) this.known.set(orderId, { version, order });
+    else this.known.delete(orderId);
+    return order;
+  }
+
   /** The settlement of an open order, if it can be settled now (its proof, checked by a preview). */
   private async settlePlan(
     order: PendingOrder,
@@ -160,10 +180,11 @@ export class OrderPass {
     fields: Record<string, unknown>,
   ): Promise<SettleOrderPlan | undefined> {
     const { orderId } = order;
-    const { asset, feed } = await this.marketFeed(order.marketId);
+    const asset = await this.marketAsset(order.marketId);
     let proof = "0x";
     let decided: Record<string, unknown>;
     if (order.kind === 0) {
+      const { feed } = await this.marketFeed(order.marketId, asset);
       const round = await this.chain.rpc(() => findSettlementRound(feed, order.committedAt));
       if (round.status === "waiting") return undefined;
       if (round.status === "unprovable") {
@@ -220,12 +241,24 @@ export class OrderPass {
     return price;
   }
 
-  /** The market's asset and its Chainlink feed (read once per market and pass). */
-  private marketFeed(marketId: bigint): Promise<MarketFeed> {
+  /** The market's oracle key: read once, as a listed market's asset never changes (ConfigLogic refuses it). */
+  private marketAsset(marketId: bigint): Promise<string> {
+    let asset = this.assets.get(marketId);
+    if (!asset) {
+      asset = this.chain
+        .rpc(() => this.chain.clearinghouse.marketConfig(marketId))
+        .then((config) => config.asset);
+      asset.catch(() => this.assets.delete(marketId));
+      this.assets.set(marketId, asset);
+    }
+    return asset;
+  }
+
+  /** The market's Chainlink feed, for market orders' settlement rounds (read once per market and pass). */
+  private marketFeed(marketId: bigint, asset: string): Promise<MarketFeed> {
     let feed = this.feeds.get(marketId);
     if (!feed) {
       feed = (async () => {
-        const { asset } = await this.chain.rpc(() => this.chain.clearinghouse.marketConfig(marketId));
         const oracle = await this.chain.oracle();
         const config = await this.chain.rpc(() => oracle.feedConfig(asset));
         return { asset, feed: AggregatorV3Interface__factory.connect(config.feed, this.chain.provider) };

@@ -57,6 +57,10 @@ export class OrderTracker {
   private readonly conditional = new Set<bigint>();
   /** Where the next batch starts among the conditional orders. */
   private cursor = 0;
+  /** Per tracked id, the tick of the last log that touched it (`version`). */
+  private readonly versions = new Map<bigint, number>();
+  /** Counts every log ingested: a version is never given twice, even to an id removed and committed again. */
+  private ticks = 0;
 
   /**
    * @param initial Pending order ids already known (a checkpoint), oldest first.
@@ -92,6 +96,7 @@ export class OrderTracker {
     for (const oldest of this.pending) {
       if (this.pending.size <= this.maxPending) break;
       this.pending.delete(oldest);
+      this.versions.delete(oldest);
       dropped.push(oldest);
     }
     return dropped;
@@ -100,7 +105,19 @@ export class OrderTracker {
   /** Forgets an id (settled, cancelled, or found gone on chain); returns whether it was tracked. */
   remove(orderId: bigint): boolean {
     this.conditional.delete(orderId);
+    this.versions.delete(orderId);
     return this.pending.delete(orderId);
+  }
+
+  /**
+   * The id's version: it changes with every commit, settlement or cancellation log of the id and with its removal
+   * (0 once untracked; a later commit gives a version never used before). An
+   * order's fields never change while it is pending (OrderBook writes an order once and deletes it), and an id is
+   * reused only through a new commit, so an order read at one version stays valid until the version changes (the
+   * order pass keeps what it read; the chain still checks every settlement and cancellation).
+   */
+  version(orderId: bigint): number {
+    return this.versions.get(orderId) ?? 0;
   }
 
   /** Records that a pending id is a conditional order (learnt when the order pass reads it). */
@@ -133,6 +150,7 @@ export class OrderTracker {
       if (topic0 === undefined || idTopic === undefined) continue;
       const orderId = BigInt(idTopic);
       const topic = topic0.toLowerCase();
+      if (ORDER_TOPICS.includes(topic)) this.versions.set(orderId, ++this.ticks);
       if (topic === ORDER_COMMITTED_TOPIC) {
         if (!this.pending.has(orderId)) changes.added.push(orderId);
         changes.dropped.push(...this.add(orderId));

@@ -1,10 +1,11 @@
 /**
  * Two keepers race for one order (DESIGN §21): both send `settleOrder` into the same block; the first settles it and
  * earns the fee, the second's transaction reverts `OrderBookUnknownOrder` and is reported `lost` to the winner, never
- * `failed`. Then a keeper whose tracker still holds an order someone else ended forgets it without sending anything.
+ * `failed`. Then a keeper whose tracker still holds an order someone else ended forgets it without sending anything;
+ * and a keeper reads a pending order once, again only after a log of its id (an id is reused by the pair's next order).
  */
 import { expect } from "chai";
-import { ethers } from "hardhat";
+import hre, { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { Keeper, MemoryLogger } from "../../../scripts/keeper";
 import { ETH, WAD, accountIdOf, latestTime } from "../../shared/fixtures";
@@ -102,4 +103,62 @@ describe("Keeper on the Hardhat network: order races", function () {
     expect(a.keeper.pendingOrders()).to.deep.equal([]);
     expect(a.keeper.stats.orders.sent).to.equal(0);
   });
+
+  it("reads a pending order once while its id has no new log, and the pair's next order under the same id afresh", async function () {
+    const sys = await loadFixture(keeperOrdersFixture);
+    const a = keeperOn(sys, 10);
+    const orderSelector = sys.orderBook.interface.getFunction("order").selector;
+    const reads = await countCalls(orderSelector, async () => {
+      const t0 = (await latestTime()) + 10n;
+      const { orderId } = await commitAt(sys, sys.alice, t0, WAD(2));
+      await a.keeper.scanLogs(0, await ethers.provider.getBlockNumber());
+      // No round after the commit yet: each pass decides "wait"; only the first reads the order.
+      expect(await a.keeper.processOrders()).to.deep.equal([]);
+      expect(await a.keeper.processOrders()).to.deep.equal([]);
+      // Another keeper settles it, and Alice's next order on the pair reuses the id (3 ETH, committed later).
+      const round = await postAt(sys.ethFeed, 3_010, t0 + 2n);
+      await sys.orderBook.connect(sys.signers[11]).settleOrder(orderId, proofOf(round));
+      const next = await commitAt(sys, sys.alice, t0 + 10n, WAD(3));
+      expect(next.orderId).to.equal(orderId);
+      await postAt(sys.ethFeed, 3_020, t0 + 12n);
+      await a.keeper.scanLogs(0, await ethers.provider.getBlockNumber());
+      // The logs changed the id's version: the new order is read and settled with its own round (the first order's
+      // round is before its commit and would be refused).
+      const outcomes = await a.keeper.processOrders();
+      expect(outcomes.map((o) => [o.action, o.status, o.orderId])).to.deep.equal([
+        ["settleOrder", "succeeded", orderId],
+      ]);
+    });
+    expect(reads).to.equal(2);
+    expect((await sys.clearinghouse.position(accountIdOf(sys.alice.address), ETH)).size).to.equal(WAD(5));
+  });
 });
+
+/** Runs `body` and returns how many `eth_call`s to a function with `selector` it sent to the Hardhat network. */
+async function countCalls(selector: string, body: () => Promise<void>): Promise<number> {
+  const provider = hre.network.provider as unknown as {
+    send: (method: string, params?: unknown[]) => Promise<unknown>;
+    request: (args: { method: string; params?: unknown[] }) => Promise<unknown>;
+  };
+  const [send, request] = [provider.send, provider.request];
+  let count = 0;
+  const counts = (method: string, params?: unknown[]) => {
+    const data = (params?.[0] as { data?: string } | undefined)?.data;
+    if (method === "eth_call" && data?.startsWith(selector)) count++;
+  };
+  provider.send = (method, params) => {
+    counts(method, params);
+    return send.call(provider, method, params);
+  };
+  provider.request = (args) => {
+    counts(args.method, args.params);
+    return request.call(provider, args);
+  };
+  try {
+    await body();
+  } finally {
+    provider.send = send;
+    provider.request = request;
+  }
+  return count;
+}

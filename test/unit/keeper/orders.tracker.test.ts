@@ -69,6 +69,22 @@ describe("Keeper: OrderTracker", function () {
     expect(() => new OrderTracker([], 0)).to.throw("maxPendingOrders must be a positive integer, got 0");
   });
 
+  it("gives an id a new version with each of its logs and its removal, never one used before", function () {
+    const tracker = new OrderTracker([1n]);
+    expect(tracker.version(1n)).to.equal(0); // from a checkpoint: read once, then kept until a log
+    tracker.ingest([committed(5n)]);
+    const first = tracker.version(5n);
+    tracker.ingest([committed(7n), { topics: [ethers.id("Other()"), topicOf(5n)] }]);
+    expect(tracker.version(5n)).to.equal(first); // another id's log and other events leave it
+    tracker.ingest([settled(5n), committed(5n)]); // the pair's next order under the same id
+    const second = tracker.version(5n);
+    expect(second).to.not.equal(first);
+    tracker.remove(5n);
+    expect(tracker.version(5n)).to.equal(0);
+    tracker.ingest([committed(5n)]);
+    expect([first, second, 0]).to.not.include(tracker.version(5n));
+  });
+
   it("batches market orders first, oldest first, then the conditional ones in turn", function () {
     const tracker = new OrderTracker([1n, 2n, 3n, 4n, 5n]);
     for (const id of [1n, 2n, 4n]) tracker.markConditional(id);
