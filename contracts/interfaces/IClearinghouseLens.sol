@@ -48,6 +48,14 @@ interface IClearinghouseLens {
     /// @notice The account's open positions, in market-id order, at current prices with funding accrued to now.
     function positions(uint256 accountId) external view returns (PositionView[] memory);
 
+    /// @notice `IClearinghouse.accountState` of every account of `accountIds`, in their order, in one call: each
+    /// market's price and funding are read once for the whole batch, and every account is summed by the core's own
+    /// `MarginLib`, so each state equals `accountState` of that account in the same block. For a monitor, a risk
+    /// dashboard or a simulation that reads many accounts; any id is accepted (an unused one is all zeros).
+    function accountStates(
+        uint256[] calldata accountIds
+    ) external view returns (IClearinghouse.AccountState[] memory states);
+
     /// @notice A market's parameters and state, funding accrued to now.
     function market(uint256 marketId) external view returns (MarketView memory);
 

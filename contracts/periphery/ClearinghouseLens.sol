@@ -5,13 +5,16 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IClearinghouse} from "../interfaces/IClearinghouse.sol";
 import {IClearinghouseLens} from "../interfaces/IClearinghouseLens.sol";
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
+import {IVault} from "../interfaces/IVault.sol";
 import {AccountId} from "../libraries/AccountId.sol";
 import {Bitmap} from "../libraries/Bitmap.sol";
 import {WAD} from "../libraries/Constants.sol";
 import {FixedPointMath} from "../libraries/FixedPointMath.sol";
+import {MarginLib} from "../libraries/MarginLib.sol";
 import {MarketLib} from "../libraries/MarketLib.sol";
 import {PositionLib} from "../libraries/PositionLib.sol";
 import {MarketConfig, RiskConfig} from "../types/ClearinghouseStorage.sol";
+import {Quote, Totals} from "../types/Computations.sol";
 import {Market, MarketFunding, MarketState} from "../types/Market.sol";
 import {Position} from "../types/Position.sol";
 
@@ -27,10 +30,15 @@ contract ClearinghouseLens is IClearinghouseLens {
     /// @inheritdoc IClearinghouseLens
     IClearinghouse public immutable clearinghouse;
     IPriceOracle private immutable _oracle;
+    IVault private immutable _vault;
+    /// @dev 10 ** (18 - settlement decimals), as the core's.
+    uint256 private immutable _toWad;
 
     constructor(IClearinghouse clearinghouse_) {
         clearinghouse = clearinghouse_;
         _oracle = clearinghouse_.oracle();
+        _vault = clearinghouse_.vault();
+        _toWad = 10 ** (18 - _vault.settlementDecimals());
     }
 
     /* COMPUTED HERE */
@@ -52,6 +60,39 @@ contract ClearinghouseLens is IClearinghouseLens {
                 unrealizedPnl: PositionLib.unrealizedPnl(p.size, p.openNotional, price),
                 pendingFunding: PositionLib.fundingOwed(p.size, index, p.lastFundingIndex)
             });
+        }
+    }
+
+    /// @inheritdoc IClearinghouseLens
+    /// @dev The core's `accountState` term by term: the Vault's collateral, then `MarginLib.addPosition` per open
+    /// position with a quote filled by `MarginLib.fillQuote` (once per market: bit `i` of `quoted`), then
+    /// `MarginLib.finalize`.
+    function accountStates(
+        uint256[] calldata accountIds
+    ) external view returns (IClearinghouse.AccountState[] memory states) {
+        states = new IClearinghouse.AccountState[](accountIds.length);
+        Quote[] memory quotes = new Quote[](clearinghouse.marketCount());
+        uint256 quoted;
+        for (uint256 i; i < accountIds.length; ++i) {
+            uint256 accountId = accountIds[i];
+            (int256 balance, uint256 otherValue, ) = _vault.accountCollateral(accountId);
+            Totals memory t;
+            for (uint256 map = clearinghouse.openMarkets(accountId); map != 0; map &= map - 1) {
+                uint256 marketId = Bitmap.lowestBit(map);
+                if (quoted & (uint256(1) << marketId) == 0) {
+                    MarketConfig memory cfg = clearinghouse.marketConfig(marketId);
+                    MarginLib.fillQuote(
+                        quotes[marketId],
+                        cfg.margin,
+                        clearinghouse.marketData(marketId).funding,
+                        _oracle.price(cfg.asset)
+                    );
+                    quoted |= uint256(1) << marketId;
+                }
+                Position memory p = clearinghouse.position(accountId, marketId);
+                MarginLib.addPosition(t, p.size, p.openNotional, p.lastFundingIndex, quotes[marketId]);
+            }
+            states[i] = MarginLib.finalize(balance, otherValue, t, _toWad);
         }
     }
 

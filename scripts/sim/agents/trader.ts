@@ -51,6 +51,8 @@ export class TraderAgent {
   /** USD value (WAD) of everything it deposited, collateral tokens at the oracle price of the day: its PnL's basis. */
   depositedValue = 0n;
   private topUps = 0;
+  /** Trades executed (a position changed). */
+  private trades = 0;
   /** The position size each market's stop-loss was placed for (agents/stops.ts). */
   private readonly stops = new Map<bigint, bigint>();
 
@@ -173,19 +175,22 @@ export class TraderAgent {
     const state = await readState(env, a.accountId);
     if (state.liquidatable || state.equity <= 0n) return; // the keeper's business, or a write-off
     const positions = await readPositions(env, a.accountId);
+    const traded = this.trades;
     if (this.spec.kind === "hedger") await this.actHedger(env, a, state, positions);
     else await this.actDirectional(env, a, state, positions);
-    await this.protect(env);
+    // Without an executed trade its positions' sizes are those just read.
+    await this.protect(env, this.trades === traded ? positions : undefined);
   }
 
   /**
    * Conservative and swing traders (dynamic scenarios): a stop-loss order for every position opened or resized since
-   * its stop was placed; a closed position's stop is left for a keeper to cancel.
+   * its stop was placed; a closed position's stop is left for a keeper to cancel. `current`: the positions, when the
+   * caller has just read them and traded nothing since.
    */
-  async protect(env: AgentEnv): Promise<void> {
+  async protect(env: AgentEnv, current?: PositionData[]): Promise<void> {
     if (this.spec.kind !== "directional" || STOP_LOSS_SHARE[this.spec.style] === undefined) return;
     const a = this.accounts[0];
-    for (const p of await readPositions(env, a.accountId)) {
+    for (const p of current ?? (await readPositions(env, a.accountId))) {
       if (this.stops.get(p.marketId) === p.size) continue;
       await placeStopLoss(env, this.actor, a.accountId, p.marketId, this.spec.style);
       this.stops.set(p.marketId, p.size);
@@ -350,6 +355,7 @@ export class TraderAgent {
     const result = await env.sender.send(() =>
       env.sys.clearinghouse.connect(signer).trade(a.subaccount, marketId, sizeDelta, limit),
     );
+    if (result.ok) this.trades++;
     return result.ok;
   }
 

@@ -113,7 +113,7 @@ export async function deployStack(hre: HardhatRuntimeEnvironment): Promise<Stack
   const sys = await deployLocalStack(hre);
   const sender = new Sender(errorInterfaces(sys));
   const markets = await readMarketInfo(sys);
-  const reader = await StateReader.deploy(sys);
+  const reader = new StateReader(sys);
   return { sys, sender, markets, symbolOf: new Map(markets.map((m) => [m.marketId, m.symbol])), reader };
 }
 

@@ -43,11 +43,18 @@ export async function readStep(
   const q = (p: number) => ratios[Math.min(ratios.length - 1, Math.floor(p * ratios.length))];
   const openInterest: Record<string, bigint> = {};
   const skew: Record<string, bigint> = {};
-  for (const m of markets) {
-    const view = await sys.lens.market(m.marketId);
+  // Sent together: the in-process node answers them one after another without a round trip in between.
+  const [views, insurance, poolBalance, poolNav] = await Promise.all([
+    Promise.all(markets.map((m) => sys.lens.market(m.marketId))),
+    sys.vault.insuranceBalance(),
+    sys.vault.poolBalance(),
+    sys.pool.totalAssets(),
+  ]);
+  markets.forEach((m, i) => {
+    const view = views[i];
     openInterest[m.symbol] = ((view.longOpenInterest + view.shortOpenInterest) * view.oraclePrice) / WAD;
     skew[m.symbol] = (view.skew * BigInt(view.oraclePrice)) / WAD;
-  }
+  });
   return {
     step: tick.step,
     offset: tick.offset,
@@ -59,9 +66,9 @@ export async function readStep(
     liquidations: counters.liquidations,
     liquidatedNotional: counters.notional,
     capped: counters.capped,
-    insurance: await sys.vault.insuranceBalance(),
-    poolBalance: await sys.vault.poolBalance(),
-    poolNav: await sys.pool.totalAssets(),
+    insurance,
+    poolBalance,
+    poolNav,
     badDebt: cumulative.badDebt,
     insuranceDraw: cumulative.insuranceDraw,
     poolWriteOff: cumulative.poolWriteOff,
