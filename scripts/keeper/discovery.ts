@@ -8,12 +8,15 @@ import { accountFields } from "./chain";
 import type { DebtWatch } from "./debts";
 import { ORDER_TOPICS } from "./orders";
 import type { OrderTracker } from "./orders";
+import { DELEVERAGED_TOPIC } from "./positionWatch";
+import type { PositionWatch } from "./positionWatch";
 import { DEPOSITED_TOPIC, LIQUIDATED_TOPIC, TRADE_EXECUTED_TOPIC } from "./tracker";
 import type { AccountTracker } from "./tracker";
 
 /**
  * Scans blocks `fromBlock..toBlock` (inclusive) in ranges of at most `maxBlockRange` blocks. Returns the accounts
- * seen for the first time.
+ * seen for the first time. With `positions`, the accounts whose positions changed (`TradeExecuted`, `Liquidated`,
+ * `Deleveraged`) are recorded there (positionWatch.ts).
  */
 export async function scanLogs(
   chain: KeeperChain,
@@ -22,6 +25,7 @@ export async function scanLogs(
   fromBlock: number,
   toBlock: number,
   orders?: OrderTracker,
+  positions?: PositionWatch,
 ): Promise<bigint[]> {
   const discovered: bigint[] = [];
   if (toBlock < fromBlock) return discovered;
@@ -36,7 +40,7 @@ export async function scanLogs(
       chain.rpc(() =>
         chain.provider.getLogs({
           address: clearinghouse,
-          topics: [[TRADE_EXECUTED_TOPIC, LIQUIDATED_TOPIC]],
+          topics: [[TRADE_EXECUTED_TOPIC, LIQUIDATED_TOPIC, DELEVERAGED_TOPIC]],
           fromBlock: from,
           toBlock: to,
         }),
@@ -44,8 +48,14 @@ export async function scanLogs(
     ]);
     if (orders) await scanOrders(chain, orders, from, to);
     const logs = [...deposits, ...trades].sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
+    positions?.scan(
+      from,
+      to,
+      trades.filter((log) => log.topics[1] !== undefined).map((log) => BigInt(log.topics[1])),
+    );
     const found: bigint[] = [];
     for (const log of logs) {
+      if (log.topics[0] === DELEVERAGED_TOPIC) continue; // positions only
       if (log.topics[0] === LIQUIDATED_TOPIC && log.topics[1] !== undefined) {
         debts.watch(BigInt(log.topics[1]), log.blockNumber);
         continue;

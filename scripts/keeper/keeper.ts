@@ -43,6 +43,7 @@ import { scanLogs } from "./discovery";
 import { ActionExecutor } from "./executor";
 import { resolveOptions } from "./options";
 import { OrderPass } from "./orderPass";
+import { PositionWatch } from "./positionWatch";
 import { OrderTracker } from "./orders";
 import type { KeeperConfig, ResolvedKeeperOptions } from "./options";
 import { TxSender } from "./sender";
@@ -71,6 +72,8 @@ export class Keeper {
   private readonly liquidation: LiquidateAction;
   private readonly deleverageAction: DeleverageAction;
   private readonly orderPass: OrderPass;
+  /** The position sizes the order pass keeps between its reads, with the logs that change them. */
+  private readonly positions = new PositionWatch();
 
   constructor(config: KeeperConfig) {
     this.options = resolveOptions(config);
@@ -89,6 +92,7 @@ export class Keeper {
       this.orders,
       new SettleOrderAction(this.chain),
       new CancelOrderAction(this.chain),
+      this.positions,
     );
     this.debts = new DebtPassRunner(
       this.chain,
@@ -142,7 +146,7 @@ export class Keeper {
    */
   scanLogs(fromBlock: number, toBlock: number): Promise<bigint[]> {
     const orders = this.ordersEnabled ? this.orders : undefined;
-    return scanLogs(this.chain, this.tracker, this.debtWatch, fromBlock, toBlock, orders);
+    return scanLogs(this.chain, this.tracker, this.debtWatch, fromBlock, toBlock, orders, this.positions);
   }
 
   /**

@@ -35,6 +35,7 @@ import type { PendingOrder, RoundSource } from "../common/orders";
 import { decimalWad, usdFields } from "../common/format";
 import type { ActionExecutor } from "./executor";
 import type { OrderTracker } from "./orders";
+import { PositionWatch, positionKey } from "./positionWatch";
 import type { OrderOutcome } from "./types";
 
 const STOP_LOSS = 2;
@@ -73,6 +74,7 @@ export class OrderPass {
     private readonly tracker: OrderTracker,
     private readonly settle: SettleOrderAction,
     private readonly cancel: CancelOrderAction,
+    private readonly positions: PositionWatch = new PositionWatch(),
   ) {}
 
   /** One pass at block `block`: decides, sends, waits for the receipts. */
@@ -85,6 +87,10 @@ export class OrderPass {
     this.prices.clear();
     for (const id of this.unprovable) if (!this.tracker.has(id)) this.unprovable.delete(id);
     for (const id of this.known.keys()) if (!this.tracker.has(id)) this.known.delete(id);
+    this.positions.nextPass();
+    this.positions.retain(
+      new Set([...this.known.values()].map(({ order }) => positionKey(order.accountId, order.marketId))),
+    );
     const header = await this.chain.rpc(() => this.chain.provider.getBlock(block));
     if (!header) throw new Error(`block ${block} not found`);
     const now = BigInt(header.timestamp);
@@ -141,9 +147,7 @@ export class OrderPass {
     }
     if (order.kind === STOP_LOSS || order.kind === TAKE_PROFIT) {
       // Anyone may cancel a stop-loss or take-profit whose position is gone or flipped (and earn its fee).
-      const { size } = await this.chain.rpc(() =>
-        this.chain.clearinghouse.position(order.accountId, order.marketId),
-      );
+      const size = await this.positionSize(order, block);
       if (!reduces(size, order.sizeDelta)) {
         const plan = this.cancel.plan(orderId, order.accountId, block, {
           ...fields,
@@ -171,6 +175,20 @@ export class OrderPass {
     if (order) this.known.set(orderId, { version, order });
     else this.known.delete(orderId);
     return order;
+  }
+
+  /**
+   * The size of the position a stop-loss or take-profit protects: kept from an earlier pass while no log since says
+   * it changed (positionWatch.ts), else read.
+   */
+  private async positionSize(order: PendingOrder, block: number): Promise<bigint> {
+    const kept = this.positions.size(order.accountId, order.marketId, block);
+    if (kept !== undefined) return kept;
+    const { size } = await this.chain.rpc(() =>
+      this.chain.clearinghouse.position(order.accountId, order.marketId),
+    );
+    this.positions.keep(order.accountId, order.marketId, block, size);
+    return size;
   }
 
   /** The settlement of an open order, if it can be settled now (its proof, checked by a preview). */

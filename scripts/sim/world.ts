@@ -8,7 +8,7 @@
  * it mints the mock tokens, pushes the mock feeds and sets market parameters.
  */
 import { ethers } from "ethers";
-import type { ContractTransactionResponse, Interface } from "ethers";
+import type { ContractTransactionResponse, Interface, TransactionReceipt } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { decodeRevert, errorMessage } from "../common/errors";
@@ -98,7 +98,7 @@ export class Sender {
   async send(tx: () => Promise<ContractTransactionResponse>): Promise<SendResult> {
     try {
       const response = await tx();
-      const receipt = await response.wait();
+      const receipt = await receiptOf(response);
       if (!receipt || receipt.status !== 1) throw new Error(`transaction ${response.hash} reverted`);
       this.sent++;
       return { ok: true };
@@ -117,13 +117,22 @@ export class Sender {
   async must(what: string, tx: () => Promise<ContractTransactionResponse>): Promise<void> {
     try {
       const response = await tx();
-      const receipt = await response.wait();
+      const receipt = await receiptOf(response);
       if (!receipt || receipt.status !== 1) throw new Error(`transaction ${response.hash} reverted`);
     } catch (err) {
       const revert = decodeRevert(err, this.interfaces);
       throw new Error(`${what} failed: ${revert ? revert.name : errorMessage(err)}`, { cause: err });
     }
   }
+}
+
+/**
+ * A sent transaction's receipt: on an automining node (the in-process network, `hardhat node`) it exists as soon as
+ * the send returns, so it is read once (`wait()` would also read the block number for its confirmations); otherwise
+ * it is waited for.
+ */
+async function receiptOf(response: ContractTransactionResponse): Promise<TransactionReceipt | null> {
+  return (await response.provider.getTransactionReceipt(response.hash)) ?? response.wait();
 }
 
 /** The interfaces whose custom errors a simulated transaction can revert with. */

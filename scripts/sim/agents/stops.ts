@@ -43,14 +43,19 @@ export async function placeStopLoss(
     const cancelled = await env.sender.send(() => book.cancelOrder(orderId));
     if (!cancelled.ok) return;
   }
-  const size = (await env.sys.clearinghouse.position(accountId, marketId)).size;
+  // Read together (the node answers them back to back).
+  const [position, [fee], balance, state] = await Promise.all([
+    env.sys.clearinghouse.position(accountId, marketId),
+    book.params(),
+    env.sys.vault.balanceOf(accountId, env.sys.addresses.usdc),
+    env.sys.clearinghouse.accountState(accountId),
+  ]);
+  const size = position.size;
   if (size === 0n) return;
   // The fee is escrowed from the account's settlement-token balance: a trader whose cash went into losses (its margin
   // is in WETH or WBTC) has none to pay it with.
-  const [fee] = await book.params();
-  if ((await env.sys.vault.balanceOf(accountId, env.sys.addresses.usdc)) < fee) return;
+  if (balance < fee) return;
   const price = env.price(marketId);
-  const state = await env.sys.clearinghouse.accountState(accountId);
   const trigger = stopPrice(size, price, state.equity, share);
   if (trigger === undefined || trigger === 0n) return;
   const limit =

@@ -172,9 +172,11 @@ export class TraderAgent {
     const flat = cached !== undefined && cached.maintenanceMargin === 0n;
     if (!(roll < this.spec.activity || watching || (flat && roll < this.spec.activity * 3))) return;
 
-    const state = await readState(env, a.accountId);
+    const [state, positions] = await Promise.all([
+      readState(env, a.accountId),
+      readPositions(env, a.accountId),
+    ]);
     if (state.liquidatable || state.equity <= 0n) return; // the keeper's business, or a write-off
-    const positions = await readPositions(env, a.accountId);
     const traded = this.trades;
     if (this.spec.kind === "hedger") await this.actHedger(env, a, state, positions);
     else await this.actDirectional(env, a, state, positions);

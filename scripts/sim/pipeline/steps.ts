@@ -43,17 +43,19 @@ export async function readStep(
   const q = (p: number) => ratios[Math.min(ratios.length - 1, Math.floor(p * ratios.length))];
   const openInterest: Record<string, bigint> = {};
   const skew: Record<string, bigint> = {};
-  // Sent together: the in-process node answers them one after another without a round trip in between.
-  const [views, insurance, poolBalance, poolNav] = await Promise.all([
-    Promise.all(markets.map((m) => sys.lens.market(m.marketId))),
+  // Sent together: the in-process node answers them one after another without a round trip in between. The open
+  // interest is the core's raw getter's, valued at the price the feeds were just given (the oracle's, to the wei).
+  const [data, insurance, poolBalance, poolNav] = await Promise.all([
+    Promise.all(markets.map((m) => sys.clearinghouse.marketData(m.marketId))),
     sys.vault.insuranceBalance(),
     sys.vault.poolBalance(),
     sys.pool.totalAssets(),
   ]);
   markets.forEach((m, i) => {
-    const view = views[i];
-    openInterest[m.symbol] = ((view.longOpenInterest + view.shortOpenInterest) * view.oraclePrice) / WAD;
-    skew[m.symbol] = (view.skew * BigInt(view.oraclePrice)) / WAD;
+    const { long, short } = data[i];
+    const price = prices.get(m.marketId) ?? 0n;
+    openInterest[m.symbol] = ((long.openInterest + short.openInterest) * price) / WAD;
+    skew[m.symbol] = ((long.openInterest - short.openInterest) * price) / WAD;
   });
   return {
     step: tick.step,

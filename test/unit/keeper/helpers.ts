@@ -3,7 +3,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { ethers } from "hardhat";
+import hre, { ethers } from "hardhat";
 import { ETH, FEED, USDC, WAD, accountIdOf as refAccountIdOf, fundedFixture } from "../../shared/fixtures";
 import { ordersFixture } from "../orders/shared";
 import type { OrdersSystem } from "../orders/shared";
@@ -167,4 +167,33 @@ export async function orderRound(keeper: Keeper): Promise<OrderOutcome[]> {
   return (await keeper.checkAndLiquidate()).filter(
     (o): o is OrderOutcome => o.action === "settleOrder" || o.action === "cancelOrder",
   );
+}
+
+/** Runs `body` and returns how many `eth_call`s to a function with `selector` it sent to the Hardhat network. */
+export async function countCalls(selector: string, body: () => Promise<void>): Promise<number> {
+  const provider = hre.network.provider as unknown as {
+    send: (method: string, params?: unknown[]) => Promise<unknown>;
+    request: (args: { method: string; params?: unknown[] }) => Promise<unknown>;
+  };
+  const [send, request] = [provider.send, provider.request];
+  let count = 0;
+  const counts = (method: string, params?: unknown[]) => {
+    const data = (params?.[0] as { data?: string } | undefined)?.data;
+    if (method === "eth_call" && data?.startsWith(selector)) count++;
+  };
+  provider.send = (method, params) => {
+    counts(method, params);
+    return send.call(provider, method, params);
+  };
+  provider.request = (args) => {
+    counts(args.method, args.params);
+    return request.call(provider, args);
+  };
+  try {
+    await body();
+  } finally {
+    provider.send = send;
+    provider.request = request;
+  }
+  return count;
 }

@@ -1,13 +1,15 @@
 /**
  * The order pass and conditional orders (DESIGN §21): a stop-loss is left alone while its position is there and
  * cancelled by the keeper (fee earned) once the position is gone; orders that wait for a far trigger never crowd a
- * market order out of a round (`maxOrdersPerRound`); a market order whose round cannot be proven is reported once. Fees are the deployment's settlement fee, never read back.
+ * market order out of a round (`maxOrdersPerRound`); a market order whose round cannot be proven is reported once; a
+ * protected position's size is read again only when a log or an unscanned block may have changed it. Fees are the deployment's settlement fee, never read back.
  */
 import { expect } from "chai";
+import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { BTC, ETH, WAD, accountIdOf, latestTime } from "../../shared/fixtures";
 import { FEE, MAX, commitAt, conditionalOrderId, postAt } from "../orders/shared";
-import { keeperOrdersFixture, orderKeeper, orderRound } from "./helpers";
+import { countCalls, keeperOrdersFixture, orderKeeper, orderRound } from "./helpers";
 
 const STOP_LOSS = 2;
 const LIMIT = 1;
@@ -33,6 +35,37 @@ describe("Keeper on the Hardhat network: conditional and unprovable orders", fun
     expect(await sys.vault.balanceOf(keeperId, sys.usdc)).to.equal(FEE);
     expect(logger.events("order_cancel_succeeded")[0].reason).to.match(/^OrderBookNothingToProtect\(/);
     expect(keeper.pendingOrders()).to.deep.equal([]);
+  });
+
+  it("reads a protected position again only after a log of its account or past the blocks it scanned", async function () {
+    const sys = await loadFixture(keeperOrdersFixture);
+    const { keeper } = orderKeeper(sys);
+    const accountId = accountIdOf(sys.alice.address);
+    await sys.clearinghouse.connect(sys.alice).trade(0, BTC, WAD("0.1"), MAX);
+    await sys.orderBook
+      .connect(sys.alice)
+      .commitConditionalOrder(accountId, BTC, -WAD("0.1"), 0n, WAD(1), STOP_LOSS);
+    const head = () => ethers.provider.getBlockNumber();
+    const positionSelector = sys.clearinghouse.interface.getFunction("position").selector;
+    let scanned = await head();
+    const scan = async () => {
+      const to = await head();
+      await keeper.scanLogs(scanned + 1, to);
+      scanned = to;
+    };
+    const reads = await countCalls(positionSelector, async () => {
+      await keeper.scanLogs(0, scanned);
+      expect(await keeper.processOrders(scanned)).to.deep.equal([]); // read: the position is there
+      expect(await keeper.processOrders(scanned)).to.deep.equal([]); // kept
+      await sys.clearinghouse.connect(sys.bob).trade(0, BTC, WAD("0.1"), MAX); // another account's log
+      await scan();
+      expect(await keeper.processOrders(scanned)).to.deep.equal([]); // still kept
+      // Alice closes, and the keeper decides at a block it has not scanned: it reads again, and cancels.
+      await sys.clearinghouse.connect(sys.alice).trade(0, BTC, -WAD("0.1"), 0n);
+      const outcomes = await keeper.processOrders(await head());
+      expect(outcomes.map((o) => [o.action, o.status])).to.deep.equal([["cancelOrder", "succeeded"]]);
+    });
+    expect(reads).to.equal(2);
   });
 
   it("settles a market order in a round of one though an older limit order waits for its trigger", async function () {

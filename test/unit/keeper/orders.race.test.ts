@@ -5,12 +5,12 @@
  * and a keeper reads a pending order once, again only after a log of its id (an id is reused by the pair's next order).
  */
 import { expect } from "chai";
-import hre, { ethers } from "hardhat";
+import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { Keeper, MemoryLogger } from "../../../scripts/keeper";
 import { ETH, WAD, accountIdOf, latestTime } from "../../shared/fixtures";
 import { FEE, commitAt, postAt, proofOf } from "../orders/shared";
-import { keeperOrdersFixture } from "./helpers";
+import { countCalls, keeperOrdersFixture } from "./helpers";
 import type { OrdersSystem } from "../orders/shared";
 
 const keeperOn = (sys: OrdersSystem, index: number) => {
@@ -133,32 +133,3 @@ describe("Keeper on the Hardhat network: order races", function () {
     expect((await sys.clearinghouse.position(accountIdOf(sys.alice.address), ETH)).size).to.equal(WAD(5));
   });
 });
-
-/** Runs `body` and returns how many `eth_call`s to a function with `selector` it sent to the Hardhat network. */
-async function countCalls(selector: string, body: () => Promise<void>): Promise<number> {
-  const provider = hre.network.provider as unknown as {
-    send: (method: string, params?: unknown[]) => Promise<unknown>;
-    request: (args: { method: string; params?: unknown[] }) => Promise<unknown>;
-  };
-  const [send, request] = [provider.send, provider.request];
-  let count = 0;
-  const counts = (method: string, params?: unknown[]) => {
-    const data = (params?.[0] as { data?: string } | undefined)?.data;
-    if (method === "eth_call" && data?.startsWith(selector)) count++;
-  };
-  provider.send = (method, params) => {
-    counts(method, params);
-    return send.call(provider, method, params);
-  };
-  provider.request = (args) => {
-    counts(args.method, args.params);
-    return request.call(provider, args);
-  };
-  try {
-    await body();
-  } finally {
-    provider.send = send;
-    provider.request = request;
-  }
-  return count;
-}

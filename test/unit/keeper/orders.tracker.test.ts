@@ -16,6 +16,7 @@ import {
   OrderTracker,
 } from "../../../scripts/keeper";
 import { parseOrdersFlag } from "../../../scripts/keeper/cli";
+import { DELEVERAGED_TOPIC, MAX_AGE_PASSES, PositionWatch } from "../../../scripts/keeper/positionWatch";
 import { loadCheckpoint, makeCheckpoint, saveCheckpoint } from "../../../scripts/keeper/state";
 import { topicOf } from "./helpers";
 
@@ -28,6 +29,34 @@ const cancelled = (id: bigint) => ({
 });
 
 describe("Keeper: OrderTracker", function () {
+  it("watches positions through the Clearinghouse's Deleveraged event signature", async function () {
+    const clearinghouse = await ethers.getContractAt("IClearinghouse", ethers.ZeroAddress);
+    expect(DELEVERAGED_TOPIC).to.equal(clearinghouse.interface.getEvent("Deleveraged").topicHash);
+  });
+
+  it("keeps a position's size while its account has no log and every block since was scanned", function () {
+    const watch = new PositionWatch();
+    watch.scan(0, 10, []);
+    watch.keep(1n, 0n, 10, 5n);
+    expect(watch.size(1n, 0n, 10)).to.equal(5n);
+    expect(watch.size(1n, 0n, 11)).to.equal(undefined); // block 11 not scanned
+    watch.scan(11, 12, [2n]); // another account
+    expect(watch.size(1n, 0n, 12)).to.equal(5n);
+    watch.scan(13, 13, [1n]); // a log of its account
+    expect(watch.size(1n, 0n, 13)).to.equal(undefined);
+    watch.keep(1n, 0n, 13, 7n);
+    watch.scan(20, 21, []); // a gap: blocks 14–19 unknown
+    expect(watch.size(1n, 0n, 21)).to.equal(undefined);
+    watch.keep(1n, 0n, 21, 7n);
+    for (let i = 0; i < MAX_AGE_PASSES - 1; i++) watch.nextPass();
+    expect(watch.size(1n, 0n, 21)).to.equal(7n);
+    watch.nextPass(); // read again after MAX_AGE_PASSES passes regardless
+    expect(watch.size(1n, 0n, 21)).to.equal(undefined);
+    watch.keep(1n, 0n, 21, 7n);
+    watch.retain(new Set());
+    expect(watch.size(1n, 0n, 21)).to.equal(undefined);
+  });
+
   it("uses the OrderBook's event signatures", function () {
     const book = new ethers.Interface([
       "event OrderCommitted(uint256 indexed orderId, uint256 indexed accountId, uint256 indexed marketId, int256 sizeDelta, uint256 acceptablePrice, uint256 deadline, bool reduceOnly, uint256 fee, address sender)",
