@@ -120,13 +120,18 @@ export class Sender {
   readonly rejections = new Map<string, number>();
   sent = 0;
 
-  constructor(private readonly interfaces: Interface[]) {}
+  constructor(
+    private readonly interfaces: Interface[],
+    /**
+     * Whether a failed transaction throws at the send (the in-process network with `throwOnTransactionFailures`, its
+     * default, and automining): its receipt then has nothing to add and is not read.
+     */
+    private readonly failuresThrow = false,
+  ) {}
 
   async send(tx: () => Promise<ContractTransactionResponse>): Promise<SendResult> {
     try {
-      const response = await tx();
-      const receipt = await receiptOf(response);
-      if (!receipt || receipt.status !== 1) throw new Error(`transaction ${response.hash} reverted`);
+      await this.succeeded(await tx());
       this.sent++;
       return { ok: true };
     } catch (err) {
@@ -140,12 +145,14 @@ export class Sender {
     }
   }
 
+  private async succeeded(response: ContractTransactionResponse): Promise<void> {
+    if (!this.failuresThrow) await checkReceipt(response);
+  }
+
   /** Sends a transaction that must succeed (setup, feeds). */
   async must(what: string, tx: () => Promise<ContractTransactionResponse>): Promise<void> {
     try {
-      const response = await tx();
-      const receipt = await receiptOf(response);
-      if (!receipt || receipt.status !== 1) throw new Error(`transaction ${response.hash} reverted`);
+      await this.succeeded(await tx());
     } catch (err) {
       const revert = decodeRevert(err, this.interfaces);
       throw new Error(`${what} failed: ${revert ? revert.name : errorMessage(err)}`, { cause: err });
@@ -154,12 +161,14 @@ export class Sender {
 }
 
 /**
- * A sent transaction's receipt: on an automining node (the in-process network, `hardhat node`) it exists as soon as
- * the send returns, so it is read once (`wait()` would also read the block number for its confirmations); otherwise
- * it is waited for.
+ * Throws unless a sent transaction succeeded. Its receipt is read once: on an automining node (the in-process network,
+ * `hardhat node`) it exists as soon as the send returns (`wait()` would also read the block number for its
+ * confirmations); otherwise it is waited for.
  */
-async function receiptOf(response: ContractTransactionResponse): Promise<TransactionReceipt | null> {
-  return (await response.provider.getTransactionReceipt(response.hash)) ?? response.wait();
+async function checkReceipt(response: ContractTransactionResponse): Promise<void> {
+  const receipt: TransactionReceipt | null =
+    (await response.provider.getTransactionReceipt(response.hash)) ?? (await response.wait());
+  if (!receipt || receipt.status !== 1) throw new Error(`transaction ${response.hash} reverted`);
 }
 
 /** The interfaces whose custom errors a simulated transaction can revert with. */

@@ -111,7 +111,14 @@ export interface World extends Stack {
 /** Deploys the local stack and reads its markets (before the chain clock is installed). */
 export async function deployStack(hre: HardhatRuntimeEnvironment): Promise<Stack> {
   const sys = await deployLocalStack(hre);
-  const sender = new Sender(errorInterfaces(sys));
+  const net = hre.network;
+  // The in-process network throws at the send for a failed transaction when automining (its defaults).
+  const failuresThrow =
+    net.name === "hardhat" &&
+    "throwOnTransactionFailures" in net.config &&
+    net.config.throwOnTransactionFailures &&
+    net.config.mining.auto;
+  const sender = new Sender(errorInterfaces(sys), failuresThrow);
   const markets = await readMarketInfo(sys);
   const reader = new StateReader(sys);
   return { sys, sender, markets, symbolOf: new Map(markets.map((m) => [m.marketId, m.symbol])), reader };
