@@ -35,7 +35,7 @@ import type { PendingOrder, RoundSource } from "../common/orders";
 import { decimalWad, usdFields } from "../common/format";
 import type { ActionExecutor } from "./executor";
 import type { OrderTracker } from "./orders";
-import { PositionWatch, positionKey } from "./positionWatch";
+import { PositionWatch } from "./positionWatch";
 import type { OrderOutcome } from "./types";
 
 const STOP_LOSS = 2;
@@ -88,9 +88,7 @@ export class OrderPass {
     for (const id of this.unprovable) if (!this.tracker.has(id)) this.unprovable.delete(id);
     for (const id of this.known.keys()) if (!this.tracker.has(id)) this.known.delete(id);
     this.positions.nextPass();
-    this.positions.retain(
-      new Set([...this.known.values()].map(({ order }) => positionKey(order.accountId, order.marketId))),
-    );
+    this.positions.retain([...this.known.values()].map(({ order }) => order));
     const header = await this.chain.rpc(() => this.chain.provider.getBlock(block));
     if (!header) throw new Error(`block ${block} not found`);
     const now = BigInt(header.timestamp);

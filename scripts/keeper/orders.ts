@@ -110,11 +110,11 @@ export class OrderTracker {
   }
 
   /**
-   * The id's version: it changes with every commit, settlement or cancellation log of the id and with its removal
-   * (0 once untracked; a later commit gives a version never used before). An
-   * order's fields never change while it is pending (OrderBook writes an order once and deletes it), and an id is
-   * reused only through a new commit, so an order read at one version stays valid until the version changes (the
-   * order pass keeps what it read; the chain still checks every settlement and cancellation).
+   * The id's version: it changes with every commit, settlement or cancellation log of the id and with its removal (0
+   * once untracked; a later commit gives a version never used before). An order's fields never change while it is
+   * pending (OrderBook writes an order once and deletes it), and an id is reused only through a new commit, so an
+   * order read at one version stays valid until the version changes (the order pass keeps what it read; the chain
+   * still checks every settlement and cancellation).
    */
   version(orderId: bigint): number {
     return this.versions.get(orderId) ?? 0;

@@ -2,8 +2,8 @@
  * What the order pass knows of positions between its reads (DESIGN §21): a position's size changes only in a
  * Clearinghouse transaction that logs the account as its first indexed topic: `TradeExecuted` (trades and order
  * settlements), `Liquidated` and `Deleveraged`. The keeper's log scan already reads the first two and, with this watch,
- * the third; each gives the account a new version. A size read at block B is still the chain's at a later block C when
- * every block in (B, C] was scanned and the account's version has not changed since: the order pass then reuses it
+ * the third; each makes the watch forget the sizes it kept for that account. A size read at block B is still the
+ * chain's at a later block C when every block in (B, C] was scanned and it is still kept: the order pass then reuses it
  * instead of reading `position` again for every pending stop-loss and take-profit, every round. As a safeguard against
  * a node that returns incomplete logs, a size is read again after `MAX_AGE_PASSES` passes regardless.
  */
@@ -24,24 +24,20 @@ interface KeptSize {
   size: bigint;
   /** The block it was read at. */
   block: number;
-  /** The account's version then. */
-  version: number;
   /** The pass it was read in. */
   pass: number;
 }
 
 export class PositionWatch {
-  /** Per account, the tick of the last log that touched it. */
-  private readonly versions = new Map<bigint, number>();
-  private ticks = 0;
   /** The contiguous range of blocks scanned so far (undefined before the first scan). */
   private scanned: { from: number; to: number } | undefined;
-  private readonly sizes = new Map<string, KeptSize>();
+  /** Sizes kept, by account then market; a log of the account forgets all of its. */
+  private readonly sizes = new Map<bigint, Map<bigint, KeptSize>>();
   private pass = 0;
 
   /** Records a scan of blocks `from..to` whose position-changing logs named `accounts`. */
   scan(from: number, to: number, accounts: Iterable<bigint>): void {
-    for (const id of accounts) this.versions.set(id, ++this.ticks);
+    for (const id of accounts) this.sizes.delete(id);
     const s = this.scanned;
     // A gap (or a first scan) restarts the range: nothing is known of the blocks before it.
     this.scanned =
@@ -55,22 +51,27 @@ export class PositionWatch {
 
   /** The size kept for the position, if it is still the chain's at `block`. */
   size(accountId: bigint, marketId: bigint, block: number): bigint | undefined {
-    const kept = this.sizes.get(positionKey(accountId, marketId));
+    const kept = this.sizes.get(accountId)?.get(marketId);
     if (!kept || !this.covered(kept.block, block)) return undefined;
-    if (kept.version !== (this.versions.get(accountId) ?? 0)) return undefined;
     if (this.pass - kept.pass >= MAX_AGE_PASSES) return undefined;
     return kept.size;
   }
 
-  /** Keeps a size read at `block`. */
+  /** Keeps a size read at `block` (or later: a later read only makes the kept size newer than its block says). */
   keep(accountId: bigint, marketId: bigint, block: number, size: bigint): void {
-    const version = this.versions.get(accountId) ?? 0;
-    this.sizes.set(positionKey(accountId, marketId), { size, block, version, pass: this.pass });
+    let markets = this.sizes.get(accountId);
+    if (!markets) this.sizes.set(accountId, (markets = new Map<bigint, KeptSize>()));
+    markets.set(marketId, { size, block, pass: this.pass });
   }
 
-  /** Forgets the sizes of positions no pending order watches any more (`watched`: their `positionKey`s). */
-  retain(watched: ReadonlySet<string>): void {
-    for (const k of this.sizes.keys()) if (!watched.has(k)) this.sizes.delete(k);
+  /** Forgets the sizes of positions none of `watched` (the pending orders) protects any more. */
+  retain(watched: Iterable<{ accountId: bigint; marketId: bigint }>): void {
+    const keep = new Set([...watched].map((w) => `${w.accountId}:${w.marketId}`));
+    for (const [accountId, markets] of this.sizes) {
+      for (const marketId of markets.keys())
+        if (!keep.has(`${accountId}:${marketId}`)) markets.delete(marketId);
+      if (markets.size === 0) this.sizes.delete(accountId);
+    }
   }
 
   /** Whether every block in (`readAt`, `block`] was scanned. */
@@ -79,6 +80,3 @@ export class PositionWatch {
     return block <= readAt || (s !== undefined && s.from <= readAt + 1 && s.to >= block);
   }
 }
-
-/** The key of an account's position on a market. */
-export const positionKey = (accountId: bigint, marketId: bigint): string => `${accountId}:${marketId}`;

@@ -8,13 +8,7 @@
  * it mints the mock tokens, pushes the mock feeds and sets market parameters.
  */
 import { ethers } from "ethers";
-import type {
-  ContractTransactionResponse,
-  Interface,
-  TransactionReceipt,
-  TransactionRequest,
-  TransactionResponse,
-} from "ethers";
+import type { ContractTransactionResponse, Interface, TransactionReceipt } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { decodeRevert, errorMessage } from "../common/errors";
@@ -44,30 +38,9 @@ export async function createActors(hre: HardhatRuntimeEnvironment, labels: strin
       params: [address, ethers.toQuantity(ACTOR_ETH)],
     });
     const signer = await hre.ethers.getImpersonatedSigner(address);
-    actors.push({ label, address, signer: withoutBlockNumberRead(signer) });
+    actors.push({ label, address, signer });
   }
   return actors;
-}
-
-/**
- * hardhat-ethers' `sendTransaction` reads the block number before sending, only for ethers' replacement detection in
- * `wait()` (a transaction replaced by another with its nonce), which the simulation never uses: its receipts are read
- * once (`Sender`), on a chain where nothing else sends. This signer skips that read (one RPC call of the ~6 a
- * transaction costs) and otherwise sends exactly as hardhat-ethers does, through its own `_sendUncheckedTransaction`.
- */
-function withoutBlockNumberRead(signer: HardhatEthersSigner): HardhatEthersSigner {
-  const inner = signer as unknown as {
-    _sendUncheckedTransaction: (tx: TransactionRequest) => Promise<string>;
-  };
-  if (typeof inner._sendUncheckedTransaction !== "function") return signer; // another hardhat-ethers: keep its own
-  signer.sendTransaction = async (tx: TransactionRequest): Promise<TransactionResponse> => {
-    const hash = await inner._sendUncheckedTransaction.call(signer, tx);
-    // Automining: the transaction is there once the send returns.
-    const sent = await signer.provider.getTransaction(hash);
-    if (!sent) throw new Error(`transaction ${hash} not found after sending`);
-    return sent;
-  };
-  return signer;
 }
 
 /** Settlement-token (USDC units) flows into and out of the Vault, as the simulation sent them. */

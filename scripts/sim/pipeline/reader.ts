@@ -4,48 +4,34 @@
  * target). `ClearinghouseLens.accountStates` reads each market's price once per batch and sums every account with the
  * core's `MarginLib`, so each state equals `accountState` (checked in Clearinghouse.views.test.ts).
  */
-import type { ClearinghouseLens } from "../../../typechain-types";
+import { decodeRevert, errorMessage } from "../../common/errors";
 import type { AccountStateData, System } from "../../lib/system";
 import { toAccountStateData } from "../../lib/system";
+import { errorInterfaces } from "../world";
 
-/** Accounts per `eth_call`: ~30k gas each, far under the call's gas cap at the position limit. */
+/** Accounts per `eth_call`: 12–30k gas each, far under the call's gas cap at the position limit. */
 const BATCH = 200;
 
 export class StateReader {
   constructor(private readonly sys: System) {}
 
-  /** The lens the states are read through. */
-  private get lens(): ClearinghouseLens {
-    return this.sys.lens;
-  }
-
-  /** `accountState` of every id, in one call per `BATCH`; a reverting read throws, naming the account. */
+  /** `accountState` of every id, in one call per `BATCH`; a reverting read throws with its decoded error. */
   async accountStates(ids: bigint[]): Promise<Map<bigint, AccountStateData>> {
     const out = new Map<bigint, AccountStateData>();
     for (let from = 0; from < ids.length; from += BATCH) {
       const chunk = ids.slice(from, from + BATCH);
       let states;
       try {
-        states = await this.lens.accountStates(chunk);
+        states = await this.sys.lens.accountStates(chunk);
       } catch (err) {
-        throw await this.culprit(chunk, err);
+        // A state reverts for what every account shares (an oracle's price), so the error names the batch.
+        const reason = decodeRevert(err, errorInterfaces(this.sys))?.name ?? errorMessage(err);
+        throw new Error(`accountStates of ${chunk.length} accounts from ${chunk[0]} reverted: ${reason}`, {
+          cause: err,
+        });
       }
       chunk.forEach((id, i) => out.set(id, toAccountStateData(states[i])));
     }
     return out;
-  }
-
-  /** Which account of a batch that reverted makes it revert (read one by one), as one error naming it. */
-  private async culprit(ids: bigint[], batchError: unknown): Promise<Error> {
-    for (const id of ids) {
-      try {
-        await this.sys.clearinghouse.accountState(id);
-      } catch (err) {
-        const data = (err as { data?: string }).data;
-        const reason = (data && this.sys.clearinghouse.interface.parseError(data)?.name) ?? String(err);
-        return new Error(`accountState(${id}) reverted: ${reason}`);
-      }
-    }
-    return batchError instanceof Error ? batchError : new Error(String(batchError));
   }
 }

@@ -53,7 +53,9 @@ export async function readStep(
   ]);
   markets.forEach((m, i) => {
     const { long, short } = data[i];
-    const price = prices.get(m.marketId) ?? 0n;
+    const price = prices.get(m.marketId);
+    if (price === undefined) throw new Error(`no price posted for market ${m.symbol}`);
+    // USD (WAD), truncated toward zero: report figures, as lens.market's were.
     openInterest[m.symbol] = ((long.openInterest + short.openInterest) * price) / WAD;
     skew[m.symbol] = ((long.openInterest - short.openInterest) * price) / WAD;
   });

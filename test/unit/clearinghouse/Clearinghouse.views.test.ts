@@ -16,7 +16,7 @@ import {
 import { DEFAULT_MARKETS, DEFAULT_RISK, toMarketParams } from "../../../deploy/config";
 import { localModel } from "../../shared/model";
 import * as math from "../../shared/math";
-import { MAX, expectState, name, riskOf, setup, trade } from "./shared";
+import { MAX, expectState, movePrices, name, riskOf, setup, trade } from "./shared";
 
 describe("Clearinghouse", function () {
   describe("views", function () {
@@ -51,10 +51,7 @@ describe("Clearinghouse", function () {
       await trade(sys, model, sys.alice, ETH, WAD(2));
       await trade(sys, model, sys.alice, BTC, -WAD("0.1"));
       await time.increase(3_600);
-      await setPrice(sys.ethFeed, "3100");
-      await setPrice(sys.btcFeed, "59000");
-      model.setPrice(0, WAD(3100));
-      model.setPrice(1, WAD(59_000));
+      await movePrices(sys, model, 3100, 59_000);
       const now = await latestTime();
       const views = await sys.lens.positions(id);
       expect(views.map((v) => v.marketId)).to.deep.equal([ETH, BTC]);
@@ -79,10 +76,7 @@ describe("Clearinghouse", function () {
       await trade(sys, model, sys.alice, BTC, -WAD("0.1"));
       await trade(sys, model, sys.bob, ETH, -WAD(20));
       await time.increase(3_600);
-      await setPrice(sys.ethFeed, "3450");
-      await setPrice(sys.btcFeed, "61000");
-      model.setPrice(0, WAD(3450));
-      model.setPrice(1, WAD(61_000));
+      await movePrices(sys, model, 3450, 61_000);
       const now = await latestTime();
       // Two markets, a short under water (liquidatable at 3,450), a flat account, a repeat and an unused id.
       const ids = [alice, bob, carol, alice, 12_345n];

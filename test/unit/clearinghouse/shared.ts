@@ -2,7 +2,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { TRADER_DEPOSIT, accountIdOf, fundedFixture, txTime } from "../../shared/fixtures";
+import { TRADER_DEPOSIT, WAD, accountIdOf, fundedFixture, setPrice, txTime } from "../../shared/fixtures";
 import { DEFAULT_RISK } from "../../../deploy/config";
 import { KeelModel, localModel } from "../../shared/model";
 import * as math from "../../shared/math";
@@ -40,6 +40,14 @@ export async function trade(
   const tx = await sys.clearinghouse.connect(who).trade(sub, marketId, delta, delta > 0n ? MAX : 0n);
   const ref = model.trade(accountIdOf(who.address, sub), Number(marketId), delta, await txTime(tx));
   return { tx, ref };
+}
+
+/** Posts new ETH and BTC prices (USD) on the feeds and gives them to the model. */
+export async function movePrices(sys: Sys, model: KeelModel, eth: number, btc: number) {
+  await setPrice(sys.ethFeed, eth);
+  await setPrice(sys.btcFeed, btc);
+  model.setPrice(0, WAD(eth));
+  model.setPrice(1, WAD(btc));
 }
 
 export function expectState(actual: math.AccountStateRef, expected: math.AccountStateRef) {

@@ -53,8 +53,11 @@ describe("Keeper: OrderTracker", function () {
     watch.nextPass(); // read again after MAX_AGE_PASSES passes regardless
     expect(watch.size(1n, 0n, 21)).to.equal(undefined);
     watch.keep(1n, 0n, 21, 7n);
-    watch.retain(new Set());
-    expect(watch.size(1n, 0n, 21)).to.equal(undefined);
+    watch.keep(1n, 1n, 21, -2n);
+    watch.retain([{ accountId: 1n, marketId: 1n }]); // no pending order protects (1, 0) any more
+    expect([watch.size(1n, 0n, 21), watch.size(1n, 1n, 21)]).to.deep.equal([undefined, -2n]);
+    watch.scan(22, 22, [1n]); // a log of the account forgets every size kept for it
+    expect(watch.size(1n, 1n, 22)).to.equal(undefined);
   });
 
   it("uses the OrderBook's event signatures", function () {
