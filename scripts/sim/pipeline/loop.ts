@@ -116,9 +116,13 @@ export async function runSteps(
 
     const last = tickIndex === path.length || path[tickIndex].step !== tick.step;
     if (last) {
-      cached = await world.reader.accountStates(known.map((k) => k.accountId));
       const counters = { ...recorder.step, capped };
-      const record = await readStep(sys, world.markets, tick, cached, counters, recorder.cumulative, prices);
+      // The accounts' states are read together with the step's totals (steps.ts).
+      const ids = known.map((k) => k.accountId);
+      const states = world.reader.accountStates(ids);
+      const read = await readStep(sys, world.markets, tick, states, counters, recorder.cumulative, prices);
+      const record = read.record;
+      cached = read.states;
       record.lpNetDeposits = world.flows.lpDeposits - world.flows.lpRedemptions;
       insuranceMin = record.insurance < insuranceMin ? record.insurance : insuranceMin;
       navMin = record.poolNav < navMin ? record.poolNav : navMin;

@@ -2,12 +2,13 @@
  * Many accounts' margin states in one `eth_call`: the step loop reads every trader account at each step's end, and
  * one call per account was the largest share of a 200-account run's time (≈ 220 calls a step, issue 17's speed
  * target). `ClearinghouseLens.accountStates` reads each market's price once per batch and sums every account with the
- * core's `MarginLib`, so each state equals `accountState` (checked in Clearinghouse.views.test.ts).
+ * core's `MarginLib`, so each state equals `accountState` (checked in Clearinghouse.views.test.ts). The return data
+ * is decoded by `decodeStaticTupleArray` (staticTuples.ts: ethers' decoder is quadratic in the batch).
  */
 import { decodeRevert, errorMessage } from "../../common/errors";
 import type { AccountStateData, System } from "../../lib/system";
-import { toAccountStateData } from "../../lib/system";
 import { errorInterfaces } from "../world";
+import { decodeStaticTupleArray } from "./staticTuples";
 
 /** Accounts per `eth_call`: 12–30k gas each, far under the call's gas cap at the position limit. */
 const BATCH = 200;
@@ -20,9 +21,10 @@ export class StateReader {
     const out = new Map<bigint, AccountStateData>();
     for (let from = 0; from < ids.length; from += BATCH) {
       const chunk = ids.slice(from, from + BATCH);
-      let states;
+      const { lens, admin } = this.sys;
+      let data: string;
       try {
-        states = await this.sys.lens.accountStates(chunk);
+        data = await admin.provider.call(await lens.accountStates.populateTransaction(chunk));
       } catch (err) {
         // A state reverts for what every account shares (an oracle's price), so the error names the batch.
         const reason = decodeRevert(err, errorInterfaces(this.sys))?.name ?? errorMessage(err);
@@ -30,7 +32,12 @@ export class StateReader {
           cause: err,
         });
       }
-      chunk.forEach((id, i) => out.set(id, toAccountStateData(states[i])));
+      const states = decodeStaticTupleArray<AccountStateData>(
+        lens.accountStates.fragment,
+        data,
+        chunk.length,
+      );
+      chunk.forEach((id, i) => out.set(id, states[i]));
     }
     return out;
   }

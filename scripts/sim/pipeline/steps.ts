@@ -22,11 +22,21 @@ export async function readStep(
   sys: System,
   markets: MarketInfo[],
   tick: Tick,
-  states: Map<bigint, AccountStateData>,
+  readStates: Promise<Map<bigint, AccountStateData>>,
   counters: StepCounters,
   cumulative: BadDebtTotals,
   prices: Map<bigint, bigint>,
-): Promise<StepRecord> {
+): Promise<{ record: StepRecord; states: Map<bigint, AccountStateData> }> {
+  // Sent together with the accounts' states: the in-process node answers them one after another without a round trip
+  // in between, and this process decodes one answer while the node runs the next. The open interest is the core's raw
+  // getter's, valued at the price the feeds were just given (the oracle's, to the wei).
+  const [states, data, insurance, poolBalance, poolNav] = await Promise.all([
+    readStates,
+    Promise.all(markets.map((m) => sys.clearinghouse.marketData(m.marketId))),
+    sys.vault.insuranceBalance(),
+    sys.vault.poolBalance(),
+    sys.pool.totalAssets(),
+  ]);
   const buckets = Object.fromEntries(MARGIN_BUCKETS.map((b) => [b, 0])) as Record<MarginBucket, number>;
   const ratios: number[] = [];
   let flat = 0;
@@ -43,14 +53,6 @@ export async function readStep(
   const q = (p: number) => ratios[Math.min(ratios.length - 1, Math.floor(p * ratios.length))];
   const openInterest: Record<string, bigint> = {};
   const skew: Record<string, bigint> = {};
-  // Sent together: the in-process node answers them one after another without a round trip in between. The open
-  // interest is the core's raw getter's, valued at the price the feeds were just given (the oracle's, to the wei).
-  const [data, insurance, poolBalance, poolNav] = await Promise.all([
-    Promise.all(markets.map((m) => sys.clearinghouse.marketData(m.marketId))),
-    sys.vault.insuranceBalance(),
-    sys.vault.poolBalance(),
-    sys.pool.totalAssets(),
-  ]);
   markets.forEach((m, i) => {
     const { long, short } = data[i];
     const price = prices.get(m.marketId);
@@ -59,7 +61,7 @@ export async function readStep(
     openInterest[m.symbol] = ((long.openInterest + short.openInterest) * price) / WAD;
     skew[m.symbol] = ((long.openInterest - short.openInterest) * price) / WAD;
   });
-  return {
+  const record: StepRecord = {
     step: tick.step,
     offset: tick.offset,
     prices: Object.fromEntries(markets.map((m) => [m.symbol, Number(prices.get(m.marketId) ?? 0n) / 1e18])),
@@ -81,6 +83,7 @@ export async function readStep(
     openInterest,
     skew,
   };
+  return { record, states };
 }
 
 export function bucketOf(ratio: number): MarginBucket {
