@@ -45,8 +45,8 @@ function fieldDecoder(param: ParamType): (word: bigint) => bigint | boolean {
 export function decodeStaticTupleArray<T>(fragment: FunctionFragment, data: string, count: number): T[] {
   const array = fragment.outputs[0];
   const components = array?.arrayChildren?.components;
-  if (fragment.outputs.length !== 1 || !components) {
-    throw new Error(`${fragment.name} does not return one array of tuples`);
+  if (fragment.outputs.length !== 1 || !components || array.arrayLength !== -1) {
+    throw new Error(`${fragment.name} does not return one dynamic array of tuples`);
   }
   const fields = components.map((c) => ({ name: c.name, decode: fieldDecoder(c) }));
   const hex = data.startsWith("0x") ? data.slice(2) : data;

@@ -59,7 +59,7 @@ describe("sim: decoding accountStates' return data", function () {
     expect(() => decodeStaticTupleArray(small, words(0n, 128n), 1)).to.throw("128 overflows int8");
   });
 
-  it("refuses a function that does not return one array of static int, uint or bool tuples", function () {
+  it("refuses a function that does not return one dynamic array of static int, uint or bool tuples", function () {
     const other = FunctionFragment.from("function f() returns ((address a)[])");
     const encoded = AbiCoder.defaultAbiCoder().encode(["(address a)[]"], [[]]);
     expect(() => decodeStaticTupleArray(other, encoded, 0)).to.throw(
@@ -67,6 +67,10 @@ describe("sim: decoding accountStates' return data", function () {
     );
     expect(() =>
       decodeStaticTupleArray(lens.getFunction("marketCount") as FunctionFragment, "0x", 0),
-    ).to.throw("does not return one array of tuples");
+    ).to.throw("does not return one dynamic array of tuples");
+    const fixed = FunctionFragment.from("function h() returns ((uint256 a)[2])");
+    expect(() => decodeStaticTupleArray(fixed, `0x${"0".repeat(128)}`, 2)).to.throw(
+      "does not return one dynamic array of tuples",
+    );
   });
 });
