@@ -118,8 +118,7 @@ export async function runSteps(
     if (last) {
       const counters = { ...recorder.step, capped };
       // The accounts' states are read together with the step's totals (steps.ts).
-      const ids = known.map((k) => k.accountId);
-      const states = world.reader.accountStates(ids);
+      const states = () => world.reader.accountStates(known.map((k) => k.accountId));
       const read = await readStep(sys, world.markets, tick, states, counters, recorder.cumulative, prices);
       const record = read.record;
       cached = read.states;

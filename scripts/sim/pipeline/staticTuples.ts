@@ -39,30 +39,42 @@ function fieldDecoder(param: ParamType): (word: bigint) => bigint | boolean {
 }
 
 /**
- * The tuples of `fragment`'s only output (`tuple[]` of int, uint and bool fields) as objects keyed by field name.
+ * The tuples of `fragment`'s only output (`tuple[]` of int, uint and bool fields) as objects keyed by `names`, which
+ * must be the tuple's field names in order (a renamed or reordered field throws instead of decoding as `undefined`).
  * Throws on return data of another length or layout than `count` such tuples.
  */
-export function decodeStaticTupleArray<T>(fragment: FunctionFragment, data: string, count: number): T[] {
+export function decodeStaticTupleArray<K extends string>(
+  fragment: FunctionFragment,
+  data: string,
+  count: number,
+  names: readonly K[],
+): Record<K, bigint | boolean>[] {
   const array = fragment.outputs[0];
   const components = array?.arrayChildren?.components;
   if (fragment.outputs.length !== 1 || !components || array.arrayLength !== -1) {
     throw new Error(`${fragment.name} does not return one dynamic array of tuples`);
   }
-  const fields = components.map((c) => ({ name: c.name, decode: fieldDecoder(c) }));
+  const abiNames = components.map((c) => c.name);
+  if (abiNames.join() !== names.join()) {
+    throw new Error(
+      `${fragment.name} returns fields (${abiNames.join(", ")}), expected (${names.join(", ")})`,
+    );
+  }
+  const decoders = components.map(fieldDecoder);
   const hex = data.startsWith("0x") ? data.slice(2) : data;
   const word = (i: number) => BigInt(`0x${hex.slice(i * WORD, (i + 1) * WORD)}`);
-  const words = 2 + count * fields.length;
+  const words = 2 + count * names.length;
   if (hex.length !== words * WORD || word(0) !== 32n || word(1) !== BigInt(count)) {
     throw new Error(
       `${fragment.name}: return data is not an array of ${count} tuples (${hex.length / 2} bytes)`,
     );
   }
-  const out: T[] = [];
+  const out: Record<K, bigint | boolean>[] = [];
   for (let i = 0; i < count; i++) {
-    const base = 2 + i * fields.length;
-    const tuple: Record<string, bigint | boolean> = {};
-    fields.forEach((f, k) => (tuple[f.name] = f.decode(word(base + k))));
-    out.push(tuple as T);
+    const base = 2 + i * names.length;
+    const tuple = {} as Record<K, bigint | boolean>;
+    names.forEach((name, k) => (tuple[name] = decoders[k](word(base + k))));
+    out.push(tuple);
   }
   return out;
 }

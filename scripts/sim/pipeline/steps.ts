@@ -22,7 +22,7 @@ export async function readStep(
   sys: System,
   markets: MarketInfo[],
   tick: Tick,
-  readStates: Promise<Map<bigint, AccountStateData>>,
+  readStates: () => Promise<Map<bigint, AccountStateData>>,
   counters: StepCounters,
   cumulative: BadDebtTotals,
   prices: Map<bigint, bigint>,
@@ -31,7 +31,7 @@ export async function readStep(
   // in between, and this process decodes one answer while the node runs the next. The open interest is the core's raw
   // getter's, valued at the price the feeds were just given (the oracle's, to the wei).
   const [states, data, insurance, poolBalance, poolNav] = await Promise.all([
-    readStates,
+    readStates(),
     Promise.all(markets.map((m) => sys.clearinghouse.marketData(m.marketId))),
     sys.vault.insuranceBalance(),
     sys.vault.poolBalance(),
