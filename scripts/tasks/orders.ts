@@ -83,7 +83,10 @@ withAccount(
     "Lists an account's pending orders: kind, size, trigger, limit, deadline and state",
   ),
 )
-  .addFlag("all", "Every pending order of every account (from the OrderBook's events)")
+  .addFlag(
+    "all",
+    "Every pending order of every account (from the OrderBook's events since the deployment's first block)",
+  )
   .setAction(
     action<Args<{ accountId?: string; owner?: string; subaccount?: string; all: boolean }>>(
       async (ctx, args) => (await import("./trading/orderList")).list(ctx, args),

@@ -48,10 +48,35 @@ export async function accountOrders(
   return orders.filter((o): o is PendingOrder => o !== undefined);
 }
 
-/** Every pending order: the ids of all `OrderCommitted` events, still pending now. */
-export async function allOrders(book: OrderBook): Promise<PendingOrder[]> {
-  const events = await book.queryFilter(book.filters.OrderCommitted(), 0);
-  const ids = [...new Set(events.map((e) => e.args.orderId))];
+/**
+ * Widest block range of one `eth_getLogs` call of `orders:list --all`: public RPC providers refuse wider ones (the
+ * keeper's `maxBlockRange` default).
+ */
+export const ORDER_LOG_RANGE = 2_000;
+
+/** The distinct ids of the `OrderCommitted` events in `fromBlock..toBlock`, read in ranges of at most `range` blocks. */
+export async function committedOrderIds(
+  book: Pick<OrderBook, "queryFilter" | "filters">,
+  fromBlock: number,
+  toBlock: number,
+  range = ORDER_LOG_RANGE,
+): Promise<bigint[]> {
+  const ids = new Set<bigint>();
+  for (let from = fromBlock; from <= toBlock; from += range) {
+    const to = Math.min(toBlock, from + range - 1);
+    for (const event of await book.queryFilter(book.filters.OrderCommitted(), from, to))
+      ids.add(event.args.orderId);
+  }
+  return [...ids];
+}
+
+/**
+ * Every pending order: the ids of all `OrderCommitted` events since the deployment's first block (block 0 when its
+ * journal does not say), still pending now.
+ */
+export async function allOrders(ctx: TaskContext, book: OrderBook): Promise<PendingOrder[]> {
+  const latest = await ctx.hre.ethers.provider.getBlockNumber();
+  const ids = await committedOrderIds(book, ctx.addresses.deployBlock ?? 0, latest);
   const orders = await Promise.all(ids.map((id) => readPendingOrder(book, id)));
   return orders.filter((o): o is PendingOrder => o !== undefined);
 }

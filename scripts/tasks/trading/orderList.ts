@@ -23,7 +23,7 @@ export async function list(ctx: TaskContext, args: AccountArgs & { all: boolean 
   const book = orderBookOf(ctx);
   const markets = await listMarkets(ctx);
   const account = args.all ? undefined : targetAccount(ctx, args);
-  const orders = account ? await accountOrders(book, account.accountId, markets) : await allOrders(book);
+  const orders = account ? await accountOrders(book, account.accountId, markets) : await allOrders(ctx, book);
   const [[, minDelay], now] = await Promise.all([book.params(), chainNow(ctx)]);
   const prices = new Map<bigint, bigint>();
   for (const m of markets) prices.set(m.marketId, (await ctx.lens.market(m.marketId)).oraclePrice);
