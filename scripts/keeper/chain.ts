@@ -154,21 +154,3 @@ export class KeeperChain {
 /** `{ owner, subaccount }` of an account id, for log lines. */
 export const accountFields = (accountId: bigint): { owner: string; subaccount: bigint } =>
   splitAccountId(accountId);
-
-/** Maps `items` through `fn` with at most `limit` calls running at once; results in input order. */
-export async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}

@@ -5,7 +5,7 @@
  * goes to the debt pass (`liquidateCollateral`, then `settleBadDebt`) and is not counted as liquidatable.
  */
 import type { KeeperChain } from "./chain";
-import { mapLimit } from "./chain";
+import { mapLimit } from "../common/ranges";
 import { isTransientError } from "../common/retry";
 import type { DebtWatch } from "./debts";
 

@@ -6,7 +6,7 @@
  */
 import type { ActionExecutor, InFlight } from "./executor";
 import type { KeeperChain } from "./chain";
-import { mapLimit } from "./chain";
+import { mapLimit } from "../common/ranges";
 import { WAD, decideDebtAction } from "./collateral";
 import type { DebtActionKind } from "./collateral";
 import type { LiquidateCollateralAction } from "./actions/liquidateCollateral";

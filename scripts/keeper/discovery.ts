@@ -4,6 +4,7 @@
  * OrderBook's `OrderCommitted` / `OrderSettled` / `OrderCancelled` logs into it (orders.ts).
  */
 import type { KeeperChain } from "./chain";
+import { blockRanges } from "../common/ranges";
 import { accountFields } from "./chain";
 import type { DebtWatch } from "./debts";
 import { ORDER_TOPICS } from "./orders";
@@ -31,8 +32,7 @@ export async function scanLogs(
   if (toBlock < fromBlock) return discovered;
   const [vault, clearinghouse] = [await chain.vaultAddress(), await chain.clearinghouseAddress()];
   const range = chain.options.maxBlockRange;
-  for (let from = fromBlock; from <= toBlock; from += range) {
-    const to = Math.min(toBlock, from + range - 1);
+  for (const [from, to] of blockRanges(fromBlock, toBlock, range)) {
     const [deposits, trades] = await Promise.all([
       chain.rpc(() =>
         chain.provider.getLogs({ address: vault, topics: [DEPOSITED_TOPIC], fromBlock: from, toBlock: to }),

@@ -1,6 +1,7 @@
 /** The keeper's configuration: what it is given (`KeeperConfig`), its tunables and their defaults. */
 import type { Interface, Signer } from "ethers";
 import type { Clearinghouse, OrderBook, Vault } from "../../typechain-types";
+import { LOG_BLOCK_RANGE, READ_CONCURRENCY } from "../common/ranges";
 import type { KeeperLogger } from "./log";
 import type { AccountTracker } from "./tracker";
 
@@ -89,13 +90,13 @@ export const DEFAULT_OPTIONS: ResolvedKeeperOptions = {
   gasLimitBufferBps: 12_000,
   receiptTimeoutMs: 120_000,
   receiptPollMs: 250,
-  maxBlockRange: 2_000,
+  maxBlockRange: LOG_BLOCK_RANGE,
   uncertainSendBlocks: 3,
   maxRepayPerTx: undefined,
   minProfitUsd: 0n,
   gasPriceAsset: "ETH",
   maxDebtAccounts: 10_000,
-  readConcurrency: 16,
+  readConcurrency: READ_CONCURRENCY,
   deleverageMarkets: "all",
   orders: true,
   maxOrdersPerRound: 50,

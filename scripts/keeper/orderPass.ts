@@ -22,7 +22,7 @@ import { SETTLE_ORDER_REVERTS } from "./actions/settleOrder";
 import type { OrderPlan } from "./actions/orderShared";
 import { bookOf, countOrder, orderKey } from "./actions/orderShared";
 import type { KeeperChain } from "./chain";
-import { mapLimit } from "./chain";
+import { mapLimit } from "../common/ranges";
 import {
   findSettlementRound,
   isTriggered,

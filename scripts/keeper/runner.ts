@@ -9,6 +9,7 @@
 import type { Provider } from "ethers";
 import type { Keeper } from "./keeper";
 import { errorMessage } from "../common/errors";
+import { blockRanges } from "../common/ranges";
 import type { KeeperLogger } from "./log";
 
 export interface RunnerConfig {
@@ -70,8 +71,7 @@ export class KeeperRunner {
   /** Scans `from..to` in ranges, checkpointing after each (so a crash during a long catch-up loses little). */
   private async scan(from: number, to: number): Promise<void> {
     const range = this.config.maxBlockRange ?? this.config.keeper.options.maxBlockRange;
-    for (let start = from; start <= to; start += range) {
-      const end = Math.min(to, start + range - 1);
+    for (const [start, end] of blockRanges(from, to, range)) {
       await this.config.keeper.scanLogs(start, end);
       this.lastScannedBlock = Math.max(this.lastScannedBlock, end);
       await this.config.checkpoint?.(this.lastScannedBlock);

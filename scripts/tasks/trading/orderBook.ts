@@ -7,6 +7,7 @@ import { MockV3Aggregator__factory, OrderBook__factory } from "../../../typechai
 import type { OrderBook } from "../../../typechain-types";
 import { findSettlementRound, readPendingOrder, roundProof } from "../../common/orders";
 import type { PendingOrder } from "../../common/orders";
+import { LOG_BLOCK_RANGE, READ_CONCURRENCY, blockRanges, mapLimit } from "../../common/ranges";
 import type { TaskContext } from "../frame/context";
 import { listMarkets } from "../frame/lookup";
 import type { MarketRef } from "../frame/lookup";
@@ -49,24 +50,19 @@ export async function accountOrders(
 }
 
 /**
- * Widest block range of one `eth_getLogs` call of `orders:list --all`: public RPC providers refuse wider ones (the
- * keeper's `maxBlockRange` default).
+ * The distinct ids of the `OrderCommitted` events in `fromBlock..toBlock`, in order of first commit, read in ranges
+ * of at most `range` blocks.
  */
-export const ORDER_LOG_RANGE = 2_000;
-
-/** The distinct ids of the `OrderCommitted` events in `fromBlock..toBlock`, read in ranges of at most `range` blocks. */
 export async function committedOrderIds(
   book: Pick<OrderBook, "queryFilter" | "filters">,
   fromBlock: number,
   toBlock: number,
-  range = ORDER_LOG_RANGE,
+  range = LOG_BLOCK_RANGE,
 ): Promise<bigint[]> {
   const ids = new Set<bigint>();
-  for (let from = fromBlock; from <= toBlock; from += range) {
-    const to = Math.min(toBlock, from + range - 1);
+  for (const [from, to] of blockRanges(fromBlock, toBlock, range))
     for (const event of await book.queryFilter(book.filters.OrderCommitted(), from, to))
       ids.add(event.args.orderId);
-  }
   return [...ids];
 }
 
@@ -77,7 +73,7 @@ export async function committedOrderIds(
 export async function allOrders(ctx: TaskContext, book: OrderBook): Promise<PendingOrder[]> {
   const latest = await ctx.hre.ethers.provider.getBlockNumber();
   const ids = await committedOrderIds(book, ctx.addresses.deployBlock ?? 0, latest);
-  const orders = await Promise.all(ids.map((id) => readPendingOrder(book, id)));
+  const orders = await mapLimit(ids, READ_CONCURRENCY, (id) => readPendingOrder(book, id));
   return orders.filter((o): o is PendingOrder => o !== undefined);
 }
 

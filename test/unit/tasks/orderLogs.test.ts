@@ -4,7 +4,8 @@
  */
 import { expect } from "chai";
 import type { OrderBook } from "../../../typechain-types";
-import { ORDER_LOG_RANGE, committedOrderIds } from "../../../scripts/tasks/trading/orderBook";
+import { LOG_BLOCK_RANGE } from "../../../scripts/common/ranges";
+import { committedOrderIds } from "../../../scripts/tasks/trading/orderBook";
 
 type Book = Pick<OrderBook, "queryFilter" | "filters">;
 
@@ -38,24 +39,12 @@ describe("orders:list --all: the OrderCommitted scan", () => {
       { block: 4_500, orderId: 11n },
       { block: 4_501, orderId: 13n }, // after the latest block: not read
     ];
-    const { book, queries } = fakeBook(commits, ORDER_LOG_RANGE);
+    const { book, queries } = fakeBook(commits, LOG_BLOCK_RANGE);
     expect(await committedOrderIds(book, 0, 4_500)).to.deep.equal([7n, 9n, 11n]);
     expect(queries).to.deep.equal([
       [0, 1_999],
       [2_000, 3_999],
       [4_000, 4_500],
-    ]);
-  });
-
-  it("one query for exactly one range, two for one block more", async () => {
-    const one = fakeBook([], 2_000);
-    await committedOrderIds(one.book, 100, 2_099);
-    expect(one.queries).to.deep.equal([[100, 2_099]]);
-    const two = fakeBook([], 2_000);
-    await committedOrderIds(two.book, 100, 2_100);
-    expect(two.queries).to.deep.equal([
-      [100, 2_099],
-      [2_100, 2_100],
     ]);
   });
 
